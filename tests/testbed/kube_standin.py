@@ -1510,8 +1510,6 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     # Idle keep-alive connections give their thread back after this long.
     timeout = 60
-    server_version = "hedgehog-kube-standin"
-    sys_version = ""
 
     standin: KubeStandin  # set on the subclass built per server
 
@@ -1527,6 +1525,12 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
         finally:
             self.standin._connections.discard(self.connection)
+
+    def send_response(self, code, message=None):
+        # Go's net/http, which the real server uses, sends no Server header.
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         if self.standin.verbose:
