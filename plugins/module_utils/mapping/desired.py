@@ -1,0 +1,23 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""Snapshot -> the whole desired state, one mapper per NetBox model family."""
+
+from __future__ import annotations
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping import addressing, dcim
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import DesiredState
+
+
+def build_desired(snapshot, config):
+    state = DesiredState(config.fabric)
+    dcim.add_shared(state, snapshot, config)
+    addressing.add_asns(state, snapshot)
+    dcim.add_cluster(state, config)
+    dcim.add_devices(state, snapshot, config)
+    dcim.add_switch_interfaces(state, snapshot)
+    dcim.add_connection_interfaces(state, snapshot)
+    addressing.add_switch_ips(state, snapshot)
+    addressing.add_link_addresses(state, snapshot, config)
+    dcim.add_cables(state, snapshot)
+    return state

@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""Desired NetBox objects: what the fabric says NetBox should hold.
+
+A desired object is identified by (kind, key), where the key is the natural
+key inside the fabric (a device's name, an interface's device and name, ...).
+Fields are written in the shape the NetBox REST API accepts, except that a
+reference to another object is a :class:`Ref` by key: its id is only known once
+NetBox has it, which may be later in the same run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict, namedtuple
+
+
+class Ref(namedtuple("Ref", "kind key")):
+    """A reference to another desired or existing object, by kind and key."""
+
+    __slots__ = ()
+
+
+class Desired:
+    """One object as the fabric wants it."""
+
+    __slots__ = ("kind", "key", "fields", "late", "label", "component")
+
+    def __init__(self, kind, key, fields, late=None, label=None, component=False):
+        self.kind = kind
+        self.key = key
+        self.fields = fields
+        # Fields that can only be written once later kinds exist (a device's
+        # primary IP needs the IP, which needs the device's interface).
+        self.late = late or {}
+        self.label = label or "%s %s" % (kind, key if not isinstance(key, tuple) else "/".join(map(str, key)))
+        # A component NetBox made from a template (a switch port of a device
+        # type): it belongs to its device, so it is taken over without adopt.
+        self.component = component
+
+    def refs(self):
+        for value in list(self.fields.values()) + list(self.late.values()):
+            for ref in iter_refs(value):
+                yield ref
+
+
+def iter_refs(value):
+    if isinstance(value, Ref):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            for ref in iter_refs(item):
+                yield ref
+    elif isinstance(value, dict):
+        for item in value.values():
+            for ref in iter_refs(item):
+                yield ref
+
+
+class DesiredState:
+    """Every desired object of one fabric, per kind, in insertion order."""
+
+    def __init__(self, fabric):
+        self.fabric = fabric
+        self.objects = OrderedDict()
+        self.problems = []
+
+    def add(self, obj):
+        bucket = self.objects.setdefault(obj.kind, OrderedDict())
+        existing = bucket.get(obj.key)
+        if existing is not None:
+            if existing.fields != obj.fields:
+                self.problems.append((obj.kind, obj.label, "defined twice with different values; the first is kept"))
+            return existing
+        bucket[obj.key] = obj
+        return obj
+
+    def get(self, kind, key):
+        return self.objects.get(kind, {}).get(key)
+
+    def of(self, kind):
+        return self.objects.get(kind, OrderedDict())
+
+    def counts(self):
+        return dict((kind, len(objs)) for kind, objs in self.objects.items())
+
+
+_SLUG_RE = re.compile(r"[^a-z0-9_-]+")
+
+
+def slugify(text):
+    slug = _SLUG_RE.sub("-", str(text).lower()).strip("-")
+    return re.sub(r"-{2,}", "-", slug)[:100] or "unnamed"
+
+
+def short_name(text, limit=64):
+    """``text`` if it fits NetBox's name length, else a stable shortened form."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    return "%s~%s" % (text[:limit - 9], digest)

@@ -1,0 +1,358 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""Raw Kubernetes objects -> typed records, one object at a time.
+
+A parser either returns a record or raises :class:`BadObject` naming the field
+and the cause; the snapshot builder turns that into a warning and skips the
+object, so one malformed CRD never stops the rest of the fabric.
+Unknown fields are ignored; old and new key names are both read.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import (
+    CONNECTION_TYPES,
+    AgentState,
+    Connection,
+    Gateway,
+    GatewayInterface,
+    Link,
+    PortRef,
+    ProfilePort,
+    Server,
+    Switch,
+    SwitchProfile,
+)
+
+SWITCH_ROLES = ("spine", "server-leaf", "border-leaf", "mixed-leaf", "virtual-edge")
+
+# Agent interface status keys renamed in 25.04 (old -> new).
+AGENT_INTERFACE_KEYS = {
+    "adminStatus": "admin",
+    "operStatus": "oper",
+    "lastChanged": "change",
+    "autoNegotiate": "auto",
+}
+
+
+class BadObject(ValueError):
+    """The object cannot be used; the message names the field and the cause."""
+
+
+def _mapping(value, path):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadObject("%s must be a mapping, got %s" % (path, type(value).__name__))
+    return value
+
+
+def _list(value, path):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadObject("%s must be a list, got %s" % (path, type(value).__name__))
+    return value
+
+
+def _text(data, key, path, required=False):
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise BadObject("missing %s.%s" % (path, key))
+        return ""
+    if not isinstance(value, str):
+        raise BadObject("%s.%s must be a string, got %s" % (path, key, type(value).__name__))
+    return value
+
+
+def _integer(data, key, path, required=False):
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise BadObject("missing %s.%s" % (path, key))
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadObject("%s.%s must be an integer, got %r" % (path, key, value))
+    return value
+
+
+def _interface_cidr(data, key, path, required=False):
+    value = _text(data, key, path, required=required)
+    if value:
+        try:
+            ipaddress.ip_interface(value)
+        except ValueError as exc:
+            raise BadObject("%s.%s is not an IP address with prefix length: %r" % (path, key, value)) from exc
+        if "/" not in value:
+            raise BadObject("%s.%s needs a prefix length: %r" % (path, key, value))
+    return value
+
+
+def _strings(data, key, path):
+    values = _list(data.get(key), "%s.%s" % (path, key))
+    for value in values:
+        if not isinstance(value, str):
+            raise BadObject("%s.%s must hold strings, got %r" % (path, key, value))
+    return list(values)
+
+
+def name_of(obj):
+    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    if isinstance(metadata, dict) and isinstance(metadata.get("name"), str):
+        return metadata["name"]
+    return ""
+
+
+def spec_of(obj):
+    return _mapping(obj.get("spec"), "spec")
+
+
+def parse_profile(obj):
+    spec = spec_of(obj)
+    ports = {}
+    for port_name, info in _mapping(spec.get("ports"), "spec.ports").items():
+        info = _mapping(info, "spec.ports.%s" % port_name)
+        ports[port_name] = ProfilePort(
+            name=port_name,
+            nos=str(info.get("nos") or ""),
+            label=str(info.get("label") or ""),
+            management=bool(info.get("management")),
+            base_nos=str(info.get("baseNOSName") or ""),
+            group=str(info.get("group") or ""),
+            profile=str(info.get("profile") or ""),
+        )
+    if not ports:
+        raise BadObject("spec.ports is empty")
+    return SwitchProfile(
+        name=name_of(obj),
+        display_name=_text(spec, "displayName", "spec") or name_of(obj),
+        other_names=_strings(spec, "otherNames", "spec"),
+        silicon=_text(spec, "switchSilicon", "spec"),
+        nos_type=_text(spec, "nosType", "spec"),
+        platform=_text(spec, "platform", "spec"),
+        features=dict((k, bool(v)) for k, v in _mapping(spec.get("features"), "spec.features").items()),
+        ports=ports,
+        port_groups=_mapping(spec.get("portGroups"), "spec.portGroups"),
+        port_profiles=_mapping(spec.get("portProfiles"), "spec.portProfiles"),
+    )
+
+
+def parse_switch(obj):
+    spec = spec_of(obj)
+    role = _text(spec, "role", "spec", required=True)
+    if role not in SWITCH_ROLES:
+        raise BadObject("spec.role %r is not one of %s" % (role, ", ".join(SWITCH_ROLES)))
+    asn = _integer(spec, "asn", "spec", required=True)
+    if asn <= 0 or asn > 4294967295:
+        raise BadObject("spec.asn %d is out of range" % asn)
+    redundancy = _mapping(spec.get("redundancy"), "spec.redundancy")
+    boot = _mapping(spec.get("boot"), "spec.boot")
+    return Switch(
+        name=name_of(obj),
+        role=role,
+        profile=_text(spec, "profile", "spec", required=True),
+        asn=asn,
+        ip=_interface_cidr(spec, "ip", "spec", required=True),
+        protocol_ip=_interface_cidr(spec, "protocolIP", "spec", required=True),
+        vtep_ip=_interface_cidr(spec, "vtepIP", "spec"),
+        description=_text(spec, "description", "spec"),
+        groups=_strings(spec, "groups", "spec"),
+        redundancy_group=_text(redundancy, "group", "spec.redundancy"),
+        redundancy_type=_text(redundancy, "type", "spec.redundancy"),
+        vlan_namespaces=_strings(spec, "vlanNamespaces", "spec") or ["default"],
+        boot_serial=_text(boot, "serial", "spec.boot"),
+        boot_mac=_text(boot, "mac", "spec.boot"),
+        port_breakouts=dict((str(k), str(v)) for k, v in _mapping(spec.get("portBreakouts"), "spec.portBreakouts").items()),
+        port_speeds=dict((str(k), str(v)) for k, v in _mapping(spec.get("portSpeeds"), "spec.portSpeeds").items()),
+    )
+
+
+def parse_server(obj):
+    spec = spec_of(obj)
+    return Server(name=name_of(obj), description=_text(spec, "description", "spec"), profile=_text(spec, "profile", "spec"))
+
+
+def parse_gateway(obj):
+    spec = spec_of(obj)
+    interfaces = {}
+    for if_name, info in _mapping(spec.get("interfaces"), "spec.interfaces").items():
+        info = _mapping(info, "spec.interfaces.%s" % if_name)
+        ips = _strings(info, "ips", "spec.interfaces.%s" % if_name)
+        for ip in ips:
+            _interface_cidr({"ip": ip}, "ip", "spec.interfaces.%s.ips" % if_name)
+        interfaces[if_name] = GatewayInterface(name=if_name, ips=ips, mtu=_integer(info, "mtu", "spec.interfaces.%s" % if_name))
+    groups = []
+    for entry in _list(spec.get("groups"), "spec.groups"):
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            groups.append(entry["name"])
+    return Gateway(
+        name=name_of(obj),
+        protocol_ip=_interface_cidr(spec, "protocolIP", "spec"),
+        vtep_ip=_interface_cidr(spec, "vtepIP", "spec"),
+        vtep_mac=_text(spec, "vtepMAC", "spec"),
+        asn=_integer(spec, "asn", "spec"),
+        interfaces=interfaces,
+        groups=groups,
+    )
+
+
+def parse_port(value, path, with_ip=False):
+    """``{"port": "leaf-01/E1/1", "ip": "..."}`` -> PortRef; the device is what precedes the first slash."""
+    value = _mapping(value, path)
+    text = _text(value, "port", path, required=True)
+    device, sep, port = text.partition("/")
+    if not sep or not device or not port:
+        raise BadObject("%s.port %r is not of the form <device>/<port>" % (path, text))
+    ip = _interface_cidr(value, "ip", path) if with_ip else ""
+    return PortRef(device=device, port=port, ip=ip)
+
+
+# How each connection type names the two ends of its links, and whether they carry IPs.
+LINK_SIDES = {
+    "bundled": ("server", "switch", False),
+    "eslag": ("server", "switch", False),
+    "mclag": ("server", "switch", False),
+    "fabric": ("spine", "leaf", True),
+    "mesh": ("leaf1", "leaf2", True),
+    "gateway": ("switch", "gateway", True),
+    "vpcLoopback": ("switch1", "switch2", False),
+}
+
+
+def _two_sided_links(body, ctype, path):
+    side_a, side_b, with_ip = LINK_SIDES[ctype]
+    links = []
+    for index, raw in enumerate(_list(body.get("links"), "%s.links" % path)):
+        raw = _mapping(raw, "%s.links[%d]" % (path, index))
+        a_value = raw.get(side_a)
+        if ctype == "gateway" and a_value is None:
+            # Before 25.04 the switch side of a gateway link was called "spine".
+            a_value = raw.get("spine")
+        link_path = "%s.links[%d]" % (path, index)
+        links.append(Link(
+            a=parse_port(a_value, "%s.%s" % (link_path, side_a), with_ip=with_ip),
+            b=parse_port(raw.get(side_b), "%s.%s" % (link_path, side_b), with_ip=with_ip),
+        ))
+    if not links:
+        raise BadObject("%s.links is empty" % path)
+    return links
+
+
+def _domain_links(body, path):
+    links = []
+    for key, role in (("peerLinks", "peer"), ("sessionLinks", "session")):
+        for index, raw in enumerate(_list(body.get(key), "%s.%s" % (path, key))):
+            raw = _mapping(raw, "%s.%s[%d]" % (path, key, index))
+            link_path = "%s.%s[%d]" % (path, key, index)
+            links.append(Link(
+                a=parse_port(raw.get("switch1"), link_path + ".switch1"),
+                b=parse_port(raw.get("switch2"), link_path + ".switch2"),
+                role=role,
+            ))
+    if not links:
+        raise BadObject("%s has no peerLinks or sessionLinks" % path)
+    return links
+
+
+def parse_connection(obj):
+    spec = spec_of(obj)
+    present = [key for key in CONNECTION_TYPES if spec.get(key) is not None]
+    if not present:
+        unknown = sorted(key for key in spec if isinstance(spec.get(key), dict))
+        if unknown:
+            raise BadObject("unknown connection type %s" % ", ".join(repr(k) for k in unknown))
+        raise BadObject("spec names no connection type")
+    if len(present) > 1:
+        raise BadObject("spec names several connection types: %s" % ", ".join(present))
+    ctype = present[0]
+    path = "spec.%s" % ctype
+    body = _mapping(spec.get(ctype), path)
+    if ctype == "unbundled":
+        link = _mapping(body.get("link"), path + ".link")
+        links = [Link(a=parse_port(link.get("server"), path + ".link.server"),
+                      b=parse_port(link.get("switch"), path + ".link.switch"))]
+    elif ctype in ("external", "staticExternal"):
+        link = _mapping(body.get("link"), path + ".link")
+        links = [Link(a=parse_port(link.get("switch"), path + ".link.switch", with_ip=(ctype == "staticExternal")))]
+    elif ctype == "mclagDomain":
+        links = _domain_links(body, path)
+    else:
+        links = _two_sided_links(body, ctype, path)
+    return Connection(
+        name=name_of(obj), type=ctype, links=links,
+        mtu=_integer(body, "mtu", path), fallback=bool(body.get("fallback")),
+    )
+
+
+def _agent_interfaces(state):
+    interfaces = {}
+    for port, info in _mapping(state.get("interfaces"), "status.state.interfaces").items():
+        if not isinstance(info, dict):
+            continue
+        interfaces[port] = dict((AGENT_INTERFACE_KEYS.get(k, k), v) for k, v in info.items()
+                                if k not in ("counters", "lldpNeighbors", "transceiver"))
+    return interfaces
+
+
+def parse_agent(obj):
+    """Only the agent's own report and its catalog: ``spec.users`` and ``spec.version`` are never read."""
+    spec = spec_of(obj)
+    status = _mapping(obj.get("status"), "status")
+    state = _mapping(status.get("state"), "status.state")
+    nos = _mapping(state.get("nos"), "status.state.nos")
+    catalog = _mapping(spec.get("catalog"), "spec.catalog")
+    port_channels = {}
+    for connection, number in _mapping(catalog.get("portChannelIDs"), "spec.catalog.portChannelIDs").items():
+        if isinstance(number, int) and not isinstance(number, bool):
+            port_channels[str(connection)] = number
+    metadata = obj.get("metadata") or {}
+    reboot = status.get("rebootRequired")
+    return AgentState(
+        name=name_of(obj),
+        last_heartbeat=str(status.get("lastHeartbeat") or ""),
+        version=str(status.get("version") or ""),
+        generation=metadata.get("generation") if isinstance(metadata.get("generation"), int) else None,
+        applied_generation=status.get("lastAppliedGen") if isinstance(status.get("lastAppliedGen"), int) else None,
+        reboot_required=bool(reboot) if reboot is not None else None,
+        serial=str(nos.get("serialNumber") or ""),
+        nos_version=str(nos.get("softwareVersion") or ""),
+        manufacturer=str(nos.get("mfgName") or ""),
+        platform_name=str(nos.get("platformName") or ""),
+        port_channel_ids=port_channels,
+        interfaces=_agent_interfaces(state),
+    )
+
+
+def catalog_port_channels(obj, switch_groups):
+    """PortChannel IDs from a Catalog object: ``switch.<name>`` or ``redundancy.<group>``.
+
+    ``switch_groups`` maps a redundancy group to its member switches, since an
+    ESLAG group shares one PortChannel ID per connection across its members.
+    """
+    name = name_of(obj)
+    spec = spec_of(obj)
+    ids = _mapping(spec.get("portChannelIDs"), "spec.portChannelIDs")
+    scope, _sep, owner = name.partition(".")
+    if scope == "switch":
+        switches = [owner]
+    elif scope == "redundancy":
+        switches = switch_groups.get(owner, [])
+    else:
+        return {}
+    found = {}
+    for connection, number in ids.items():
+        if isinstance(number, int) and not isinstance(number, bool):
+            for switch in switches:
+                found[(switch, str(connection))] = number
+    return found
+
+
+def fabricator_release(obj):
+    status = obj.get("status") if isinstance(obj, dict) else None
+    if isinstance(status, dict) and isinstance(status.get("release"), str):
+        return status["release"]
+    return ""

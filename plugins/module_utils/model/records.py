@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""The normalised fabric: one typed record per Hedgehog object.
+
+Records hold only what the mapping needs, with names already resolved to the
+current API spelling (old and new key names collapse here). Secrets such as
+``Agent.spec.users`` never enter a record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+
+@dataclass
+class Problem:
+    """A source object that could not be used, and why."""
+
+    kind: str
+    name: str
+    cause: str
+
+    def __str__(self):
+        return "%s %s: %s" % (self.kind, self.name, self.cause)
+
+
+@dataclass
+class ProfilePort:
+    name: str
+    nos: str = ""
+    label: str = ""
+    management: bool = False
+    base_nos: str = ""
+    group: str = ""
+    profile: str = ""
+
+
+@dataclass
+class SwitchProfile:
+    name: str
+    display_name: str = ""
+    other_names: List[str] = field(default_factory=list)
+    silicon: str = ""
+    nos_type: str = ""
+    platform: str = ""
+    features: Dict[str, bool] = field(default_factory=dict)
+    ports: Dict[str, ProfilePort] = field(default_factory=dict)
+    port_groups: Dict[str, dict] = field(default_factory=dict)
+    port_profiles: Dict[str, dict] = field(default_factory=dict)
+
+    def breakout_modes(self, port):
+        """Supported breakout modes of ``port`` as {mode: offsets}, empty if it cannot break out."""
+        profile = self.port_profiles.get(self.ports[port].profile) if port in self.ports else None
+        breakout = (profile or {}).get("breakout") or {}
+        supported = breakout.get("supported") or {}
+        return dict((mode, (spec or {}).get("offsets") or []) for mode, spec in supported.items())
+
+    def default_breakout(self, port):
+        profile = self.port_profiles.get(self.ports[port].profile) if port in self.ports else None
+        return ((profile or {}).get("breakout") or {}).get("default") or ""
+
+    def speed_of(self, port):
+        """The default speed of a port ("25G"), from its group or its own profile."""
+        info = self.ports.get(port)
+        if info is None:
+            return ""
+        profile_name = info.profile
+        if info.group:
+            profile_name = (self.port_groups.get(info.group) or {}).get("profile", "")
+        profile = self.port_profiles.get(profile_name) or {}
+        speed = (profile.get("speed") or {}).get("default")
+        if speed:
+            return speed
+        return ((profile.get("breakout") or {}).get("default") or "").split("x")[-1]
+
+
+@dataclass
+class Switch:
+    name: str
+    role: str
+    profile: str
+    asn: int
+    ip: str
+    protocol_ip: str
+    vtep_ip: str = ""
+    description: str = ""
+    groups: List[str] = field(default_factory=list)
+    redundancy_group: str = ""
+    redundancy_type: str = ""
+    vlan_namespaces: List[str] = field(default_factory=list)
+    boot_serial: str = ""
+    boot_mac: str = ""
+    port_breakouts: Dict[str, str] = field(default_factory=dict)
+    port_speeds: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Server:
+    name: str
+    description: str = ""
+    profile: str = ""
+
+
+@dataclass
+class GatewayInterface:
+    name: str
+    ips: List[str] = field(default_factory=list)
+    mtu: Optional[int] = None
+
+
+@dataclass
+class Gateway:
+    name: str
+    protocol_ip: str = ""
+    vtep_ip: str = ""
+    vtep_mac: str = ""
+    asn: Optional[int] = None
+    interfaces: Dict[str, GatewayInterface] = field(default_factory=dict)
+    groups: List[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PortRef:
+    """One end of a link: ``device/port`` split at the first slash."""
+
+    device: str
+    port: str
+    ip: str = ""
+
+    def __str__(self):
+        return "%s/%s" % (self.device, self.port)
+
+
+@dataclass
+class Link:
+    a: PortRef
+    b: Optional[PortRef] = None
+    role: str = ""  # mclag-domain links: "peer" or "session"
+
+
+# Connection types whose ``links`` join a server port (``server``) to a switch port.
+SERVER_TYPES = ("unbundled", "bundled", "eslag", "mclag")
+# Types that become a LAG per switch and a bond on the server.
+LAG_TYPES = ("bundled", "eslag", "mclag")
+CONNECTION_TYPES = SERVER_TYPES + (
+    "mclagDomain", "fabric", "mesh", "gateway", "vpcLoopback", "external", "staticExternal")
+
+
+@dataclass
+class Connection:
+    name: str
+    type: str
+    links: List[Link] = field(default_factory=list)
+    mtu: Optional[int] = None
+    fallback: bool = False
+
+    def ports(self):
+        for link in self.links:
+            yield link.a
+            if link.b is not None:
+                yield link.b
+
+    def devices(self):
+        return sorted(set(ref.device for ref in self.ports()))
+
+    def server_name(self):
+        if self.type in SERVER_TYPES and self.links:
+            return self.links[0].a.device
+        return ""
+
+    def switch_names(self):
+        if self.type in SERVER_TYPES:
+            return sorted(set(link.b.device for link in self.links))
+        return sorted(set(ref.device for ref in self.ports()))
+
+
+@dataclass
+class AgentState:
+    """What a switch's agent reports; credentials in the Agent spec never reach here."""
+
+    name: str
+    last_heartbeat: str = ""
+    version: str = ""
+    generation: Optional[int] = None
+    applied_generation: Optional[int] = None
+    reboot_required: Optional[bool] = None
+    serial: str = ""
+    nos_version: str = ""
+    manufacturer: str = ""
+    platform_name: str = ""
+    port_channel_ids: Dict[str, int] = field(default_factory=dict)
+    interfaces: Dict[str, dict] = field(default_factory=dict)
+
+
+@dataclass
+class Snapshot:
+    """Every usable object of one fabric, keyed by name, and what could not be used."""
+
+    fabric: str
+    profiles: Dict[str, SwitchProfile] = field(default_factory=dict)
+    switch_groups: Dict[str, dict] = field(default_factory=dict)
+    switches: Dict[str, Switch] = field(default_factory=dict)
+    servers: Dict[str, Server] = field(default_factory=dict)
+    gateways: Dict[str, Gateway] = field(default_factory=dict)
+    connections: Dict[str, Connection] = field(default_factory=dict)
+    agents: Dict[str, AgentState] = field(default_factory=dict)
+    catalog_port_channels: Dict[Tuple[str, str], int] = field(default_factory=dict)
+    # API port spelling -> NetBox interface name (``E1/55`` on a broken-out port is ``E1/55/1``).
+    interface_names: Dict[Tuple[str, str], str] = field(default_factory=dict)
+    raw: Dict[str, Dict[str, dict]] = field(default_factory=dict)
+    release: str = ""
+    problems: List[Problem] = field(default_factory=list)
+    incomplete: Dict[str, str] = field(default_factory=dict)
+
+    def problem(self, kind, name, cause):
+        self.problems.append(Problem(kind, name, cause))
+
+    def counts(self):
+        return {
+            "switches": len(self.switches),
+            "servers": len(self.servers),
+            "gateways": len(self.gateways),
+            "connections": len(self.connections),
+        }
+
+    def interface_name(self, ref):
+        return self.interface_names.get((ref.device, ref.port), ref.port)
+
+    def port_channel_id(self, switch, connection):
+        """The PortChannel number of ``connection`` on ``switch``: agent first, then the Catalog."""
+        agent = self.agents.get(switch)
+        if agent and connection in agent.port_channel_ids:
+            return agent.port_channel_ids[connection]
+        return self.catalog_port_channels.get((switch, connection))

@@ -1,0 +1,197 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""Build the fabric snapshot: parse every object, check references, keep what is usable.
+
+Whatever cannot be used is skipped with a :class:`Problem` naming the kind, the
+object and the cause; what depends on a skipped object is skipped too, with its
+own problem, so the rest of the fabric still syncs.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import parse
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import (
+    SERVER_TYPES,
+    Snapshot,
+)
+
+# Raw objects kept for the IPAM mapping. Agents are never kept raw: their spec
+# carries password hashes, SSH keys and registry credentials.
+RAW_KINDS = (
+    "SwitchGroup", "VLANNamespace", "IPv4Namespace", "VPC", "VPCAttachment", "VPCPeering",
+    "External", "ExternalAttachment", "ExternalPeering", "DHCPSubnet", "GatewayGroup", "GatewayPeering",
+)
+
+
+def _parse_all(snapshot, data, kind, parser, target):
+    for obj in data.items(kind):
+        name = parse.name_of(obj)
+        if not name:
+            snapshot.problem(kind, "(unnamed)", "metadata.name is missing")
+            continue
+        if name in target:
+            snapshot.problem(kind, name, "duplicated object name; the first one is used")
+            continue
+        try:
+            target[name] = parser(obj)
+        except parse.BadObject as exc:
+            snapshot.problem(kind, name, str(exc))
+
+
+def breakout_count(profile, switch, port):
+    """How many sub-ports ``port`` is broken into on ``switch`` (1 when not broken out)."""
+    mode = switch.port_breakouts.get(port) or profile.default_breakout(port)
+    if not mode or "x" not in mode:
+        return 1
+    try:
+        return max(1, int(mode.split("x", 1)[0]))
+    except ValueError:
+        return 1
+
+
+def resolve_switch_port(profile, switch, port):
+    """The NetBox interface name of an API port, or raise BadObject with the cause.
+
+    ``E1/55`` on a broken-out port is the same port as ``E1/55/1``; sub-ports exist
+    only up to the breakout mode's count.
+    """
+    if port in profile.ports:
+        if profile.breakout_modes(port) and breakout_count(profile, switch, port) > 1:
+            return port + "/1"
+        return port
+    base, sep, index = port.rpartition("/")
+    if sep and base in profile.ports and index.isdigit():
+        if not profile.breakout_modes(base):
+            raise parse.BadObject("port %s/%s: %s cannot break out in profile %s" % (switch.name, port, base, profile.name))
+        count = breakout_count(profile, switch, base)
+        if not 1 <= int(index) <= count:
+            raise parse.BadObject("port %s/%s: breakout of %s has %d sub-port(s)" % (switch.name, port, base, count))
+        return port if count > 1 else base
+    raise parse.BadObject("port %s/%s does not exist in switch profile %s" % (switch.name, port, profile.name))
+
+
+def _parse_switches(snapshot, data, builtin_profiles):
+    switches = {}
+    _parse_all(snapshot, data, "Switch", parse.parse_switch, switches)
+    for name in sorted(switches):
+        switch = switches[name]
+        if switch.profile not in snapshot.profiles and switch.profile in builtin_profiles:
+            snapshot.profiles[switch.profile] = builtin_profiles[switch.profile]
+        if switch.profile not in snapshot.profiles:
+            snapshot.problem("Switch", name, "switch profile %r does not exist" % switch.profile)
+            continue
+        snapshot.switches[name] = switch
+
+
+# Which device kind each end of a link must be, per connection type.
+END_KINDS = {
+    "fabric": ("switch", "switch"),
+    "mesh": ("switch", "switch"),
+    "gateway": ("switch", "gateway"),
+    "vpcLoopback": ("switch", "switch"),
+    "mclagDomain": ("switch", "switch"),
+}
+
+
+def _check_end(snapshot, ref, wanted):
+    """The interface name for one end of a link, or raise BadObject."""
+    if wanted == "switch":
+        switch = snapshot.switches.get(ref.device)
+        if switch is None:
+            raise parse.BadObject("references switch %s, which does not exist or was skipped" % ref.device)
+        return resolve_switch_port(snapshot.profiles[switch.profile], switch, ref.port)
+    if wanted == "server":
+        if ref.device not in snapshot.servers:
+            raise parse.BadObject("references server %s, which does not exist or was skipped" % ref.device)
+        return ref.port
+    if ref.device not in snapshot.gateways:
+        raise parse.BadObject("references gateway %s, which does not exist or was skipped" % ref.device)
+    return ref.port
+
+
+def _canonical_ends(snapshot, connection):
+    """Every (device, interface) the connection uses, resolved and checked."""
+    if connection.type in SERVER_TYPES:
+        kinds = ("server", "switch")
+    elif connection.type in ("external", "staticExternal"):
+        kinds = ("switch", None)
+    else:
+        kinds = END_KINDS[connection.type]
+    resolved = []
+    for link in connection.links:
+        resolved.append((link.a, _check_end(snapshot, link.a, kinds[0])))
+        if link.b is not None:
+            resolved.append((link.b, _check_end(snapshot, link.b, kinds[1])))
+    if connection.type == "vpcLoopback" and len(set(ref.device for ref, _name in resolved)) != 1:
+        raise parse.BadObject("vpcLoopback links must join two ports of one switch")
+    return resolved
+
+
+def _accept_connections(snapshot, connections):
+    used = {}
+    for name in sorted(connections):
+        connection = connections[name]
+        try:
+            resolved = _canonical_ends(snapshot, connection)
+        except parse.BadObject as exc:
+            snapshot.problem("Connection", name, str(exc))
+            continue
+        ends = [(ref.device, interface) for ref, interface in resolved]
+        clash = next((end for end in ends if end in used), None)
+        if clash is None and len(set(ends)) != len(ends):
+            clash = next(end for end in ends if ends.count(end) > 1)
+            snapshot.problem("Connection", name, "port %s/%s appears twice in the connection" % clash)
+            continue
+        if clash is not None:
+            snapshot.problem("Connection", name, "port %s/%s is already used by connection %s" % (
+                clash[0], clash[1], used[clash]))
+            continue
+        for end in ends:
+            used[end] = name
+        for ref, interface in resolved:
+            snapshot.interface_names[(ref.device, ref.port)] = interface
+        snapshot.connections[name] = connection
+
+
+def _switch_groups(snapshot):
+    groups = {}
+    for switch in snapshot.switches.values():
+        if switch.redundancy_group:
+            groups.setdefault(switch.redundancy_group, []).append(switch.name)
+    return groups
+
+
+def build_snapshot(fabric, data, builtin_profiles=None):
+    """Parse and check a fabric's raw objects (a SourceData) into a Snapshot."""
+    builtin_profiles = builtin_profiles or {}
+    snapshot = Snapshot(fabric=fabric, incomplete=dict(data.incomplete))
+    _parse_all(snapshot, data, "SwitchProfile", parse.parse_profile, snapshot.profiles)
+    _parse_switches(snapshot, data, builtin_profiles)
+    _parse_all(snapshot, data, "Server", parse.parse_server, snapshot.servers)
+    _parse_all(snapshot, data, "Gateway", parse.parse_gateway, snapshot.gateways)
+    for name in sorted(set(snapshot.switches) & set(snapshot.servers)):
+        snapshot.problem("Server", name, "a switch has the same name; the server is skipped")
+        del snapshot.servers[name]
+
+    connections = {}
+    _parse_all(snapshot, data, "Connection", parse.parse_connection, connections)
+    _accept_connections(snapshot, connections)
+
+    agents = {}
+    _parse_all(snapshot, data, "Agent", parse.parse_agent, agents)
+    snapshot.agents = dict((name, agent) for name, agent in agents.items() if name in snapshot.switches)
+
+    groups = _switch_groups(snapshot)
+    for obj in data.items("Catalog"):
+        try:
+            snapshot.catalog_port_channels.update(parse.catalog_port_channels(obj, groups))
+        except parse.BadObject as exc:
+            snapshot.problem("Catalog", parse.name_of(obj), str(exc))
+
+    for obj in data.items("Fabricator"):
+        snapshot.release = parse.fabricator_release(obj) or snapshot.release
+
+    for kind in RAW_KINDS:
+        snapshot.raw[kind] = dict((parse.name_of(obj), obj) for obj in data.items(kind) if parse.name_of(obj))
+    return snapshot

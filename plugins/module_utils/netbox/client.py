@@ -1,0 +1,240 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""The engine's NetBox client: field-limited paged reads, bulk writes, retries, request accounting.
+
+pynetbox opens the session (v1 ``Token`` and v2 ``Bearer nbt_`` tokens) and
+reads the server's version; list reads and bulk writes go through that session
+directly, as plain dicts, because the sync handles tens of thousands of rows
+and record objects would cost memory and time for nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
+    NetBoxAPIError,
+    TransientError,
+)
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.retry import Backoff
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    HAS_REQUESTS = True
+except ImportError:
+    HAS_REQUESTS = False
+
+try:
+    import pynetbox
+    HAS_PYNETBOX = True
+except ImportError:
+    HAS_PYNETBOX = False
+
+TRANSIENT_STATUS = frozenset((429, 502, 503, 504))
+DEFAULT_TIMEOUT = (10, 300)
+# gunicorn refuses request lines over 4094 bytes by default.
+MAX_QUERY_LENGTH = 3500
+MAX_BODY_IN_ERROR = 2000
+
+
+def auth_header(token):
+    """v2 tokens (``nbt_<key>.<secret>``) are Bearer tokens; v1 tokens use the ``Token`` scheme."""
+    if token.startswith("nbt_"):
+        return "Bearer %s" % token
+    return "Token %s" % token
+
+
+def parse_version(text):
+    parts = []
+    for piece in str(text or "").split("-")[0].split("."):
+        if not piece.isdigit():
+            break
+        parts.append(int(piece))
+    return tuple(parts + [0] * (3 - len(parts)))[:3]
+
+
+def chunk_values(values, param, limit=MAX_QUERY_LENGTH):
+    """Split filter values into groups whose query string stays under ``limit`` characters."""
+    groups, current, length = [], [], 0
+    for value in values:
+        cost = len(param) + len(str(value)) + 2
+        if current and length + cost > limit:
+            groups.append(current)
+            current, length = [], 0
+        current.append(value)
+        length += cost
+    if current:
+        groups.append(current)
+    return groups
+
+
+class NetBoxClient:
+    """One NetBox server, as the engine uses it."""
+
+    def __init__(self, url, token, validate_certs=True, timeout=DEFAULT_TIMEOUT, backoff=None, fabric=None,
+                 workers=3):
+        if not HAS_REQUESTS:
+            raise NetBoxAPIError("the requests Python library is required", fabric=fabric)
+        self.url = url.rstrip("/")
+        self.fabric = fabric
+        self.timeout = timeout
+        self.backoff = backoff or Backoff()
+        self.workers = max(1, int(workers))
+        self._lock = threading.Lock()
+        self.requests = Counter()
+        self.session = self._open_session(token, validate_certs)
+        self._version = None
+        self.changelog_message = None
+
+    def _open_session(self, token, validate_certs):
+        if HAS_PYNETBOX:
+            api = pynetbox.api(self.url, token=token)
+            session = api.http_session
+        else:
+            session = requests.Session()
+        session.verify = validate_certs
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(4, self.workers * 2), max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers.update({
+            "Authorization": auth_header(token),
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        })
+        return session
+
+    # -- accounting -------------------------------------------------------
+
+    def _count(self, method):
+        with self._lock:
+            self.requests[method] += 1
+
+    def request_counts(self):
+        with self._lock:
+            counts = dict(self.requests)
+        counts["total"] = sum(counts.values())
+        counts["writes"] = sum(v for k, v in counts.items() if k in ("POST", "PATCH", "PUT", "DELETE"))
+        return counts
+
+    # -- transport ----------------------------------------------------------
+
+    def _endpoint_url(self, endpoint):
+        return "%s/api/%s/" % (self.url, endpoint.strip("/"))
+
+    def _send(self, method, url, params=None, body=None, headers=None):
+        self._count(method)
+        try:
+            response = self.session.request(method, url, params=params, json=body, headers=headers,
+                                            timeout=self.timeout)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise TransientError("cannot reach NetBox at %s: %s" % (url, exc.__class__.__name__), endpoint=url,
+                                 cause=exc) from exc
+        if response.status_code in TRANSIENT_STATUS:
+            raise TransientError("NetBox answered HTTP %d at %s" % (response.status_code, url), endpoint=url,
+                                 status=response.status_code)
+        return response
+
+    def request(self, method, endpoint, params=None, body=None, headers=None, url=None):
+        """One call with retries; returns the decoded body, raises NetBoxAPIError on refusal."""
+        url = url or self._endpoint_url(endpoint)
+        try:
+            response = self.backoff.call(self._send, method, url, params, body, headers)
+        except TransientError as exc:
+            raise NetBoxAPIError("NetBox stayed unavailable: %s" % exc.message, fabric=self.fabric,
+                                 endpoint=endpoint, status=exc.status) from exc
+        if response.status_code >= 400:
+            raise self._refusal(method, endpoint, response)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise NetBoxAPIError("NetBox sent a body that is not JSON for %s %s" % (method, endpoint),
+                                 fabric=self.fabric, endpoint=endpoint, status=response.status_code) from exc
+
+    def _refusal(self, method, endpoint, response):
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text[:MAX_BODY_IN_ERROR]
+        if status in (401, 403):
+            detail = body.get("detail") if isinstance(body, dict) else body
+            message = "NetBox refused the token (HTTP %d) for %s %s: %s" % (status, method, endpoint, detail)
+        else:
+            message = "NetBox rejected %s %s (HTTP %d): %s" % (method, endpoint, status, _short(body))
+        return NetBoxAPIError(message, fabric=self.fabric, endpoint=endpoint, status=status, body=body)
+
+    # -- reads --------------------------------------------------------------
+
+    def status(self):
+        return self.request("GET", "status")
+
+    @property
+    def version(self):
+        if self._version is None:
+            status = self.status() or {}
+            self._version = parse_version(status.get("netbox-version"))
+        return self._version
+
+    def list(self, endpoint, params=None, fields=None):
+        """Every row matching ``params``, at the server's largest page, only ``fields``.
+
+        ``limit=0`` asks for the server's MAX_PAGE_SIZE; NetBox 4.6+ pages by
+        cursor (``start``), which avoids a COUNT and an OFFSET scan per page.
+        """
+        query = dict(params or {})
+        query["limit"] = 0
+        if fields:
+            query["fields"] = ",".join(fields)
+        cursor = self.version >= (4, 6, 0)
+        if cursor:
+            query["start"] = 0
+        rows = []
+        url = None
+        while True:
+            page = self.request("GET", endpoint, params=None if url else query, url=url)
+            results = page.get("results") or []
+            rows.extend(results)
+            url = page.get("next")
+            if not url or not results:
+                return rows
+
+    def list_by(self, endpoint, param, values, params=None, fields=None):
+        """``list`` filtered by many values of one parameter, in as few requests as the URL length allows."""
+        rows = []
+        for group in chunk_values(sorted(set(values), key=str), param):
+            query = dict(params or {})
+            query[param] = group
+            rows.extend(self.list(endpoint, query, fields))
+        return rows
+
+    # -- writes -------------------------------------------------------------
+
+    def _stamped(self, objects):
+        """Each written object carries the run's change-log message (NetBox 4.4+)."""
+        if not self.changelog_message or self.version < (4, 4, 0):
+            return list(objects)
+        return [dict(obj, changelog_message=self.changelog_message) for obj in objects]
+
+    def create(self, endpoint, objects):
+        return self.request("POST", endpoint, body=self._stamped(objects)) or []
+
+    def update(self, endpoint, objects):
+        return self.request("PATCH", endpoint, body=self._stamped(objects)) or []
+
+    def delete(self, endpoint, ids):
+        return self.request("DELETE", endpoint, body=[{"id": i} for i in ids])
+
+    def patch_one(self, endpoint, object_id, data, if_match=None):
+        headers = {"If-Match": if_match} if if_match else None
+        body = self._stamped([data])[0]
+        return self.request("PATCH", "%s/%d" % (endpoint.strip("/"), object_id), body=body, headers=headers)
+
+
+def _short(body):
+    text = str(body)
+    return text if len(text) <= 500 else text[:500] + "..."

@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""Read what NetBox holds for one fabric: the owned objects, and the candidates desired keys could collide with.
+
+One filtered, field-limited list per model: owned objects by the fabric's
+custom field (exact match), shared objects by the slugs the fabric needs, and
+collisions only for desired keys NetBox does not already hold as ours, so a
+no-change run reads each model once whatever the fabric's size.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import FABRIC_FIELD
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import ORDER, SPECS, owner_of
+
+
+def _nested_id(value):
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def _vrf_key(row):
+    vrf = row.get("vrf")
+    return vrf.get("name") if isinstance(vrf, dict) else None
+
+
+class Inventory:
+    """Current NetBox records per kind and key, and the id index used to resolve references."""
+
+    def __init__(self, fabric):
+        self.fabric = fabric
+        self.records = dict((kind, {}) for kind in ORDER)
+        self.ids = dict((kind, {}) for kind in ORDER)
+        self.keys_by_id = dict((kind, {}) for kind in ORDER)
+        self.extra = {}
+        self.duplicates = []
+
+    def add(self, kind, key, row):
+        if key in self.records[kind]:
+            if self.records[kind][key].get("id") != row.get("id"):
+                self.duplicates.append((kind, key, row.get("id")))
+            return
+        self.records[kind][key] = row
+        self.register(kind, key, row.get("id"))
+
+    def register(self, kind, key, object_id):
+        if object_id is None:
+            return
+        self.ids.setdefault(kind, {})[key] = object_id
+        self.keys_by_id.setdefault(kind, {})[object_id] = key
+
+    def id_of(self, kind, key):
+        return self.ids.get(kind, {}).get(key)
+
+    def key_of_id(self, kind, object_id):
+        return self.keys_by_id.get(kind, {}).get(object_id)
+
+    def owned(self, kind):
+        return dict((key, row) for key, row in self.records[kind].items() if owner_of(row) == self.fabric)
+
+
+def _key(kind, row, inventory):
+    if kind in ("tenant", "site", "manufacturer", "platform", "device_role", "device_type", "rir", "cluster_type"):
+        return row.get("slug")
+    if kind == "interface_template":
+        return (inventory.key_of_id("device_type", _nested_id(row.get("device_type"))), row.get("name"))
+    if kind == "asn":
+        return row.get("asn")
+    if kind in ("cluster", "device"):
+        return row.get("name")
+    if kind in ("interface", "lag"):
+        device = row.get("device") or {}
+        if kind == "lag":
+            return (device.get("name"), (row.get("custom_fields") or {}).get("hedgehog_connection"))
+        return (device.get("name"), row.get("name"))
+    if kind == "prefix":
+        return (_vrf_key(row), row.get("prefix"))
+    if kind == "ip_address":
+        return (_vrf_key(row), row.get("address"))
+    if kind == "cable":
+        return _cable_key(row, inventory)
+    raise KeyError(kind)
+
+
+def _cable_key(row, inventory):
+    ends = []
+    for side in ("a_terminations", "b_terminations"):
+        for term in row.get(side) or []:
+            key = None
+            if term.get("object_type") == "dcim.interface":
+                key = inventory.key_of_id("interface", term.get("object_id"))
+            if key is None:
+                # A cable to something outside the fabric's devices can never be
+                # desired: give it a key of its own so pruning still sees it.
+                return ("cable", row.get("id"))
+            ends.append(key)
+    if len(ends) != 2:
+        return ("cable", row.get("id"))
+    return tuple(sorted(ends))
+
+
+class InventoryReader:
+    """Reads the inventory of one fabric for one desired state."""
+
+    def __init__(self, client, fabric, schema_ready, adopt=False):
+        self.client = client
+        self.fabric = fabric
+        self.schema_ready = schema_ready
+        self.adopt = adopt
+        self._interfaces = None
+
+    def read(self, desired):
+        inventory = Inventory(self.fabric)
+        for kind in ORDER:
+            for row in self._rows(SPECS[kind], desired.of(kind), inventory):
+                key = _key(kind, row, inventory)
+                if key is not None:
+                    inventory.add(kind, key, row)
+            if kind == "lag":
+                # A LAG is also an interface to whatever points at it by name
+                # (cables, IPs, its members).
+                for row in inventory.records["lag"].values():
+                    device = (row.get("device") or {}).get("name")
+                    inventory.register("interface", (device, row.get("name")), row.get("id"))
+        return inventory
+
+    def _owned_rows(self, spec):
+        if not self.schema_ready:
+            return []
+        return self.client.list(spec.endpoint, {"cf_%s" % FABRIC_FIELD: self.fabric}, spec.read_fields())
+
+    def _rows(self, spec, wanted, inventory):
+        reader = getattr(self, "_read_%s" % spec.read)
+        return reader(spec, wanted, inventory)
+
+    def _read_slug(self, spec, wanted, inventory):
+        if not wanted:
+            return []
+        return self.client.list_by(spec.endpoint, "slug", [obj.fields["slug"] for obj in wanted.values()],
+                                   fields=spec.read_fields())
+
+    def _read_asn(self, spec, wanted, inventory):
+        if not wanted:
+            return []
+        return self.client.list_by(spec.endpoint, "asn", list(wanted), fields=spec.read_fields())
+
+    def _read_device_type(self, spec, wanted, inventory):
+        type_ids = [inventory.id_of("device_type", key) for key in set(k[0] for k in wanted)]
+        type_ids = [i for i in type_ids if i is not None]
+        if not type_ids:
+            return []
+        return self.client.list_by(spec.endpoint, "device_type_id", type_ids, fields=spec.read_fields())
+
+    def _merge_candidates(self, spec, wanted, owned_rows, param, values_of, params=None):
+        """Owned rows, plus rows for desired keys that are not owned yet (possible collisions)."""
+        seen = set(row.get("id") for row in owned_rows)
+        owned_keys = set()
+        for row in owned_rows:
+            owned_keys.add(self._plain_key(spec.kind, row))
+        missing = [values_of(obj) for key, obj in wanted.items() if key not in owned_keys]
+        rows = list(owned_rows)
+        if missing:
+            for row in self.client.list_by(spec.endpoint, param, missing, params=params, fields=spec.read_fields()):
+                if row.get("id") not in seen:
+                    seen.add(row.get("id"))
+                    rows.append(row)
+        return rows
+
+    @staticmethod
+    def _plain_key(kind, row):
+        if kind in ("cluster", "device"):
+            return row.get("name")
+        if kind == "prefix":
+            return (_vrf_key(row), row.get("prefix"))
+        if kind == "ip_address":
+            return (_vrf_key(row), row.get("address"))
+        return None
+
+    def _read_name(self, spec, wanted, inventory):
+        return self._merge_candidates(spec, wanted, self._owned_rows(spec), "name", lambda obj: obj.fields["name"])
+
+    def _read_prefix(self, spec, wanted, inventory):
+        return self._merge_candidates(spec, wanted, self._owned_rows(spec), "prefix", lambda obj: obj.fields["prefix"])
+
+    def _read_address(self, spec, wanted, inventory):
+        return self._merge_candidates(spec, wanted, self._owned_rows(spec), "address",
+                                      lambda obj: obj.fields["address"])
+
+    def _read_owned(self, spec, wanted, inventory):
+        return self._owned_rows(spec)
+
+    def _read_device(self, spec, wanted, inventory):
+        """Every interface of the devices this fabric owns or will take over (read once for LAGs and ports)."""
+        if self._interfaces is None:
+            devices = []
+            for key, row in inventory.records["device"].items():
+                owner = owner_of(row)
+                if owner == self.fabric or (owner is None and self.adopt):
+                    devices.append(row["id"])
+            rows = []
+            if devices:
+                rows = self.client.list_by(spec.endpoint, "device_id", devices, fields=SPECS["interface"].read_fields())
+            self._interfaces = rows
+        is_lag = spec.kind == "lag"
+        return [row for row in self._interfaces
+                if ((row.get("type") or {}).get("value") == "lag"
+                    and (row.get("custom_fields") or {}).get("hedgehog_connection")) == is_lag]

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""Deletion guards: refuse a plan that would delete on doubtful grounds, before anything is written."""
+
+from __future__ import annotations
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import GuardError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import ORDER, SPECS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import WIRING_KINDS
+
+REMOVING_OPS = ("delete", "mark")
+
+
+def check_deletions(plan, inventory, source, fabric, max_delete_ratio, force=False):
+    """Raise GuardError when the plan removes objects and one of the guards says it must not.
+
+    - a read of the source failed or came back cut short (never overridable:
+      the fabric's real state is unknown);
+    - the source holds no wiring at all while NetBox holds objects of the fabric;
+    - more than ``max_delete_ratio`` of the fabric's objects would go.
+    """
+    removing = [a for a in plan.actions if a.op in REMOVING_OPS]
+    if not removing:
+        return
+    owned = sum(len(inventory.owned(kind)) for kind in ORDER if SPECS[kind].owned)
+    if source.incomplete:
+        raise GuardError(
+            "refusing to delete %d object(s): the read of %s failed or was cut short (%s); nothing was written"
+            % (len(removing), ", ".join(sorted(source.incomplete)), "; ".join(
+                "%s: %s" % item for item in sorted(source.incomplete.items()))),
+            fabric=fabric, details={"guard": "incomplete_source", "deletions": len(removing)})
+    if force:
+        return
+    if not any(source.items(kind) for kind in WIRING_KINDS):
+        raise GuardError(
+            "refusing to delete %d object(s): the source has no switches, servers or connections while NetBox "
+            "holds %d object(s) of the fabric; set force: true if the fabric really is empty" % (len(removing), owned),
+            fabric=fabric, details={"guard": "empty_source", "deletions": len(removing), "owned": owned})
+    ratio = float(len(removing)) / owned if owned else 1.0
+    if ratio > max_delete_ratio:
+        raise GuardError(
+            "refusing to delete %d of %d object(s) (%.0f%% > max_delete_ratio %.0f%%); set force: true to allow it"
+            % (len(removing), owned, ratio * 100, max_delete_ratio * 100),
+            fabric=fabric, details={"guard": "max_delete_ratio", "deletions": len(removing), "owned": owned})

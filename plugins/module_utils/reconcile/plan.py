@@ -1,0 +1,383 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""Desired state + NetBox inventory -> the plan: what to create, update, delete, and what to leave alone.
+
+Only fields the sync manages are compared; tags are merged (ours added, nobody
+else's removed); custom fields are compared key by key. An object NetBox holds
+without this fabric's marker is a conflict, unless it is a port NetBox made
+from the device type of a device this fabric owns, or the fabric adopts.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref, iter_refs
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import (
+    FABRIC_FIELD,
+    ORPHAN_TAG,
+    ORPHANED_SINCE_FIELD,
+    SYNC_TAG,
+)
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import (
+    COMPONENT_DEFAULTS,
+    KEY_ONLY_FIELDS,
+    ORDER,
+    PARENT_FIELD,
+    SPECS,
+    owner_of,
+)
+
+WRITE_OPS = ("create", "update", "delete", "mark", "release")
+ALL_OPS = WRITE_OPS + ("unchanged", "conflict", "blocked", "kept")
+
+
+class Pending:
+    """An object this run creates: its id is unknown until then."""
+
+    def __repr__(self):
+        return "<pending>"
+
+
+PENDING = Pending()
+
+
+class Action:
+    __slots__ = ("op", "kind", "key", "label", "desired", "record", "changes", "reason", "late")
+
+    def __init__(self, op, kind, key, label, desired=None, record=None, changes=None, reason=None, late=False):
+        self.op = op
+        self.kind = kind
+        self.key = key
+        self.label = label
+        self.desired = desired
+        self.record = record
+        self.changes = changes or {}
+        self.reason = reason
+        self.late = late
+
+
+class Plan:
+    """Every action of one run, and the problems met while planning."""
+
+    def __init__(self, fabric):
+        self.fabric = fabric
+        self.actions = []
+        self.problems = []
+
+    def add(self, action):
+        self.actions.append(action)
+        return action
+
+    def select(self, op, kind=None, late=None):
+        return [a for a in self.actions if a.op == op and (kind is None or a.kind == kind)
+                and (late is None or a.late == late)]
+
+    def counts(self):
+        """Actions per kind and op; an object counts once (a late field of a created object is its creation)."""
+        ops = OrderedDict()
+        for action in self.actions:
+            slot = (action.kind, action.key)
+            previous = ops.get(slot)
+            if previous is None or (action.late and previous == "unchanged"):
+                ops[slot] = action.op
+        counts = OrderedDict()
+        for (kind, _key), op in ops.items():
+            counts.setdefault(kind, OrderedDict((name, 0) for name in ALL_OPS))[op] += 1
+        return counts
+
+    @property
+    def changed(self):
+        return any(a.op in WRITE_OPS for a in self.actions)
+
+    def writes(self):
+        return [a for a in self.actions if a.op in WRITE_OPS]
+
+
+def normalize(value):
+    """A value as NetBox returns it -> the shape the sync writes (ids for nested objects, values for choices)."""
+    if isinstance(value, dict):
+        if "id" in value:
+            return value["id"]
+        if "value" in value and "label" in value:
+            return value["value"]
+        return dict((k, normalize(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    return value
+
+
+class Planner:
+    def __init__(self, desired, inventory, fabric, tag_ids, adopt=False, prune="delete", orphan_grace=0, now=None):
+        self.desired = desired
+        self.inventory = inventory
+        self.fabric = fabric
+        self.tag_ids = tag_ids
+        self.adopt = adopt
+        self.prune = prune
+        self.orphan_grace = orphan_grace
+        self.now = now
+        self.plan = Plan(fabric)
+        # Keys that will exist after the run (current usable + created), per kind.
+        self.available = dict((kind, set()) for kind in ORDER)
+        self.unusable = dict((kind, {}) for kind in ORDER)
+        self.pruned_devices = set()
+
+    # -- references ---------------------------------------------------------
+
+    def resolve(self, value):
+        """Desired value -> comparable value: refs become ids, or PENDING for objects made in this run."""
+        if isinstance(value, Ref):
+            if value.kind == "tag":
+                return self.tag_ids.get(value.key, PENDING)
+            object_id = self.inventory.id_of(value.kind, value.key)
+            return object_id if object_id is not None else PENDING
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if isinstance(value, dict):
+            return dict((k, self.resolve(v)) for k, v in value.items())
+        return value
+
+    def _missing_ref(self, obj, late=False):
+        for ref in iter_refs(obj.late if late else obj.fields):
+            if ref.kind == "tag":
+                continue
+            if ref.key in self.available.get(ref.kind, ()):
+                continue
+            why = self.unusable.get(ref.kind, {}).get(ref.key, "it is not in the fabric's NetBox objects")
+            return "needs %s %s, but %s" % (ref.kind.replace("_", " "), _show(ref.key), why)
+        return None
+
+    # -- planning -----------------------------------------------------------
+
+    def make(self):
+        for kind in ORDER:
+            self._plan_kind(kind)
+        self._plan_late()
+        self._plan_prune()
+        return self.plan
+
+    def _plan_kind(self, kind):
+        spec = SPECS[kind]
+        records = self.inventory.records[kind]
+        for key, row in records.items():
+            if not spec.owned or owner_of(row) == self.fabric or row.get("id") is None:
+                self.available[kind].add(key)
+        if kind == "interface":
+            # Ports and LAGs share one id space for whatever refers to an interface by name.
+            for key in self.inventory.ids.get("interface", {}):
+                self.available["interface"].add(key)
+        for key, obj in self.desired.of(kind).items():
+            self._plan_object(spec, key, obj, records.get(key))
+
+    def _plan_object(self, spec, key, obj, row):
+        kind = spec.kind
+        missing = self._missing_ref(obj)
+        if missing:
+            self._unusable(kind, key, "it was skipped: %s" % missing)
+            self.plan.add(Action("blocked", kind, key, obj.label, obj, row, reason=missing))
+            return
+        if row is None:
+            self.plan.add(Action("create", kind, key, obj.label, obj, changes=self._create_fields(spec, obj)))
+            self._now_available(kind, key, obj)
+            if kind == "device":
+                self._expect_template_ports(key, obj)
+            return
+        if not spec.owned:
+            self.plan.add(Action("unchanged", kind, key, obj.label, obj, row))
+            self.available[kind].add(key)
+            return
+        owner = owner_of(row)
+        if owner not in (None, self.fabric):
+            self._conflict(spec, key, obj, row, "it belongs to fabric %s" % owner)
+            return
+        if owner is None and not (obj.component or self.adopt):
+            self._conflict(spec, key, obj, row, "NetBox already has it and it is not owned by fabric %s "
+                                                "(set adopt: true to take it over)" % self.fabric)
+            return
+        changes = self._changes(spec, obj, row)
+        op = "update" if changes else "unchanged"
+        self.plan.add(Action(op, kind, key, obj.label, obj, row, changes=changes))
+        self._now_available(kind, key, obj)
+
+    def _now_available(self, kind, key, obj):
+        self.available[kind].add(key)
+        if kind == "lag":
+            self.available["interface"].add((key[0], obj.fields["name"]))
+
+    def _unusable(self, kind, key, why):
+        self.unusable[kind][key] = why
+        self.available[kind].discard(key)
+
+    def _conflict(self, spec, key, obj, row, why):
+        self._unusable(spec.kind, key, "it is in conflict: %s" % why)
+        self.plan.add(Action("conflict", spec.kind, key, obj.label, obj, row, reason=why))
+
+    def _expect_template_ports(self, device_key, obj):
+        """A new device gets a port per interface template of its type; later kinds can use them."""
+        device_type = obj.fields["device_type"].key
+        for (type_key, name), template in self.desired.of("interface_template").items():
+            if type_key != device_type:
+                continue
+            key = (device_key, name)
+            self.inventory.records["interface"].setdefault(key, {
+                "id": None, "name": name, "type": {"value": template.fields["type"]},
+                "description": template.fields.get("description", ""), "lag": None, "mtu": None,
+                "enabled": True, "tags": [], "custom_fields": {}, "device": {"name": device_key},
+            })
+            self.available["interface"].add(key)
+
+    def _create_fields(self, spec, obj):
+        fields = dict(obj.fields)
+        fields["tags"] = [Ref("tag", SYNC_TAG)]
+        if spec.owned:
+            custom = dict(fields.get("custom_fields") or {})
+            custom[FABRIC_FIELD] = self.fabric
+            fields["custom_fields"] = custom
+        return fields
+
+    def _changes(self, spec, obj, row):
+        changes = {}
+        for field, want in obj.fields.items():
+            if field in KEY_ONLY_FIELDS:
+                continue
+            if field == "custom_fields":
+                continue
+            if self.resolve(want) != normalize(row.get(field)):
+                changes[field] = want
+        custom = dict(obj.fields.get("custom_fields") or {})
+        custom[FABRIC_FIELD] = self.fabric
+        have_custom = row.get("custom_fields") or {}
+        if have_custom.get(ORPHANED_SINCE_FIELD):
+            custom[ORPHANED_SINCE_FIELD] = None
+        custom_changes = dict((k, v) for k, v in custom.items() if normalize(have_custom.get(k)) != v)
+        if custom_changes:
+            changes["custom_fields"] = custom_changes
+        tags = self._merged_tags(row, add=SYNC_TAG, remove=ORPHAN_TAG)
+        if tags is not None:
+            changes["tags"] = tags
+        return changes
+
+    def _merged_tags(self, row, add=None, remove=None):
+        """The record's tags with ours added/removed, or None when nothing changes. Foreign tags stay."""
+        have = [normalize(t) for t in row.get("tags") or []]
+        add_id = self.tag_ids.get(add) if add else None
+        remove_id = self.tag_ids.get(remove) if remove else None
+        result = [t for t in have if t != remove_id or remove_id is None]
+        needs_add = add is not None and (add_id is None or add_id not in have)
+        if needs_add:
+            result.append(Ref("tag", add))
+        if not needs_add and len(result) == len(have):
+            return None
+        return result
+
+    # -- late fields ------------------------------------------------------------
+
+    def _plan_late(self):
+        settled = dict(((a.kind, a.key), a) for a in self.plan.actions if a.op in ("create", "update", "unchanged"))
+        for kind in ORDER:
+            for key, obj in self.desired.of(kind).items():
+                action = settled.get((kind, key))
+                if not obj.late or action is None:
+                    continue
+                missing = self._missing_ref(obj, late=True)
+                if missing:
+                    self.plan.problems.append((kind, obj.label, "left without %s: %s" % (
+                        ", ".join(sorted(obj.late)), missing)))
+                    continue
+                row = action.record or {}
+                changes = dict((f, v) for f, v in obj.late.items() if self.resolve(v) != normalize(row.get(f)))
+                if changes:
+                    self.plan.add(Action("update", kind, key, obj.label, obj, action.record, changes=changes,
+                                         late=True))
+
+    # -- pruning ------------------------------------------------------------------
+
+    def _plan_prune(self):
+        if self.prune != "keep":
+            wanted = self.desired.of("device")
+            self.pruned_devices = set(key for key in self.inventory.owned("device") if key not in wanted)
+        for kind in reversed(ORDER):
+            spec = SPECS[kind]
+            if not spec.owned or kind == "cluster":
+                continue
+            wanted = self.desired.of(kind)
+            for key, row in self.inventory.owned(kind).items():
+                if key in wanted:
+                    continue
+                label = "%s %s" % (kind.replace("_", " "), _show(key))
+                if self._cascades(kind, row):
+                    continue
+                if kind == "interface" and self._is_template_port(row):
+                    changes = self._release(row)
+                    if changes:
+                        self.plan.add(Action("release", kind, key, label, record=row, changes=changes))
+                    continue
+                self._prune_one(spec, key, row, label)
+
+    def _prune_one(self, spec, key, row, label):
+        if self.prune == "keep":
+            self.plan.add(Action("kept", spec.kind, key, label, record=row))
+            return
+        if self.prune == "mark":
+            since = (row.get("custom_fields") or {}).get(ORPHANED_SINCE_FIELD)
+            if not since:
+                changes = dict(spec.mark)
+                changes["custom_fields"] = {ORPHANED_SINCE_FIELD: self.now.isoformat() if self.now else None}
+                tags = self._merged_tags(row, add=ORPHAN_TAG)
+                if tags is not None:
+                    changes["tags"] = tags
+                self.plan.add(Action("mark", spec.kind, key, label, record=row, changes=changes))
+                return
+            if not _older_than(since, self.now, self.orphan_grace):
+                self.plan.add(Action("kept", spec.kind, key, label, record=row, reason="orphaned since %s" % since))
+                return
+        self.plan.add(Action("delete", spec.kind, key, label, record=row))
+
+    def _cascades(self, kind, row):
+        """Interfaces go (or are marked) with their device, so they get no action of their own."""
+        parent = PARENT_FIELD.get(kind)
+        if not parent:
+            return False
+        return (row.get(parent[1]) or {}).get("name") in self.pruned_devices
+
+    def _is_template_port(self, row):
+        device = self.inventory.records["device"].get((row.get("device") or {}).get("name"))
+        if device is None:
+            return False
+        type_key = self.inventory.key_of_id("device_type", normalize(device.get("device_type")))
+        return (type_key, row.get("name")) in self.inventory.records["interface_template"]
+
+    def _release(self, row):
+        changes = dict((f, v) for f, v in COMPONENT_DEFAULTS.items() if normalize(row.get(f)) != v)
+        have = [normalize(t) for t in row.get("tags") or []]
+        ours = set(self.tag_ids.get(t) for t in (SYNC_TAG, ORPHAN_TAG))
+        if any(t in ours for t in have):
+            changes["tags"] = [t for t in have if t not in ours]
+        changes["custom_fields"] = {FABRIC_FIELD: None}
+        return changes
+
+
+def _show(key):
+    if isinstance(key, tuple):
+        return "/".join(str(part) for part in key if part is not None) or str(key)
+    return str(key)
+
+
+def _older_than(since, now, seconds):
+    if now is None:
+        return False
+    try:
+        stamp = datetime.fromisoformat(str(since).replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if stamp.tzinfo is None and now.tzinfo is not None:
+        stamp = stamp.replace(tzinfo=now.tzinfo)
+    return (now - stamp).total_seconds() >= seconds
+
+
+def make_plan(desired, inventory, fabric, tag_ids, adopt=False, prune="delete", orphan_grace=0, now=None):
+    return Planner(desired, inventory, fabric, tag_ids, adopt=adopt, prune=prune,
+                   orphan_grace=orphan_grace, now=now).make()

@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""What a source hands to the rest of the engine: raw objects per kind."""
+
+from __future__ import annotations
+
+
+class SourceData:
+    """Raw Hedgehog objects per kind, and whether the read can be trusted for deletion.
+
+    ``incomplete`` lists kinds whose read failed or came back cut short; the
+    deletion guard refuses to delete anything while it is not empty.
+    """
+
+    def __init__(self, origin):
+        self.origin = origin
+        self.objects = {}
+        self.incomplete = {}
+        self.requests = 0
+
+    def add(self, kind, items):
+        self.objects.setdefault(kind, []).extend(items)
+
+    def items(self, kind):
+        return self.objects.get(kind, [])
+
+    def mark_incomplete(self, kind, cause):
+        self.incomplete[kind] = cause
+
+    @property
+    def complete(self):
+        return not self.incomplete
+
+    def count(self):
+        return dict((kind, len(items)) for kind, items in self.objects.items())

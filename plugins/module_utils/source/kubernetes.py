@@ -1,0 +1,214 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""Read a fabric from its Kubernetes API: paged lists of every Hedgehog kind.
+
+Each kind is listed with ``limit`` and ``continue`` so a big fabric never comes
+back as one huge response; a 410 (the continue token outlived the server's
+compaction) restarts that kind's list; a kind that is not installed (404) counts
+as empty, which is how older releases look.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
+    ConfigError,
+    KubernetesAPIError,
+    TransientError,
+)
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.retry import Backoff
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import KINDS, WIRING_KINDS
+
+try:
+    import urllib3
+    from kubernetes import client as k8s_client
+    from kubernetes import config as k8s_config
+    from kubernetes.client.rest import ApiException
+    from kubernetes.config.config_exception import ConfigException
+    HAS_KUBERNETES = True
+except ImportError:
+    HAS_KUBERNETES = False
+
+    class ApiException(Exception):  # stand-in so the except clauses below stay valid
+        status = None
+
+    class ConfigException(Exception):
+        pass
+
+DEFAULT_PAGE_SIZE = 500
+DEFAULT_TIMEOUT = (10, 60)
+TRANSIENT_STATUS = frozenset((429, 500, 502, 503, 504))
+MAX_LIST_RESTARTS = 2
+
+
+class _ListExpired(Exception):
+    """The server dropped the snapshot a continue token pointed into (HTTP 410)."""
+
+
+def build_configuration(auth, fabric=None):
+    """A ``kubernetes.client.Configuration`` from kubernetes.core-style auth options.
+
+    There is deliberately no fall-back to ``~/.kube/config``: a fabric names its
+    own API, so one fabric's run can never read another fabric's cluster.
+    """
+    if not HAS_KUBERNETES:
+        raise ConfigError("the kubernetes Python client is required to read a fabric's API", fabric=fabric)
+    configuration = k8s_client.Configuration()
+    kubeconfig = auth.get("kubeconfig")
+    try:
+        if isinstance(kubeconfig, dict):
+            k8s_config.load_kube_config_from_dict(
+                config_dict=kubeconfig, context=auth.get("context"),
+                client_configuration=configuration, persist_config=False)
+        elif kubeconfig:
+            k8s_config.load_kube_config(
+                config_file=kubeconfig, context=auth.get("context"),
+                client_configuration=configuration, persist_config=False)
+        elif not auth.get("host"):
+            raise ConfigError("no Kubernetes API given: set kubeconfig, or host with api_key", fabric=fabric)
+    except (ConfigException, OSError, ValueError, TypeError) as exc:
+        raise ConfigError("cannot load kubeconfig: %s" % exc, fabric=fabric) from exc
+    if auth.get("host"):
+        configuration.host = auth["host"]
+    if auth.get("api_key"):
+        configuration.api_key = {"authorization": "Bearer %s" % auth["api_key"]}
+    if auth.get("ca_cert"):
+        configuration.ssl_ca_cert = auth["ca_cert"]
+    if auth.get("client_cert"):
+        configuration.cert_file = auth["client_cert"]
+    if auth.get("client_key"):
+        configuration.key_file = auth["client_key"]
+    if auth.get("validate_certs") is not None:
+        configuration.verify_ssl = bool(auth["validate_certs"])
+    if auth.get("proxy"):
+        configuration.proxy = auth["proxy"]
+    # Retries happen in one place (our Backoff), so urllib3 must not retry
+    # behind our back and hide faults from the request count.
+    configuration.retries = 0
+    return configuration
+
+
+def _cause_of(exc):
+    reason = getattr(exc, "reason", None)
+    return reason if reason is not None else exc
+
+
+class KubernetesSource:
+    """Lists every Hedgehog kind of one fabric from its API."""
+
+    def __init__(self, auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, timeout=DEFAULT_TIMEOUT, backoff=None,
+                 api_client=None):
+        self.fabric = fabric
+        self.page_size = int(page_size)
+        self.timeout = timeout
+        self.backoff = backoff or Backoff()
+        self.host = None
+        if api_client is None:
+            configuration = build_configuration(auth, fabric=fabric)
+            self.host = configuration.host
+            api_client = k8s_client.ApiClient(configuration)
+        self.api = k8s_client.CustomObjectsApi(api_client)
+        self.requests = 0
+
+    def read(self, kinds=KINDS):
+        data = SourceData("kubernetes:%s" % (self.host or "api"))
+        for kind in kinds:
+            try:
+                data.add(kind.kind, self._list_kind(kind))
+            except KubernetesAPIError as exc:
+                if kind.kind in WIRING_KINDS or exc.status in (401, 403) or exc.status is None:
+                    raise
+                data.mark_incomplete(kind.kind, str(exc))
+            except TransientError as exc:
+                # Wiring is the core of the fabric: without it the run stops.
+                # Other kinds are left incomplete, which blocks every deletion.
+                if kind.kind in WIRING_KINDS:
+                    raise
+                data.mark_incomplete(kind.kind, exc.message)
+        data.requests = self.requests
+        return data
+
+    def _list_kind(self, kind):
+        for _restart in range(MAX_LIST_RESTARTS + 1):
+            try:
+                return self._list_pages(kind)
+            except _ListExpired:
+                continue
+        raise KubernetesAPIError(
+            "listing %s kept expiring (HTTP 410) after %d restarts" % (kind.plural, MAX_LIST_RESTARTS),
+            fabric=self.fabric, endpoint=self._endpoint(kind), status=410)
+
+    def _list_pages(self, kind):
+        items = []
+        token = None
+        while True:
+            page = self.backoff.call(self._get_page, kind, token)
+            if page is None:
+                return []
+            items.extend(page.get("items") or [])
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return items
+
+    def _endpoint(self, kind):
+        return "/apis/%s/%s/namespaces/%s/%s" % (kind.group, kind.version, kind.namespace, kind.plural)
+
+    def _get_page(self, kind, token):
+        """One list request; ``None`` when the kind is not installed."""
+        endpoint = self._endpoint(kind)
+        self.requests += 1
+        try:
+            response = self.api.list_namespaced_custom_object(
+                kind.group, kind.version, kind.namespace, kind.plural,
+                limit=self.page_size, _continue=token,
+                _preload_content=False, _request_timeout=self.timeout)
+            body = response.data
+        except ApiException as exc:
+            return self._api_failure(exc, endpoint)
+        except urllib3.exceptions.HTTPError as exc:
+            cause = _cause_of(exc)
+            if isinstance(cause, (ssl.SSLError, urllib3.exceptions.SSLError)):
+                raise KubernetesAPIError(
+                    "TLS verification of %s failed: %s (check ca_cert)" % (endpoint, cause),
+                    fabric=self.fabric, endpoint=endpoint) from exc
+            raise TransientError("cannot reach %s: %s" % (endpoint, cause), endpoint=endpoint, cause=exc) from exc
+        try:
+            page = json.loads(body)
+        except ValueError as exc:
+            # A cut-off body (truncated page) is worth one more try; if it keeps
+            # happening the kind is left incomplete and nothing gets deleted.
+            raise TransientError("truncated or malformed page from %s" % endpoint, endpoint=endpoint) from exc
+        if not isinstance(page, dict) or not isinstance(page.get("items", []), list):
+            raise TransientError("unexpected list body from %s" % endpoint, endpoint=endpoint)
+        return page
+
+    def _api_failure(self, exc, endpoint):
+        status = exc.status
+        if status == 404:
+            return None
+        if status == 410:
+            raise _ListExpired()
+        if status in TRANSIENT_STATUS:
+            raise TransientError("HTTP %s from %s" % (status, endpoint), endpoint=endpoint, status=status) from exc
+        if status == 401:
+            message = "the Kubernetes API refused the credentials (HTTP 401) at %s: check api_key or kubeconfig"
+        elif status == 403:
+            message = "the Kubernetes API forbids listing (HTTP 403) at %s: the account needs get/list on Hedgehog kinds"
+        else:
+            message = "HTTP %s from %%s: %s" % (status, exc.reason)
+        raise KubernetesAPIError(message % endpoint, fabric=self.fabric, endpoint=endpoint, status=status) from exc
+
+
+def read_kubernetes(auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, backoff=None):
+    """Read every kind of one fabric; transient faults exhausted become a clear error."""
+    source = KubernetesSource(auth, fabric=fabric, page_size=page_size, backoff=backoff)
+    try:
+        return source.read()
+    except TransientError as exc:
+        raise KubernetesAPIError(
+            "the Kubernetes API stayed unavailable: %s" % exc.message, fabric=fabric,
+            endpoint=exc.endpoint, status=exc.status) from exc
