@@ -201,7 +201,10 @@ class InventoryReader:
             if devices:
                 rows = self.client.list_by(spec.endpoint, "device_id", devices, fields=SPECS["interface"].read_fields())
             self._interfaces = rows
-        is_lag = spec.kind == "lag"
-        return [row for row in self._interfaces
-                if ((row.get("type") or {}).get("value") == "lag"
-                    and (row.get("custom_fields") or {}).get("hedgehog_connection")) == is_lag]
+        return [row for row in self._interfaces if _is_fabric_lag(row) == (spec.kind == "lag")]
+
+
+def _is_fabric_lag(row):
+    """A LAG the sync made for a connection (a LAG someone else made is just an interface)."""
+    return ((row.get("type") or {}).get("value") == "lag"
+            and bool((row.get("custom_fields") or {}).get("hedgehog_connection")))
