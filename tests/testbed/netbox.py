@@ -127,15 +127,18 @@ class Settings:
     pg_port: int
     redis_port: int
     kube_port: int
+    kube_fixtures: tuple[Path, ...]
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> Settings:
         env = os.environ if environ is None else environ
         cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         home = Path(env.get("HHNBS_HOME") or cache / "hedgehog-netbox-sync")
+        repo = Path(env.get("HHNBS_REPO") or _repo_root())
+        fixtures = env.get("HHNBS_KUBE_FIXTURES") or str(repo / "tests" / "fixtures" / "vlab")
         return cls(
             home=home,
-            repo=Path(env.get("HHNBS_REPO") or _repo_root()),
+            repo=repo,
             tools_venv=Path(env.get("HHNBS_TOOLS_VENV") or home / "venv-tools"),
             netbox_venv=Path(env.get("HHNBS_NETBOX_VENV") or home / "venv-netbox"),
             run=Path(env.get("HHNBS_RUN") or home / "run"),
@@ -145,6 +148,7 @@ class Settings:
             pg_port=int(env.get("HHNBS_PG_PORT") or 15432),
             redis_port=int(env.get("HHNBS_REDIS_PORT") or 16379),
             kube_port=int(env.get("HHNBS_KUBE_PORT") or 16443),
+            kube_fixtures=tuple(Path(p) for p in fixtures.split(os.pathsep) if p),
         )
 
     @property
@@ -746,8 +750,8 @@ class KubeStandin:
         self.s = settings
         self.dir = settings.kube_dir
         self.pidfile = self.dir / "standin.pid"
+        self.argv_file = self.dir / "standin.argv"
         self.log = settings.logs / "kube-standin.log"
-        self.fixtures = settings.repo / "tests" / "fixtures" / "vlab"
 
     @property
     def kubeconfig(self) -> Path:
@@ -761,22 +765,32 @@ class KubeStandin:
         """None when the stand-in can run, else why not."""
         if not (self.s.repo / "tests" / "testbed" / "kube_standin.py").exists():
             return "tests/testbed/kube_standin.py does not exist yet"
-        if not self.fixtures.is_dir():
-            return "fixture folder %s does not exist yet" % self.fixtures.relative_to(self.s.repo)
+        missing = [str(p) for p in self.s.kube_fixtures if not p.is_dir()]
+        if missing:
+            return "fixture folder %s does not exist yet" % ", ".join(missing)
         return None
 
     def pid(self) -> int | None:
         pid = _read_pid(self.pidfile)
         return pid if _pid_runs(pid, self.MODULE) else None
 
+    def _started_argv(self) -> list[str] | None:
+        try:
+            return json.loads(self.argv_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
     def argv(self) -> list[str]:
-        return [str(self.s.tools_venv / "bin" / "python"), "-m", self.MODULE, "serve",
-                "--fixtures", str(self.fixtures), "--host", "127.0.0.1", "--port", str(self.s.kube_port),
+        fixtures = [arg for path in self.s.kube_fixtures for arg in ("--fixtures", str(path))]
+        return [str(self.s.tools_venv / "bin" / "python"), "-m", self.MODULE, "serve", *fixtures,
+                "--host", "127.0.0.1", "--port", str(self.s.kube_port),
                 "--state-dir", str(self.dir), "--token", KUBE_TOKEN]
 
     def ensure(self) -> None:
-        if self.pid() and (self.dir / "ready").exists():
+        argv = self.argv()
+        if self.pid() and (self.dir / "ready").exists() and self._started_argv() == argv:
             return
+        # Not running, not ready, or serving other fixtures or on another port.
         self.stop()
         if _port_open(self.s.kube_port):
             raise TestbedError("port %d is taken by another process; set HHNBS_KUBE_PORT" % self.s.kube_port)
@@ -784,8 +798,9 @@ class KubeStandin:
         (self.dir / "ready").unlink(missing_ok=True)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(self.s.repo / "tests"),
                                                                          os.environ.get("PYTHONPATH")])))
-        proc = _spawn(self.argv(), self.log, env, cwd=self.s.repo)
+        proc = _spawn(argv, self.log, env, cwd=self.s.repo)
         self.pidfile.write_text(str(proc.pid))
+        self.argv_file.write_text(json.dumps(argv))
         self._wait_ready(proc)
 
     def _wait_ready(self, proc: subprocess.Popen) -> None:
