@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  fabric:
+    description:
+      - Name of the fabric. Every object the sync makes carries it in the custom field C(hedgehog_fabric);
+        several fabrics share one NetBox without touching each other's objects.
+    type: str
+    required: true
+  site:
+    description:
+      - NetBox site the fabric's devices live in; created when missing. Defaults to the fabric's name.
+    type: str
+  tenant:
+    description:
+      - NetBox tenant for the fabric's devices; created when missing. Two fabrics in one site whose switches
+        share names need a tenant each, since NetBox device names are unique per site and tenant.
+    type: str
+  wiring_dir:
+    description:
+      - Read the fabric from a directory of wiring YAML files instead of its Kubernetes API
+        (a fabric being planned, or the demo). Mutually exclusive with O(kubeconfig) and O(host).
+    type: path
+  prune:
+    description:
+      - What happens to objects of the fabric that left the source.
+      - V(delete) deletes them.
+      - V(mark) sets them offline or deprecated, tags them C(hedgehog-orphan) and deletes them after O(orphan_grace).
+      - V(keep) never deletes.
+    type: str
+    choices: [delete, mark, keep]
+    default: delete
+  orphan_grace:
+    description:
+      - Seconds a marked object stays before it is deleted, with O(prune=mark).
+    type: int
+    default: 604800
+  max_delete_ratio:
+    description:
+      - Refuse to run (and write nothing) when more than this share of the fabric's objects would be deleted
+        or marked. O(force=true) overrides.
+    type: float
+    default: 0.3
+  force:
+    description:
+      - Override the O(max_delete_ratio) guard and the empty-source guard. A failed or truncated read of the
+        source still blocks every deletion.
+    type: bool
+    default: false
+  adopt:
+    description:
+      - Take over objects that match the fabric's objects by key but carry no fabric marker
+        (a device C(leaf-01) made by hand). Without it such objects are reported as conflicts and left alone.
+      - Objects owned by another fabric are never taken over.
+    type: bool
+    default: false
+  k8s_page_size:
+    description:
+      - Objects per Kubernetes list request (C(limit)); longer lists are paged with C(continue).
+    type: int
+    default: 500
+  netbox_chunk_size:
+    description:
+      - Objects per bulk write request to NetBox.
+    type: int
+    default: 200
+  netbox_workers:
+    description:
+      - Bulk write requests sent to NetBox at once. NetBox gains about 1.5x from 2 to 4 on two cores.
+    type: int
+    default: 3
+  retries:
+    description:
+      - Retries of a request that failed transiently (connection error, timeout, HTTP 429, 502, 503, 504),
+        with jittered exponential backoff. Other errors fail at once.
+    type: int
+    default: 5
+  retry_delay:
+    description:
+      - First backoff ceiling in seconds; it doubles per retry.
+    type: float
+    default: 1.0
+  retry_max_delay:
+    description:
+      - Largest backoff ceiling in seconds.
+    type: float
+    default: 30.0
+  retry_max_time:
+    description:
+      - Seconds after which a request is not retried any more.
+    type: float
+    default: 120.0
+  diff_limit:
+    description:
+      - Objects shown one by one in diff mode; past it, one summary line per kind and action.
+    type: int
+    default: 100
+"""

@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""The one wrapper around AnsibleModule; the only file here that imports Ansible's module API.
+
+It holds an AnsibleModule rather than being one, checks the Python libraries
+the engine needs, turns options into a FabricConfig, and turns a SyncError
+into one failure with ``msg`` and the error's details.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.args import K8S_AUTH_KEYS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import FabricConfig
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import HAS_PYNETBOX, HAS_REQUESTS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import HAS_YAML
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kubernetes import HAS_KUBERNETES
+
+# More warnings than this are summarised: a fabric with a systematic problem
+# should not bury the task output.
+MAX_WARNINGS = 25
+
+CONFIG_KEYS = (
+    "fabric", "site", "tenant", "wiring_dir", "prune", "orphan_grace", "max_delete_ratio", "force", "adopt",
+    "k8s_page_size", "netbox_chunk_size", "netbox_workers", "retries", "retry_delay", "retry_max_delay",
+    "retry_max_time", "diff_limit", "netbox_url", "netbox_token", "netbox_validate_certs",
+)
+
+
+class NetboxSyncModule:
+    def __init__(self, argument_spec, module_class=AnsibleModule, **kwargs):
+        self._module = module_class(argument_spec=argument_spec, **kwargs)
+        self._check_libraries()
+
+    def _check_libraries(self):
+        needed = [("requests", HAS_REQUESTS), ("pynetbox", HAS_PYNETBOX), ("PyYAML", HAS_YAML)]
+        if not self.params.get("wiring_dir"):
+            needed.append(("kubernetes", HAS_KUBERNETES))
+        for name, present in needed:
+            if not present:
+                self._module.fail_json(msg=missing_required_lib(name))
+
+    @property
+    def params(self):
+        return self._module.params
+
+    @property
+    def check_mode(self):
+        return self._module.check_mode
+
+    @property
+    def diff(self):
+        return self._module._diff
+
+    def warn(self, message):
+        self._module.warn(message)
+
+    def fabric_config(self):
+        values = dict((key, self.params.get(key)) for key in CONFIG_KEYS if key in self.params)
+        values = dict((key, value) for key, value in values.items() if value is not None)
+        values["k8s_auth"] = dict((key, self.params.get(key)) for key in K8S_AUTH_KEYS
+                                  if self.params.get(key) is not None)
+        return FabricConfig(**values)
+
+    def exit_json(self, **result):
+        warnings = result.get("warnings") or []
+        for message in warnings[:MAX_WARNINGS]:
+            self.warn(message)
+        if len(warnings) > MAX_WARNINGS:
+            self.warn("... and %d more problems; see the result's problems list" % (len(warnings) - MAX_WARNINGS))
+        result.pop("warnings", None)
+        self._module.exit_json(**result)
+
+    def fail_from_error(self, error, **result):
+        details = dict(getattr(error, "details", {}) or {})
+        self._module.fail_json(msg=str(error), error=error.__class__.__name__, details=details,
+                               exception=traceback.format_exc(), **result)

@@ -1,0 +1,148 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: fabric_sync
+short_description: Make NetBox equal to a Hedgehog fabric
+version_added: 0.1.0
+description:
+  - Reads one Hedgehog Open Network Fabric from its Kubernetes API (or from a directory of wiring YAML files)
+    and reconciles it into NetBox core models (site, device types with their ports, devices, interfaces,
+    LAGs, cables, ASNs, management, loopback and link IPs, /31 link prefixes).
+  - Reads NetBox in a few field-limited lists, compares only the fields it manages, and writes in bulk;
+    a run with nothing to change makes no write at all.
+  - Touches only objects carrying the fabric's marker (custom field C(hedgehog_fabric) and tag C(hedgehog-sync));
+    anything else that collides with the fabric is reported as a conflict and left alone unless O(adopt=true).
+  - Malformed source objects are skipped with a warning naming the kind, the object and the cause;
+    the rest of the fabric still syncs and the result is V(partial).
+author:
+  - hedgehog.netbox_sync contributors
+requirements:
+  - kubernetes >= 24.2.0 (for a Kubernetes source)
+  - pynetbox >= 7.6.0
+  - requests
+  - PyYAML
+extends_documentation_fragment:
+  - hedgehog.netbox_sync.netbox_auth
+  - hedgehog.netbox_sync.k8s_auth
+  - hedgehog.netbox_sync.sync_options
+attributes:
+  check_mode:
+    support: full
+    description: Computes the whole plan and writes nothing, not even the tags and custom fields the sync needs.
+  diff_mode:
+    support: full
+    description: Before and after of each changed object, bounded by O(diff_limit).
+notes:
+  - Transient faults (connection errors, timeouts, HTTP 429, 502, 503, 504) are retried with jittered
+    exponential backoff; every other error fails the task with a message naming the fabric, the endpoint
+    and the cause.
+"""
+
+EXAMPLES = r"""
+- name: Sync a fabric from its control node's API
+  hedgehog.netbox_sync.fabric_sync:
+    fabric: dc1
+    site: DC1
+    kubeconfig: /etc/hedgehog/dc1.kubeconfig
+    netbox_url: https://netbox.example.com
+    netbox_token: "{{ vault_netbox_token }}"
+
+- name: Sync with host and token instead of a kubeconfig, marking removed objects instead of deleting them
+  hedgehog.netbox_sync.fabric_sync:
+    fabric: dc2
+    host: https://172.30.0.1:6443
+    api_key: "{{ vault_dc2_token }}"
+    ca_cert: /etc/hedgehog/dc2-ca.crt
+    prune: mark
+    orphan_grace: 86400
+
+- name: Plan a fabric that is not deployed yet, from its wiring files (NETBOX_API and NETBOX_TOKEN from the environment)
+  hedgehog.netbox_sync.fabric_sync:
+    fabric: lab
+    wiring_dir: /srv/wiring/lab
+  check_mode: true
+  diff: true
+"""
+
+RETURN = r"""
+changed:
+  description: Whether NetBox was (or, in check mode, would be) changed.
+  returned: always
+  type: bool
+result:
+  description: V(success), or V(partial) when some source objects were skipped or some writes refused.
+  returned: always
+  type: str
+  sample: success
+fabric:
+  description: The fabric's name.
+  returned: always
+  type: str
+release:
+  description: The fabric's release from C(Fabricator.status.release), when readable.
+  returned: always
+  type: str
+  sample: "26.03.0"
+summary:
+  description:
+    - Actions per NetBox kind (device, interface, lag, cable, ip_address, prefix, ...) with the number of
+      objects to create, update, delete, mark, release, left unchanged, in conflict, blocked, or kept.
+  returned: always
+  type: dict
+  sample: {"device": {"create": 11, "update": 0, "delete": 0, "unchanged": 0, "conflict": 0}}
+applied:
+  description: What was actually written per kind and action (absent in check mode).
+  returned: when something was written
+  type: dict
+problems:
+  description: Every skipped or refused object, with its kind, name and cause.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"kind": "Connection", "name": "server-09--unbundled--leaf-01", "cause": "references server server-09, which does not exist or was skipped"}]
+source:
+  description: Where the fabric was read from, the number of objects per kind, and kinds whose read failed.
+  returned: always
+  type: dict
+requests:
+  description: Requests made, to NetBox by HTTP method (with C(total) and C(writes)) and to Kubernetes.
+  returned: always
+  type: dict
+  sample: {"netbox": {"GET": 21, "total": 21, "writes": 0}, "kubernetes": 20}
+timings:
+  description: Seconds spent per phase (read_source, snapshot, desired, schema, read_netbox, plan, apply) and in total.
+  returned: always
+  type: dict
+diff:
+  description: Before and after per changed object, bounded by O(diff_limit).
+  returned: in diff mode
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.args import sync_argument_spec
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import sync_fabric
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SyncError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule
+
+
+def main():
+    module = NetboxSyncModule(
+        argument_spec=sync_argument_spec(),
+        supports_check_mode=True,
+        mutually_exclusive=[("wiring_dir", "kubeconfig"), ("wiring_dir", "host")],
+    )
+    try:
+        result = sync_fabric(module.fabric_config(), check_mode=module.check_mode, want_diff=module.diff)
+    except SyncError as error:
+        module.fail_from_error(error)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
