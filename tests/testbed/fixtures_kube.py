@@ -8,11 +8,15 @@
 
 The kubernetes client and kubernetes.core cache discovery in ``$TMPDIR/osrcp-*.json`` and
 ``k8srcp-*.json`` keyed by host and port, and kubectl under ``$KUBECACHEDIR``; a port reused by a
-later stand-in that serves other kinds would otherwise be answered from a stale cache.
+later stand-in that serves other kinds would otherwise be answered from a stale cache. The folder
+is a short one under the system temp dir, not under pytest's deep tmp_path: it becomes TMPDIR for
+child processes too, and ansible-core puts a unix socket there, whose path may not pass 107 bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,20 +28,26 @@ TESTS_DIR = Path(__file__).resolve().parent.parent
 VLAB_FIXTURES = TESTS_DIR / "fixtures" / "vlab"
 
 
-def isolate_discovery_cache(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> Path:
-    """Send every client's discovery cache, in this process and in child processes, to ``cache_dir``."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    monkeypatch.setenv("TMPDIR", str(cache_dir))
-    # tempfile caches its answer on first use, so the environment alone would not reach this process.
-    monkeypatch.setattr(tempfile, "tempdir", str(cache_dir))
-    monkeypatch.setenv("KUBECACHEDIR", str(cache_dir / "kubectl"))
-    return cache_dir
+@contextlib.contextmanager
+def isolated_discovery_cache():
+    """A fresh folder that every client's discovery cache, in this process and in child processes, uses."""
+    cache_dir = Path(tempfile.mkdtemp(prefix="kube-dc-"))
+    try:
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            monkeypatch.setenv("TMPDIR", str(cache_dir))
+            # tempfile caches its answer on first use, so the environment alone would not reach this process.
+            monkeypatch.setattr(tempfile, "tempdir", str(cache_dir))
+            monkeypatch.setenv("KUBECACHEDIR", str(cache_dir / "kubectl"))
+            yield cache_dir
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
 
 
 @pytest.fixture
-def kube_discovery_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def kube_discovery_cache():
     """A discovery cache folder of this test's own (also exported as TMPDIR and KUBECACHEDIR)."""
-    return isolate_discovery_cache(monkeypatch, tmp_path / "kube-discovery-cache")
+    with isolated_discovery_cache() as cache_dir:
+        yield cache_dir
 
 
 @pytest.fixture
@@ -63,8 +73,7 @@ def kube_vlab(tmp_path_factory: pytest.TempPathFactory):
     """A stand-in serving the VLAB fixtures, shared by one test module."""
     if not VLAB_FIXTURES.is_dir():
         pytest.skip(f"no VLAB fixtures at {VLAB_FIXTURES.relative_to(TESTS_DIR.parent)}")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        isolate_discovery_cache(monkeypatch, tmp_path_factory.mktemp("kube-vlab-discovery-cache"))
+    with isolated_discovery_cache():
         standin = KubeStandin(fixture_dirs=[VLAB_FIXTURES], state_dir=tmp_path_factory.mktemp("kube-vlab"), port=0)
         with standin:
             yield standin
