@@ -26,7 +26,7 @@ options:
   wiring_dir:
     description:
       - Read the fabric from a directory of wiring YAML files instead of its Kubernetes API
-        (a fabric being planned, or the demo). Mutually exclusive with O(kubeconfig) and O(host).
+        (a fabric being planned, or the demo). When set, the Kubernetes options are ignored.
     type: path
   prune:
     description:

@@ -132,11 +132,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import
 
 
 def main():
-    module = NetboxSyncModule(
-        argument_spec=sync_argument_spec(),
-        supports_check_mode=True,
-        mutually_exclusive=[("wiring_dir", "kubeconfig"), ("wiring_dir", "host")],
-    )
+    module = NetboxSyncModule(argument_spec=sync_argument_spec(), supports_check_mode=True)
     try:
         result = sync_fabric(module.fabric_config(), check_mode=module.check_mode, want_diff=module.diff)
     except SyncError as error:
