@@ -1829,7 +1829,9 @@ class KubeStandin:
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True, do_handshake_on_connect=False)
         self.port = self._server.server_address[1]
         self.write_kubeconfig(self.kubeconfig_path)
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"kube-standin:{self.port}", daemon=True)
+        # A short poll interval makes stop() quick: shutdown() waits for the loop to look at its flag.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"kube-standin:{self.port}", daemon=True)
         self._thread.start()
         return self
 
