@@ -17,6 +17,8 @@ export HHNBS_RUN="${HHNBS_RUN:-$HHNBS_HOME/run}"
 # Versions the test bed is built from.
 export HHNBS_NETBOX_VERSION="${HHNBS_NETBOX_VERSION:-4.7.3}"
 export HHNBS_PG_VERSION="${HHNBS_PG_VERSION:-15}"
+# The test bed's own PostgreSQL cluster (pg_lsclusters shows it as 15/hhnbs).
+export HHNBS_PG_CLUSTER="${HHNBS_PG_CLUSTER:-hhnbs}"
 
 # Ports on 127.0.0.1, chosen away from the services' defaults so the test bed
 # never collides with a PostgreSQL or Redis that the machine runs for itself.

@@ -796,8 +796,8 @@ class KubeStandin:
             raise TestbedError("port %d is taken by another process; set HHNBS_KUBE_PORT" % self.s.kube_port)
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "ready").unlink(missing_ok=True)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(self.s.repo / "tests"),
-                                                                         os.environ.get("PYTHONPATH")])))
+        python_path = [str(self.s.repo / "tests"), os.environ.get("PYTHONPATH")]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, python_path)))
         proc = _spawn(argv, self.log, env, cwd=self.s.repo)
         self.pidfile.write_text(str(proc.pid))
         self.argv_file.write_text(json.dumps(argv))
