@@ -16,6 +16,7 @@ import signal
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ import yaml
 
 kubernetes = pytest.importorskip("kubernetes", reason="the kubernetes client is not installed")
 urllib3 = pytest.importorskip("urllib3")
+import kubernetes.watch  # noqa: E402
 
 from kubernetes import client as k8s_client  # noqa: E402
 from kubernetes import config as k8s_config  # noqa: E402
@@ -353,6 +355,40 @@ def test_not_installed_kind_is_404_and_missing_from_discovery(kube_standin_facto
     assert {r["name"] for r in agent["resources"]} == {"agents", "agents/status"}
     with pytest.raises(ResourceNotFoundError):
         dynamic.resources.get(api_version="gwint.githedgehog.com/v1alpha1", kind="GatewayAgent")
+
+
+def test_watch_streams_changes_to_the_python_client(kube):
+    api = custom_objects(kube)
+    listed = api.list_namespaced_custom_object(WIRING, V1BETA1, "default", "switches", label_selector="tier=leaf")
+
+    def change_later():
+        time.sleep(0.3)
+        kube.store.put({"apiVersion": f"{WIRING}/{V1BETA1}", "kind": "Switch",
+                        "metadata": {"name": "leaf-09", "labels": {"tier": "leaf"}}})
+        kube.store.put({"apiVersion": f"{WIRING}/{V1BETA1}", "kind": "Switch", "metadata": {"name": "other"}})
+        kube.store.delete("Switch", "default", "leaf-02")
+
+    changer = threading.Thread(target=change_later)
+    changer.start()
+    events = [(e["type"], e["object"]["metadata"]["name"]) for e in kubernetes.watch.Watch().stream(
+        api.list_namespaced_custom_object, WIRING, V1BETA1, "default", "switches", label_selector="tier=leaf",
+        resource_version=listed["metadata"]["resourceVersion"], timeout_seconds=2)]
+    changer.join()
+
+    assert events == [("ADDED", "leaf-09"), ("DELETED", "leaf-02")]
+
+
+def test_watch_from_a_compacted_revision_is_410(kube):
+    api = custom_objects(kube)
+    old = api.list_cluster_custom_object(WIRING, V1BETA1, "switches")["metadata"]["resourceVersion"]
+    kube.store.bump()
+    kube.store.compact()
+
+    with pytest.raises(ApiException) as caught:
+        list(kubernetes.watch.Watch().stream(api.list_cluster_custom_object, WIRING, V1BETA1, "switches",
+                                             resource_version=old, timeout_seconds=2))
+
+    assert caught.value.status == 410 and "too old resource version" in caught.value.reason
 
 
 # -- authentication -------------------------------------------------------------------

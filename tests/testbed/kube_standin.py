@@ -806,9 +806,23 @@ class ObjectStore:
         return found
 
     def wait_for_change(self, after_revision: int, timeout: float) -> int:
+        """The revision once it has moved past ``after_revision``, or after ``timeout`` seconds."""
         with self._changed:
             self._changed.wait_for(lambda: self._revision > after_revision, timeout)
             return self._revision
+
+    def changes(self, group: str, plural: str, after: int, upto: int) -> list[tuple[int, str, dict | None, dict | None]]:
+        """(revision, key, before, after) of each write to one resource in (after, upto], oldest first."""
+        found = []
+        with self._lock:
+            for key, versions in self._history.get((group, plural), {}).items():
+                previous = None
+                for version in versions:
+                    if after < version.revision <= upto:
+                        found.append((version.revision, key, previous, version.obj))
+                    previous = version.obj
+        found.sort(key=lambda change: change[0])
+        return found
 
 
 def _as_of(versions: list[_Version], revision: int) -> dict | None:
@@ -1419,6 +1433,53 @@ class ApiView:
         return _at_version(obj, rtype, version)
 
 
+def watch_events(view: ApiView, rtype: ResourceType, version: str, namespace: str | None, query: dict,
+                 until: float, stopping: threading.Event):
+    """An iterator of (type, object) watch events, as the real server streams them, until ``until``.
+
+    Parameters are checked here, before the response starts, so that bad ones still get a 400.
+    """
+    selection = _selection(query)
+    requested = _param(query, "resourceVersion")
+    start = None if requested in (None, "", "0") else _parse_resource_version(requested)
+    prefix = f"{namespace}/" if namespace else ""
+    return _watch(view.store, rtype, version, prefix, selection, start, until, stopping)
+
+
+def _watch(store, rtype, version, prefix, selection, start, until, stopping):
+    if start is None:
+        # "Start at most recent": the current state first, as synthetic ADDED events.
+        revision, items = store.snapshot(rtype.group, rtype.plural)
+        for key, obj in items:
+            if key.startswith(prefix) and selection.matches(obj):
+                yield "ADDED", _at_version(obj, rtype, version)
+    elif start < store.compacted_revision:
+        message = f"too old resource version: {start} ({store.compacted_revision})"
+        yield "ERROR", ApiError(410, "Expired", message).body
+        return
+    else:
+        revision = start
+    while not stopping.is_set() and time.monotonic() < until:
+        latest = store.wait_for_change(revision, max(0.0, min(0.5, until - time.monotonic())))
+        for changed_at, key, before, after in store.changes(rtype.group, rtype.plural, revision, latest):
+            event = _watch_event(before, after, changed_at, selection) if key.startswith(prefix) else None
+            if event:
+                yield event[0], _at_version(event[1], rtype, version)
+        revision = latest
+
+
+def _watch_event(before: dict | None, after: dict | None, revision: int, selection: Selection):
+    # Like the watch cache: an object that leaves the selection is DELETED for this watcher,
+    # one that enters it is ADDED.
+    was = before is not None and selection.matches(before)
+    now = after is not None and selection.matches(after)
+    if now:
+        return ("MODIFIED" if was else "ADDED"), after
+    if was:
+        return "DELETED", {**before, "metadata": {**before["metadata"], "resourceVersion": str(revision)}}
+    return None
+
+
 def _at_version(obj: dict, rtype: ResourceType, version: str) -> dict:
     # CRDs here use conversion strategy None: only apiVersion changes between served versions.
     api_version = f"{rtype.group}/{version}" if rtype.group else version
@@ -1506,6 +1567,13 @@ def _verb_for(method: str, request: ResourceRequest | None, query: dict) -> str:
     return {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(method, method.lower())
 
 
+@dataclass
+class _WatchStream:
+    events: object  # iterator of (type, object)
+    mode: str
+    query: dict
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Without this every response stalls ~40 ms (Nagle against delayed ACK).
@@ -1582,10 +1650,33 @@ class _Handler(BaseHTTPRequestHandler):
         except PageNotFound:
             self._send_text(404, "404 page not found\n")
             return
+        if isinstance(payload, _WatchStream):
+            self._stream_watch(payload)
+            return
         if fault is not None and fault.action == "truncate":
             self._send_truncated(payload, fault.mode)
             return
         self._send_json(200, payload)
+
+    def _stream_watch(self, stream: _WatchStream) -> None:
+        """One JSON event per line in HTTP chunks, as the real server streams a watch."""
+        self.send_response(200)
+        self.send_header("Audit-Id", str(uuid.uuid4()))
+        self.send_header("Cache-Control", "no-cache, private")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for event_type, obj in stream.events:
+                if stream.mode != "json" and event_type != "ERROR":
+                    meta = {"resourceVersion": obj["metadata"]["resourceVersion"]}
+                    obj = self._as_table([obj], meta, stream.mode, stream.query)
+                data = json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode() + b"\n"
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            # The watcher went away; its thread has nothing more to do.
+            self.close_connection = True
 
     def _serve(self, method, path, request, verb, query) -> dict:
         role = self._authenticate()
@@ -1599,18 +1690,22 @@ class _Handler(BaseHTTPRequestHandler):
             raise forbidden(gr, verb, request.namespace or "", request.name or "")
         if rtype is None or not _scope_fits(rtype, request, verb):
             raise PageNotFound()
-        if verb not in ("get", "list"):
+        if verb not in ("get", "list", "watch"):
             raise ApiError(405, "MethodNotAllowed", f'{verb} is not supported on resources of kind "{rtype.qualified}"',
                            {"group": rtype.group, "kind": rtype.plural} if rtype.group else {"kind": rtype.plural})
         if request.subresource not in (None, "status"):
             raise PageNotFound()
         return self._serve_objects(view, rtype, request, verb, query)
 
-    def _serve_objects(self, view, rtype, request, verb, query) -> dict:
+    def _serve_objects(self, view, rtype, request, verb, query) -> dict | _WatchStream:
         mode = negotiate(self.headers.get("Accept"), table_allowed=True)
         if mode is None:
             raise _not_acceptable()
         namespace = request.namespace if rtype.namespaced else None
+        if verb == "watch":
+            until = time.monotonic() + _int_param(query, "timeoutSeconds", 1800)
+            events = watch_events(view, rtype, request.version, namespace, query, until, self.standin._stopping)
+            return _WatchStream(events, mode, query)
         if verb == "get":
             obj = view.get_object(rtype, request.version, namespace, request.name)
             if mode == "json":
@@ -1810,6 +1905,7 @@ class KubeStandin:
         self.faults = FaultInjector()
         self.requests = RequestLog()
         self._connections: set = set()
+        self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.store.replace_objects(list(objects or []) + load_fixture_objects(self.fixture_dirs))
@@ -1817,6 +1913,7 @@ class KubeStandin:
     # -- life cycle ----------------------------------------------------------
 
     def start(self) -> KubeStandin:
+        self._stopping.clear()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         hosts = tuple(dict.fromkeys(("127.0.0.1", "localhost", "::1", self.host)))
         self.ca_file, cert_file, key_file = ensure_certificates(self.state_dir, hosts)
@@ -1838,6 +1935,7 @@ class KubeStandin:
     def stop(self) -> None:
         if self._server is None:
             return
+        self._stopping.set()
         self._server.shutdown()
         # Keep-alive connections would otherwise outlive the server in their threads.
         for conn in list(self._connections):
