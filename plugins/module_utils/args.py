@@ -56,6 +56,14 @@ SYNC_OPTIONS_SPEC = {
     "diff_limit": {"type": "int", "default": 100},
 }
 
+# doc fragment: hedgehog.netbox_sync.record_options
+RECORD_OPTIONS_SPEC = {
+    "record_status": {"type": "bool", "default": True},
+    "sync_enabled": {"type": "bool", "default": True},
+    "sync_interval": {"type": "int", "default": 300},
+    "lease_ttl": {"type": "int", "default": 1800},
+}
+
 K8S_AUTH_KEYS = tuple(K8S_AUTH_SPEC)
 
 
@@ -69,4 +77,4 @@ def merged_spec(*specs, **extra):
 
 
 def sync_argument_spec(**extra):
-    return merged_spec(NETBOX_AUTH_SPEC, K8S_AUTH_SPEC, SYNC_OPTIONS_SPEC, **extra)
+    return merged_spec(NETBOX_AUTH_SPEC, K8S_AUTH_SPEC, SYNC_OPTIONS_SPEC, RECORD_OPTIONS_SPEC, **extra)

@@ -73,6 +73,18 @@ class FabricConfig:
                               fabric=self.fabric)
 
     @property
+    def source_label(self):
+        """Where the fabric is read from, for the record; never a credential."""
+        if self.wiring_dir:
+            return "files:%s" % self.wiring_dir
+        if self.k8s_auth.get("host"):
+            return "kubernetes:%s" % self.k8s_auth["host"]
+        kubeconfig = self.k8s_auth.get("kubeconfig")
+        if isinstance(kubeconfig, dict):
+            return "kubeconfig:(inline)"
+        return "kubeconfig:%s" % kubeconfig if kubeconfig else ""
+
+    @property
     def source_kind(self):
         if self.wiring_dir:
             return "files"
@@ -120,14 +132,15 @@ def open_netbox(config):
 class SyncRun:
     """The stages of one run, kept so callers (status, tests, benchmark) can look at each."""
 
-    def __init__(self, config, check_mode=False, want_diff=False, client=None, now=None):
+    def __init__(self, config, check_mode=False, want_diff=False, client=None, now=None, schema=None):
         self.config = config
         self.check_mode = check_mode
         self.want_diff = want_diff
         self.client = client
         self.now = now or datetime.now(timezone.utc)
         self.timer = Timer()
-        self.source = self.snapshot = self.desired = self.schema = self.inventory = self.plan = None
+        self.source = self.snapshot = self.desired = self.inventory = self.plan = None
+        self.schema = schema
         self.applier = None
 
     def execute(self):
@@ -138,7 +151,8 @@ class SyncRun:
         if self.client is None:
             self.client = open_netbox(config)
         self.client.changelog_message = "hedgehog.netbox_sync: fabric %s" % config.fabric
-        self.schema = self.timer.phase("schema", ensure_schema, self.client, self.check_mode)
+        if self.schema is None:
+            self.schema = self.timer.phase("schema", ensure_schema, self.client, self.check_mode)
         reader = InventoryReader(self.client, config.fabric, self.schema.ready, adopt=config.adopt)
         self.inventory = self.timer.phase("read_netbox", reader.read, self.desired)
         self.plan = self.timer.phase("plan", make_plan, self.desired, self.inventory, config.fabric,
@@ -153,14 +167,16 @@ class SyncRun:
         return self.result()
 
     def problems(self):
-        found = [{"kind": p.kind, "name": p.name, "cause": p.cause} for p in self.snapshot.problems]
-        found.extend({"kind": k, "name": n, "cause": c} for k, n, c in self.desired.problems)
-        for action in self.plan.actions:
-            if action.op in ("conflict", "blocked"):
-                found.append({"kind": action.kind, "name": action.label, "cause": action.reason})
-        found.extend({"kind": k, "name": n, "cause": c} for k, n, c in self.plan.problems)
+        """Every skipped or refused object: source objects by their kind and name, NetBox objects by their label."""
+        found = [{"kind": p.kind, "name": p.name, "cause": p.cause,
+                  "text": "%s %s: %s" % (p.kind, p.name, p.cause)} for p in self.snapshot.problems]
+        netbox_side = list(self.desired.problems)
+        netbox_side.extend((a.kind, a.label, a.reason) for a in self.plan.actions if a.op in ("conflict", "blocked"))
+        netbox_side.extend(self.plan.problems)
         if self.applier is not None:
-            found.extend({"kind": k, "name": n, "cause": c} for k, n, c in self.applier.problems)
+            netbox_side.extend(self.applier.problems)
+        for kind, label, cause in netbox_side:
+            found.append({"kind": kind, "name": label, "cause": cause, "text": "%s: %s" % (label, cause)})
         return found
 
     def result(self):
@@ -179,7 +195,7 @@ class SyncRun:
                        "incomplete": dict(self.source.incomplete)},
             "summary": summary,
             "problems": problems,
-            "warnings": ["%s %s: %s" % (p["kind"], p["name"], p["cause"]) for p in problems],
+            "warnings": [p.pop("text") for p in problems],
             "requests": {"netbox": self.client.request_counts(), "kubernetes": self.source.requests},
             "timings": dict(self.timer.phases, total=self.timer.total()),
         }

@@ -30,6 +30,7 @@ extends_documentation_fragment:
   - hedgehog.netbox_sync.netbox_auth
   - hedgehog.netbox_sync.k8s_auth
   - hedgehog.netbox_sync.sync_options
+  - hedgehog.netbox_sync.record_options
 attributes:
   check_mode:
     support: full
@@ -114,6 +115,15 @@ requests:
   returned: always
   type: dict
   sample: {"netbox": {"GET": 21, "total": 21, "writes": 0}, "kubernetes": 20}
+status:
+  description: The fabric's computed status after the run (see the README's status values).
+  returned: when O(record_status=true) and not in check mode
+  type: str
+  sample: in_sync
+skipped:
+  description: True when another run held the fabric's lease, so this run did nothing.
+  returned: when the lease was held
+  type: bool
 timings:
   description: Seconds spent per phase (read_source, snapshot, desired, schema, read_netbox, plan, apply) and in total.
   returned: always
@@ -127,14 +137,28 @@ diff:
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.args import sync_argument_spec
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import sync_fabric
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SyncError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, SyncError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import RecordedRun
+
+
+def run(module):
+    config = module.fabric_config()
+    params = module.params
+    if not params["record_status"]:
+        return sync_fabric(config, check_mode=module.check_mode, want_diff=module.diff)
+    return RecordedRun(config, config.source_label, sync_enabled=params["sync_enabled"],
+                       sync_interval=params["sync_interval"], lease_ttl=params["lease_ttl"],
+                       check_mode=module.check_mode, want_diff=module.diff).execute()
 
 
 def main():
     module = NetboxSyncModule(argument_spec=sync_argument_spec(), supports_check_mode=True)
     try:
-        result = sync_fabric(module.fabric_config(), check_mode=module.check_mode, want_diff=module.diff)
+        result = run(module)
+    except LeaseHeldError as held:
+        module.exit_json(changed=False, skipped=True, result="skipped", fabric=module.params["fabric"],
+                         msg=str(held), lease=held.details)
     except SyncError as error:
         module.fail_from_error(error)
     module.exit_json(**result)

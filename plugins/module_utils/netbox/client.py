@@ -139,6 +139,14 @@ class NetBoxClient:
 
     def request(self, method, endpoint, params=None, body=None, headers=None, url=None):
         """One call with retries; returns the decoded body, raises NetBoxAPIError on refusal."""
+        return self._call(method, endpoint, params, body, headers, url)[0]
+
+    def read_one(self, endpoint, object_id):
+        """One object and its ETag (NetBox 4.6+), for a compare-and-set write with If-Match."""
+        body, response = self._call("GET", "%s/%d" % (endpoint.strip("/"), object_id))
+        return body, response.headers.get("ETag")
+
+    def _call(self, method, endpoint, params=None, body=None, headers=None, url=None):
         url = url or self._endpoint_url(endpoint)
         try:
             response = self.backoff.call(self._send, method, url, params, body, headers)
@@ -148,9 +156,9 @@ class NetBoxClient:
         if response.status_code >= 400:
             raise self._refusal(method, endpoint, response)
         if response.status_code == 204 or not response.content:
-            return None
+            return None, response
         try:
-            return response.json()
+            return response.json(), response
         except ValueError as exc:
             raise NetBoxAPIError("NetBox sent a body that is not JSON for %s %s" % (method, endpoint),
                                  fabric=self.fabric, endpoint=endpoint, status=response.status_code) from exc

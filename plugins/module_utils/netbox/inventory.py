@@ -177,7 +177,17 @@ class InventoryReader:
         return None
 
     def _read_name(self, spec, wanted, inventory):
-        return self._merge_candidates(spec, wanted, self._owned_rows(spec), "name", lambda obj: obj.fields["name"])
+        params = None
+        if spec.kind == "device":
+            # Device names are unique per site (and tenant): a device of the same
+            # name elsewhere is no collision.
+            sites = set(inventory.id_of("site", obj.fields["site"].key) for obj in wanted.values())
+            sites.discard(None)
+            if not sites:
+                return self._owned_rows(spec)
+            params = {"site_id": sorted(sites)}
+        return self._merge_candidates(spec, wanted, self._owned_rows(spec), "name", lambda obj: obj.fields["name"],
+                                      params=params)
 
     def _read_prefix(self, spec, wanted, inventory):
         return self._merge_candidates(spec, wanted, self._owned_rows(spec), "prefix", lambda obj: obj.fields["prefix"])

@@ -22,16 +22,16 @@ class SchemaState:
         return any(self.created.values()) or any(self.updated.values())
 
 
-def ensure_schema(client, check_mode=False):
+def ensure_schema(client, check_mode=False, custom_fields=CUSTOM_FIELDS):
     state = SchemaState()
     tags = dict((row["slug"], row["id"]) for row in client.list_by(
         "extras/tags", "slug", [t["slug"] for t in TAGS], fields=("id", "slug")))
     missing_tags = [t for t in TAGS if t["slug"] not in tags]
     fields = dict((row["name"], row) for row in client.list_by(
-        "extras/custom-fields", "name", [f["name"] for f in CUSTOM_FIELDS], fields=("id", "name", "object_types")))
-    missing_fields = [f for f in CUSTOM_FIELDS if f["name"] not in fields]
+        "extras/custom-fields", "name", [f["name"] for f in custom_fields], fields=("id", "name", "object_types")))
+    missing_fields = [f for f in custom_fields if f["name"] not in fields]
     widen = []
-    for spec in CUSTOM_FIELDS:
+    for spec in custom_fields:
         row = fields.get(spec["name"])
         if row is not None and not set(spec["object_types"]) <= set(row.get("object_types") or []):
             widen.append({"id": row["id"], "object_types": sorted(set(spec["object_types"]) | set(row["object_types"]))})

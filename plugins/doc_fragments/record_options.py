@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  record_status:
+    description:
+      - Keep the fabric's record in NetBox (a Cluster of type C(Hedgehog Fabric) named after the fabric)
+        - last attempt, last success, last result, last error, duration, counts, release, computed status -
+        take its run lease first, and add a journal entry per run.
+      - These writes are counted apart from the sync's (C(requests.status_record)).
+    type: bool
+    default: true
+  sync_enabled:
+    description:
+      - Whether scheduled runs are on for the fabric; mirrored into its record (status V(disabled) when off).
+        A run that is started anyway always syncs.
+    type: bool
+    default: true
+  sync_interval:
+    description:
+      - Seconds between scheduled runs; mirrored into the record, where it decides when the fabric is V(out_of_sync).
+    type: int
+    default: 300
+  lease_ttl:
+    description:
+      - Seconds the run lease lasts. A lease older than this (a run that died) is taken over.
+    type: int
+    default: 1800
+"""
