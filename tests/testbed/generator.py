@@ -283,7 +283,7 @@ def nos_port_name(profile_spec, api_name, breakouts=None):
     ports = profile_spec["ports"]
     if api_name in ports and not ports[api_name].get("baseNOSName"):
         return ports[api_name]["nos"]
-    base, _, sub = api_name.rpartition("/") if api_name.count("/") == 2 else (api_name, "", "1")
+    base, sub = api_name.rsplit("/", 1) if api_name.count("/") == 2 else (api_name, "1")
     port = ports[base]
     breakout = profile_spec["portProfiles"][port["profile"]]["breakout"]
     mode = (breakouts or {}).get(base, breakout["default"])
@@ -536,7 +536,7 @@ def _build_topology(spec, era):
         _add_pair(topo, ids, "mclag", pair)
     for pair in range(1, spec.eslag_pairs + 1):
         _add_pair(topo, ids, "eslag", pair)
-    for _ in range(spec.orphan_leaves):
+    for _unused in range(spec.orphan_leaves):
         _add_orphan(topo, ids)
     leaves = list(topo.switches)
     spine_profile = _spine_profile(spec, len(leaves))
@@ -546,7 +546,7 @@ def _build_topology(spec, era):
         _add_spine(topo, ids, spine_id, leaves, spine_profile)
     for leaf in sorted(leaves):
         if spec.vpc_loopbacks:
-            links = [{"switch1": {"port": topo.port(leaf)}, "switch2": {"port": topo.port(leaf)}} for _ in range(spec.vpc_loopbacks)]
+            links = [{"switch1": {"port": topo.port(leaf)}, "switch2": {"port": topo.port(leaf)}} for _unused in range(spec.vpc_loopbacks)]
             topo.add_conn("vpcLoopback", {"links": links}, [leaf])
     _add_externals(topo)
     return topo
@@ -575,7 +575,7 @@ def _add_pair(topo, ids, kind, pair):
     if kind == "mclag":
         _add_mclag_domain(topo, leaves)
     multi, unbundled, bundled = _server_mix(topo.spec.servers_per_leaf, pair=True)
-    for _ in range(multi):
+    for _unused in range(multi):
         server = _add_server(topo, ids, f"{kind.upper()} {' '.join(leaves)}")
         links = [{"server": {"port": topo.server_port(server)}, "switch": {"port": topo.port(leaf)}} for leaf in leaves]
         topo.add_conn(kind, {"links": links}, leaves, [server])
@@ -584,7 +584,7 @@ def _add_pair(topo, ids, kind, pair):
 
 def _add_mclag_domain(topo, leaves):
     def links(count):
-        return [{"switch1": {"port": topo.port(leaves[0])}, "switch2": {"port": topo.port(leaves[1])}} for _ in range(count)]
+        return [{"switch1": {"port": topo.port(leaves[0])}, "switch2": {"port": topo.port(leaves[1])}} for _unused in range(count)]
 
     session = links(topo.spec.mclag_session_links)
     peer = links(topo.spec.mclag_peer_links)
@@ -597,7 +597,7 @@ def _add_orphan(topo, ids):
     _maybe_external_conn(topo, leaf, orphan=True)
     ids["switch"] += 1
     ids["leaf"] += 1
-    _, unbundled, bundled = _server_mix(topo.spec.servers_per_leaf, pair=False)
+    unbundled, bundled = _server_mix(topo.spec.servers_per_leaf, pair=False)[1:]
     _add_single_homed(topo, ids, leaf, leaf, unbundled, bundled)
 
 
@@ -618,13 +618,13 @@ def _add_server(topo, ids, description):
 
 
 def _add_single_homed(topo, ids, first, second, unbundled, bundled):
-    for _ in range(unbundled):
+    for _unused in range(unbundled):
         server = _add_server(topo, ids, f"Unbundled {first}")
         link = {"server": {"port": topo.server_port(server)}, "switch": {"port": topo.port(first)}}
         topo.add_conn("unbundled", {"link": link}, [first], [server])
-    for _ in range(bundled):
+    for _unused in range(bundled):
         server = _add_server(topo, ids, f"Bundled {second}")
-        links = [{"server": {"port": topo.server_port(server)}, "switch": {"port": topo.port(second)}} for _ in range(2)]
+        links = [{"server": {"port": topo.server_port(server)}, "switch": {"port": topo.port(second)}} for _unused in range(2)]
         topo.add_conn("bundled", {"links": links}, [second], [server])
 
 
@@ -635,7 +635,7 @@ def _add_spine(topo, ids, spine_id, leaves, profile):
     from_top = topo.spec.uplink_ports == "top-down"
     for leaf in leaves:
         links = [{"spine": {"port": topo.port(spine)}, "leaf": {"port": topo.port(leaf, from_top)}}
-                 for _ in range(topo.spec.fabric_links)]
+                 for _unused in range(topo.spec.fabric_links)]
         topo.add_conn("fabric", {"links": links}, [spine, leaf])
     for gw in topo.gateways:
         if spine_id <= gw.uplinks:
@@ -888,7 +888,7 @@ class _Renderer:
         return body
 
     def mac(self, oui="0c:20:12"):
-        return oui + "".join(f":{self.rng.randrange(256):02x}" for _ in range(3))
+        return oui + "".join(f":{self.rng.randrange(256):02x}" for _unused in range(3))
 
 
 def _switch_labels(sw):
@@ -1046,8 +1046,8 @@ def _peering_plan(topo, plan):
         cursor += count
         return vpcs[cursor - count:cursor]
 
-    vpc_pairs = [take(2) for _ in range(spec.vpc_peerings)]
-    gw_pairs = [take(2) for _ in range(spec.gateway_peerings)]
+    vpc_pairs = [take(2) for _unused in range(spec.vpc_peerings)]
+    gw_pairs = [take(2) for _unused in range(spec.gateway_peerings)]
     ext = [(take(1)[0], topo.externals[i % len(topo.externals)]) for i in range(spec.external_peerings)]
     return vpc_pairs, gw_pairs, ext
 
@@ -1413,7 +1413,7 @@ def _nos_state(r, sw):
 def _agent_status(r, sw, generation, pcs, reboot_required):
     topo = r.topo
     links = _used_links(topo, sw)
-    used = {port for port, _, _ in links}
+    used = {link[0] for link in links}
     interfaces = {"M1": _interface_state(r, sw, "M1", True)}
     transceivers = {}
     for port in _status_ports(sw, used):
@@ -1427,7 +1427,7 @@ def _agent_status(r, sw, generation, pcs, reboot_required):
     for base in sorted(transceivers, key=_port_sort_key):
         transceivers[base] = _transceiver(r, sw, base if sw.profile == VS_PROFILE else base + "/1")
     for conn_name, pc in sorted(pcs.items(), key=lambda kv: kv[1]):
-        if any(conn.name == conn_name for _, _, conn in links):
+        if any(link[2].name == conn_name for link in links):
             interfaces[f"PortChannel{pc}"] = {"enabled": True, "admin": "up", "oper": "up", "mac": _system_mac(sw),
                                               "change": _ts(r.era, "09:40:00")}
     bgp, bfd = _bgp_neighbors(topo, sw, links)
@@ -1583,7 +1583,7 @@ def _dhcp_subnet(r, vpc, s):
 def _encode_vpc_id(value):
     alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
     digits = []
-    for _ in range(5):
+    for _unused in range(5):
         value, rem = divmod(value, len(alphabet))
         digits.append(alphabet[rem])
     return "".join(reversed(digits))
@@ -1626,6 +1626,10 @@ def _switch_users_config():
     }
 
 
+_FABRICATOR_COMPONENTS = ("fabricatorAPI", "fabricatorCtrl", "fabricatorNodeConfig", "certManagerCtrl", "certManagerWebhook",
+                          "reloader", "zot", "ntp", "fabricAPI", "fabricCtrl", "fabricBoot", "fabricDHCP", "controlProxy")
+
+
 def _render_fabricator(r):
     topo, era, spec = r.topo, r.era, r.topo.spec
     mgmt = ipaddress.ip_network(spec.mgmt_subnet)
@@ -1654,9 +1658,7 @@ def _render_fabricator(r):
         "lastAppliedGen": 1, "lastAppliedController": era.fabricator_version, "lastStatusCheck": _ts(era, "10:00:00"),
         "conditions": [{"type": "Applied", "status": "True", "reason": "ApplySucceeded",
                         "lastTransitionTime": _ts(era, "08:48:00"), "message": "Config applied, gen=1"}],
-        "components": {c: "Ready" for c in ("fabricatorAPI", "fabricatorCtrl", "fabricatorNodeConfig", "certManagerCtrl",
-                                           "certManagerWebhook", "reloader", "zot", "ntp", "fabricAPI", "fabricCtrl",
-                                           "fabricBoot", "fabricDHCP", "controlProxy")},
+        "components": {c: "Ready" for c in _FABRICATOR_COMPONENTS},
     }
     if era.has_release_field:
         status["release"] = era.release

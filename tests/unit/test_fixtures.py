@@ -235,7 +235,7 @@ class Checker:
             self._connection_labels(name, conn)
 
     def _check_endpoint(self, conn, side, ref, devices):
-        device, _, port = ref.partition("/")
+        device, port = ref.split("/", 1)
         kind = {"server": "server", "gateway": "gateway"}.get(side, "switch")
         if device not in devices[kind]:
             self.bad(f"connection {conn} {side} {ref}: no {kind} {device}")
@@ -323,8 +323,8 @@ class Checker:
                 inside = [subnet["gateway"]] + ([dhcp["range"]["start"], dhcp["range"]["end"]] if dhcp.get("enable") else [])
                 if any(ipaddress.ip_address(a) not in cidr for a in inside):
                     self.bad(f"VPC subnet {name}/{sname} gateway or DHCP range outside {cidr}")
-            if vpc["metadata"].get("labels") != {"fabric.githedgehog.com/ipv4ns": spec["ipv4Namespace"],
-                                                  "fabric.githedgehog.com/vlanns": spec["vlanNamespace"]}:
+            want = {"fabric.githedgehog.com/ipv4ns": spec["ipv4Namespace"], "fabric.githedgehog.com/vlanns": spec["vlanNamespace"]}
+            if vpc["metadata"].get("labels") != want:
                 self.bad(f"VPC {name} labels")
         cidrs.sort()
         for (a, an), (b, bn) in zip(cidrs, cidrs[1:]):
@@ -336,7 +336,7 @@ class Checker:
         for name, att in fab["VPCAttachment"].items():
             spec = att["spec"]
             conn = fab["Connection"].get(spec["connection"])
-            vpc, _, subnet = spec["subnet"].partition("/")
+            vpc, subnet = (spec["subnet"].split("/", 1) + ["default"])[:2]
             if not conn or _conn_type(conn)[0] not in SERVER_FACING:
                 self.bad(f"attachment {name}: connection {spec['connection']} is not a server connection")
             if subnet not in fab["VPC"].get(vpc, {}).get("spec", {}).get("subnets", {}):
@@ -384,7 +384,7 @@ class Checker:
         pcs = agent["spec"].get("catalog", {}).get("portChannelIDs", {})
         for conn_name, conn in self.fab["Connection"].items():
             (field,) = _conn_type(conn)
-            devices = {ref.split("/", 1)[0] for _, ref in _endpoint_refs(conn)}
+            devices = {end[1].split("/", 1)[0] for end in _endpoint_refs(conn)}
             if field in ("bundled", "eslag") and name in devices and conn_name not in pcs:
                 self.bad(f"agent {name} has no PortChannel ID for {conn_name}")
         if len(set(pcs.values())) != len(pcs) or any(not 1 <= v <= 249 for v in pcs.values()):
@@ -504,8 +504,9 @@ def test_fixture_is_what_the_generator_writes(name):
 
 def test_vlab_has_the_counts_of_the_current_default():
     fab = Fabric(_fixture("vlab"))
-    counts = {k: fab.count(k) for k in ("Switch", "Server", "Connection", "VPC", "VPCAttachment", "Agent", "SwitchGroup",
-                                         "SwitchProfile", "VLANNamespace", "IPv4Namespace", "Fabricator")}
+    kinds = ("Switch", "Server", "Connection", "VPC", "VPCAttachment", "Agent", "SwitchGroup", "SwitchProfile",
+             "VLANNamespace", "IPv4Namespace", "Fabricator")
+    counts = {k: fab.count(k) for k in kinds}
     assert counts == {"Switch": 5, "Server": 6, "Connection": 12, "VPC": 6, "VPCAttachment": 6, "Agent": 5,
                       "SwitchGroup": 2, "SwitchProfile": 1, "VLANNamespace": 1, "IPv4Namespace": 1, "Fabricator": 1}
     assert set(fab["DHCPSubnet"]) == {"management"} | {f"vpc-0{n}--subnet-01" for n in range(1, 7)}
