@@ -254,6 +254,13 @@ def _spawn(cmd: list[str], log: Path, env: dict, cwd: Path | None = None) -> sub
         )
 
 
+def _trim(log: Path, limit: int = 50 * 2**20) -> None:
+    """Starts a log afresh once it is past `limit` bytes: benchmarks log a line per request."""
+    with contextlib.suppress(FileNotFoundError):
+        if log.stat().st_size > limit:
+            log.unlink()
+
+
 def _write_if_changed(path: Path, text: str) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.read_text() == text:
@@ -292,10 +299,6 @@ class Postgres:
     def is_running(self) -> bool:
         c = self.cluster()
         return bool(c and c["running"])
-
-    def port(self) -> int:
-        c = self.cluster()
-        return int(c["port"]) if c else self.s.pg_port
 
     def ensure(self) -> None:
         c = self.cluster()
@@ -423,16 +426,26 @@ class Redis:
         pid = _read_pid(self.pidfile)
         return pid if _pid_runs(pid, "redis-server") else None
 
-    def command(self, *args: str) -> bytes:
-        """One command over RESP; enough for PING, SELECT and FLUSHDB."""
-        payload = b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a.encode()) for a in args)
+    def call(self, *commands: tuple[str, ...]) -> list[bytes]:
+        """Sends commands in one round trip and returns their one-line replies
+        (+OK, +PONG, -ERR ...): all the test bed asks of Redis."""
+        payload = b"".join(
+            b"*%d\r\n" % len(cmd) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a.encode()) for a in cmd)
+            for cmd in commands
+        )
         with socket.create_connection(("127.0.0.1", self.s.redis_port), timeout=5) as sock:
             sock.sendall(payload)
-            return sock.recv(4096)
+            reply = b""
+            while reply.count(b"\r\n") < len(commands):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+        return reply.split(b"\r\n")[: len(commands)]
 
     def ping(self) -> bool:
         try:
-            return self.command("PING").startswith(b"+PONG")
+            return self.call(("PING",)) == [b"+PONG"]
         except OSError:
             return False
 
@@ -463,17 +476,12 @@ class Redis:
                            % (self.s.redis_port, self.log, _log_tail(self.log)))
 
     def flush_db(self, db: int) -> None:
-        payload = b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%d\r\n*1\r\n$7\r\nFLUSHDB\r\n" % (len(str(db)), db)
-        with socket.create_connection(("127.0.0.1", self.s.redis_port), timeout=5) as sock:
-            sock.sendall(payload)
-            reply = b""
-            while reply.count(b"\r\n") < 2:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
-        if reply != b"+OK\r\n+OK\r\n":
-            raise TestbedError("Redis FLUSHDB %d answered %r" % (db, reply))
+        try:
+            replies = self.call(("SELECT", str(db)), ("FLUSHDB",))
+        except OSError as e:
+            raise TestbedError("Redis on port %d: %s (is the test bed up?)" % (self.s.redis_port, e)) from e
+        if replies != [b"+OK", b"+OK"]:
+            raise TestbedError("Redis FLUSHDB of db %d answered %r" % (db, replies))
 
     def stop(self) -> bool:
         pid = self.pid()
@@ -631,6 +639,8 @@ class NetBox:
         if _port_open(self.s.netbox_port):
             raise TestbedError("port %d is taken by another process; set NETBOX_PORT" % self.s.netbox_port)
         self.argv_file.write_text(json.dumps(argv))
+        _trim(self.log)
+        _trim(self.access_log)
         proc = _spawn(argv, self.log, self.env(), cwd=self.root)
         self.wait_ready(proc=proc)
 
