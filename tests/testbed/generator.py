@@ -343,7 +343,7 @@ class FabricSpec:
     protocol_subnet: str = "172.30.8.0/22"
     vtep_subnet: str = "172.30.12.0/22"
     fabric_subnet: str = "172.30.128.0/17"
-    ipv4_subnet: str = "10.0.0.0/16"
+    ipv4_subnet: str = ""  # empty: 10.0.0.0/16, widened until every VPC subnet fits
     vlan_range: tuple = (1000, 2999)
     era: str = "current"
     seed: int = 0
@@ -358,11 +358,20 @@ PRESETS = {
     "vlab-mclag": FabricSpec(leaves=5, mclag_pairs=1, vpcs=10, vpc_loopbacks=2, era="25.03"),
     "vlab-gateway": FabricSpec(gateways=2, externals=1, vpc_peerings=1, gateway_peerings=1, external_peerings=1),
     "medium": FabricSpec(spines=2, leaves=8, eslag_pairs=3, servers_per_leaf=4, vpcs=16, subnets_per_vpc=2),
-    "L": FabricSpec(spines=4, leaves=32, eslag_pairs=16, servers_per_leaf=16, vpcs=128, subnets_per_vpc=2,
-                    ipv4_subnet="10.0.0.0/15"),
-    "XL": FabricSpec(spines=8, leaves=128, eslag_pairs=64, servers_per_leaf=16, vpcs=512, subnets_per_vpc=2,
-                     ipv4_subnet="10.0.0.0/13"),
+    "L": FabricSpec(spines=4, leaves=32, eslag_pairs=16, servers_per_leaf=16, vpcs=128, subnets_per_vpc=2),
+    "XL": FabricSpec(spines=8, leaves=128, eslag_pairs=64, servers_per_leaf=16, vpcs=512, subnets_per_vpc=2),
 }
+
+
+def _with_ipv4_subnet(spec):
+    # Like the VLAB, one /24 per VPC subnet plus the skipped first one; widen 10.0.0.0/16 as needed.
+    if spec.ipv4_subnet:
+        return spec
+    needed = spec.vpcs * spec.subnets_per_vpc + 1
+    prefix = 16
+    while 2 ** (24 - prefix) < needed and prefix > 8:
+        prefix -= 1
+    return dataclasses.replace(spec, ipv4_subnet=f"10.0.0.0/{prefix}")
 
 
 def _check_spec(spec):
@@ -447,7 +456,8 @@ class _PortPool:
 
     def take(self, from_top=False):
         if self._low > self._high:
-            raise ValueError(f"switch {self.switch} has no free port left for the requested fabric size")
+            raise ValueError(f"switch {self.switch} has no free port left: the requested size needs more than its "
+                             f"{len(self._names)} ports (fewer servers per leaf, spines or fabric links would fit)")
         if from_top:
             self._high -= 1
             return self._names[self._high + 1]
@@ -478,8 +488,11 @@ class _Topology:
         return self.prefix + name
 
     def add_switch(self, name, role, description, **kwargs):
+        # hhfab's VLAB boot MACs are 0c:20:12:ff:NN:00 in creation order; past 256 switches the
+        # fourth octet counts down so that every MAC stays valid and unique.
         index = len(self.switches)
-        self.switches[name] = _Switch(name, role, description, f"0c:20:12:ff:{index:02x}:00", **kwargs)
+        mac = f"0c:20:12:{0xff - index // 256:02x}:{index % 256:02x}:00"
+        self.switches[name] = _Switch(name, role, description, mac, **kwargs)
 
     def port(self, switch, from_top=False):
         if switch not in self.pools:
@@ -648,7 +661,8 @@ def _record_breakouts(topo, spine):
     sw = topo.switches[spine]
     if sw.profile != BIG_SPINE_PROFILE:
         return
-    used = {c_port.rsplit("/", 1)[0].split("/", 1)[1] for c_port in _switch_ports(topo, spine)}
+    # "spine-01/E1/3/5" is sub-port 5 of E1/3: every front port with a sub-port in use is broken out.
+    used = {ref.split("/", 1)[1].rsplit("/", 1)[0] for ref in _switch_ports(topo, spine)}
     sw.breakouts = {port: BIG_SPINE_BREAKOUT for port in sorted(used, key=_port_sort_key)}
 
 
@@ -722,14 +736,22 @@ def _hosts_from(network_start):
 def _hydrate(topo):
     spec = topo.spec
     mgmt = ipaddress.ip_network(spec.mgmt_subnet)
-    vip = mgmt.network_address + 1
-    dhcp_start = _mgmt_dhcp_start(mgmt)
-    next_mgmt = _hosts_from(vip + 4)
+    # Four addresses after the control VIP are kept free; then the control node, the gateway
+    # nodes and the switches, in that order.
+    next_mgmt = _hosts_from(mgmt.network_address + 1 + 4)
     topo.control_ip = f"{next(next_mgmt)}/{mgmt.prefixlen}"
     for gw in topo.gateways:
         gw.mgmt_ip = f"{next(next_mgmt)}/{mgmt.prefixlen}"
     protocol = _hosts_from(ipaddress.ip_network(spec.protocol_subnet).network_address)
     vtep = _hosts_from(ipaddress.ip_network(spec.vtep_subnet).network_address)
+    _hydrate_switches(topo, mgmt, next_mgmt, protocol, vtep)
+    _hydrate_links(topo)
+    _hydrate_gateways(topo, protocol, vtep)
+    _check_in_subnet(topo)
+
+
+def _hydrate_switches(topo, mgmt, next_mgmt, protocol, vtep):
+    dhcp_start = _mgmt_dhcp_start(mgmt)
     next_leaf_asn = LEAF_ASN_RANGE[0]
     mclag_first = {}
     for sw in sorted(topo.switches.values(), key=_hydration_order):
@@ -740,18 +762,15 @@ def _hydrate(topo):
         if sw.role == "spine":
             sw.asn = SPINE_ASN
             continue
-        peer = mclag_first.get(sw.redundancy.get("group")) if sw.redundancy.get("type") == "mclag" else None
-        if peer:
-            sw.asn, sw.vtep_ip = peer.asn, peer.vtep_ip
+        mclag = sw.redundancy.get("group") if sw.redundancy.get("type") == "mclag" else None
+        if mclag in mclag_first:  # the second MCLAG peer shares the first one's ASN and VTEP
+            sw.asn, sw.vtep_ip = mclag_first[mclag].asn, mclag_first[mclag].vtep_ip
             continue
-        if sw.redundancy.get("type") == "mclag":
-            mclag_first[sw.redundancy["group"]] = sw
+        if mclag:
+            mclag_first[mclag] = sw
         sw.asn = next_leaf_asn
         next_leaf_asn += 1
         sw.vtep_ip = f"{next(vtep)}/32"
-    _hydrate_links(topo)
-    _hydrate_gateways(topo, protocol, vtep)
-    _check_in_subnet(topo)
 
 
 def _mgmt_dhcp_start(mgmt):
@@ -1437,7 +1456,10 @@ def _agent_status(r, sw, generation, pcs, reboot_required):
         state["bgpNeighbors"] = {"default": bgp}
         state["bfdPeers"] = {"default": bfd}
     if sw.breakouts:
-        state["breakouts"] = {p: {"mode": m, "status": "Completed"} for p, m in sw.breakouts.items()}
+        # Every breakout-capable port reports its mode, the ones left at the profile default too.
+        default = PROFILE_SPECS[sw.profile]["portProfiles"]["OSFP-2x400G"]["breakout"]["default"]
+        state["breakouts"] = {f"E1/{n}": {"mode": sw.breakouts.get(f"E1/{n}", default), "status": "Completed"}
+                              for n in range(1, 33)}
     status = {
         "version": r.era.fabric_version, "installID": r.uid(), "runID": r.uid(), "bootID": r.uid(),
         "lastHeartbeat": _ts(r.era, "10:00:00"), "lastAttemptTime": _ts(r.era, "09:59:30"), "lastAttemptGen": generation,
@@ -1682,6 +1704,7 @@ def _render_fabricator(r):
 
 def generate_fabric(spec):
     """All API objects of the fabric described by ``spec`` (a FabricSpec), as plain dicts."""
+    spec = _with_ipv4_subnet(spec)
     _check_spec(spec)
     era = ERAS[spec.era]
     topo = _build_topology(spec, era)

@@ -822,9 +822,50 @@ def test_a_fabric_that_does_not_fit_fails_clearly():
     with pytest.raises(ValueError, match="no free port"):
         generator.generate_fabric(generator.FabricSpec(spines=4, leaves=2, eslag_pairs=1, servers_per_leaf=40, vpcs=1))
     with pytest.raises(ValueError, match="larger --ipv4-subnet"):
-        generator.generate_fabric(generator.FabricSpec(vpcs=300, subnets_per_vpc=1))
+        generator.generate_fabric(generator.FabricSpec(vpcs=300, subnets_per_vpc=1, ipv4_subnet="10.0.0.0/16"))
     with pytest.raises(ValueError, match="MCLAG"):
         generator.generate_fabric(generator.FabricSpec(leaves=5, mclag_pairs=1))
+
+
+def test_the_ipv4_namespace_widens_to_fit_the_vpcs():
+    namespace = Fabric(generator.generate_fabric(generator.FabricSpec(vpcs=300)))["IPv4Namespace"]["default"]
+    assert namespace["spec"]["subnets"] == ["10.0.0.0/15"]
+
+
+def _break(objects, kind, name, mutate):
+    broken = [dict(o) for o in objects]
+    target = next(o for o in broken if o["kind"] == kind and o["metadata"]["name"] == name)
+    copy = yaml.safe_load(yaml.safe_dump(target))
+    mutate(copy)
+    return [copy if o is target else o for o in broken]
+
+
+@pytest.mark.parametrize("kind,name,mutate,problem", [
+    ("Connection", "server-03--unbundled--leaf-01",
+     lambda o: o["spec"]["unbundled"]["link"]["switch"].update(port="leaf-01/E1/4"), "used by"),
+    ("Connection", "server-03--unbundled--leaf-01",
+     lambda o: o["spec"]["unbundled"]["link"]["switch"].update(port="leaf-01/E1/49"), "is not a port of profile"),
+    ("VPC", "vpc-01", lambda o: o["spec"]["subnets"]["subnet-01"].update(vlan=3000), "outside its VLAN namespace"),
+    ("VPC", "vpc-02", lambda o: o["spec"]["subnets"]["subnet-01"].update(vlan=1001), "used twice"),
+    ("VPCAttachment", "server-03--unbundled--leaf-01--vpc-03--subnet-01",
+     lambda o: o["spec"].update(subnet="vpc-03/subnet-09"), "no VPC subnet"),
+    ("Connection", "spine-01--fabric--leaf-01",
+     lambda o: o["spec"]["fabric"]["links"][0]["leaf"].update(ip="172.30.128.4/31"), "/31"),
+    ("Switch", "leaf-02", lambda o: o["spec"].update(asn=65101), "ASN 65101 used twice"),
+    ("Switch", "leaf-02", lambda o: o["spec"].update(profile="dell-s5248f-on"), "profile dell-s5248f-on missing"),
+])
+def test_the_checker_catches_broken_fabrics(kind, name, mutate, problem):
+    objects = _break(_fixture("vlab"), kind, name, mutate)
+    assert any(problem in p for p in check(objects)), check(objects)
+
+
+def test_the_checker_treats_a_bare_breakout_port_as_its_first_sub_port():
+    objects = generator.generate_fabric(generator.PRESETS["L"])
+    conn = next(o for o in objects if o["metadata"]["name"] == "spine-01--fabric--leaf-01")
+    assert conn["spec"]["fabric"]["links"][0]["spine"]["port"] == "spine-01/E1/1/1"
+    other = next(o for o in objects if o["metadata"]["name"] == "spine-01--fabric--leaf-02")
+    other["spec"]["fabric"]["links"][0]["spine"]["port"] = "spine-01/E1/1"
+    assert any("used by" in p for p in check(objects))
 
 
 def test_write_fabric_round_trips(tmp_path):
