@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
@@ -73,8 +74,14 @@ def custom_objects(standin, token: str | None = None) -> k8s_client.CustomObject
     return k8s_client.CustomObjectsApi(api_client(standin, token))
 
 
-def raw(url: str, ca_file, path: str, token: str | None, method: str = "GET", accept=None, body=None):
-    """(status, headers, body bytes) of one HTTPS request, bypassing every client library."""
+class Reply(NamedTuple):
+    status: int
+    headers: dict
+    body: object  # parsed JSON, or bytes when the answer is not JSON
+
+
+def raw(url: str, ca_file, path: str, token: str | None, method: str = "GET", accept=None, body=None) -> Reply:
+    """One HTTPS request, bypassing every client library."""
     parts = urlsplit(url)
     context = ssl.create_default_context(cafile=str(ca_file))
     conn = http.client.HTTPSConnection(parts.hostname, parts.port, context=context, timeout=10)
@@ -90,14 +97,17 @@ def raw(url: str, ca_file, path: str, token: str | None, method: str = "GET", ac
     try:
         conn.request(method, path, body=data, headers=headers)
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        headers, data = dict(response.getheaders()), response.read()
+        if headers.get("Content-Type", "").startswith("application/json"):
+            data = json.loads(data)
+        return Reply(response.status, headers, data)
     finally:
         conn.close()
 
 
-def get_json(standin, path: str, token: str | None = "", **kwargs):
-    status, headers, body = raw(standin.url, standin.ca_file, path, standin.token if token == "" else token, **kwargs)
-    return status, headers, json.loads(body) if headers.get("Content-Type", "").startswith("application/json") else body
+def get(standin, path: str, token: str | None = "", **kwargs) -> Reply:
+    """GET from the stand-in, with its token unless told otherwise (None: no token)."""
+    return raw(standin.url, standin.ca_file, path, standin.token if token == "" else token, **kwargs)
 
 
 def names(items) -> set[str]:
@@ -288,13 +298,15 @@ def test_dynamic_client_discovers_kinds_and_gets_objects(kube):
 
 
 def test_discovery_documents(kube):
-    status, headers, groups = get_json(kube, "/apis", accept=AGGREGATED_ACCEPT)
-    _, _, wiring = get_json(kube, f"/apis/{WIRING}/{V1BETA1}")
-    _, _, core = get_json(kube, "/api/v1")
-    _, _, namespaces = get_json(kube, "/api/v1/namespaces")
+    reply = get(kube, "/apis", accept=AGGREGATED_ACCEPT)
+    groups = reply.body
+    wiring = get(kube, f"/apis/{WIRING}/{V1BETA1}").body
+    core = get(kube, "/api/v1").body
+    namespaces = get(kube, "/api/v1/namespaces").body
 
     # Without aggregated discovery the server answers plain JSON, and clients fall back.
-    assert status == 200 and headers["Content-Type"] == "application/json" and groups["kind"] == "APIGroupList"
+    assert reply.status == 200 and reply.headers["Content-Type"] == "application/json"
+    assert groups["kind"] == "APIGroupList"
     served = {g["name"]: g["preferredVersion"]["version"] for g in groups["groups"]}
     assert served == {
         "agent.githedgehog.com": "v1beta1", "dhcp.githedgehog.com": "v1beta1",
@@ -309,7 +321,7 @@ def test_discovery_documents(kube):
 
 
 def test_table_output_for_kubectl(kube):
-    _, _, table = get_json(kube, f"/apis/{WIRING}/{V1BETA1}/namespaces/lab/switches?limit=1", accept=TABLE_ACCEPT)
+    table = get(kube, f"/apis/{WIRING}/{V1BETA1}/namespaces/lab/switches?limit=1", accept=TABLE_ACCEPT).body
 
     assert (table["kind"], table["apiVersion"]) == ("Table", "meta.k8s.io/v1")
     assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Age"]
@@ -347,8 +359,8 @@ def test_not_installed_kind_is_404_and_missing_from_discovery(kube_standin_facto
     with pytest.raises(ApiException) as caught:
         custom_objects(kube).list_namespaced_custom_object("gwint.githedgehog.com", "v1alpha1", "default",
                                                            "gatewayagents")
-    _, _, groups = get_json(kube, "/apis")
-    _, _, agent = get_json(kube, "/apis/agent.githedgehog.com/v1beta1")
+    groups = get(kube, "/apis").body
+    agent = get(kube, "/apis/agent.githedgehog.com/v1beta1").body
 
     assert caught.value.status == 404
     assert "gwint.githedgehog.com" not in {g["name"] for g in groups["groups"]}
@@ -396,26 +408,26 @@ def test_watch_from_a_compacted_revision_is_410(kube):
 
 @pytest.mark.parametrize("token", ["wrong-token", None])
 def test_bad_or_missing_token_is_401(kube, token):
-    status, _, body = get_json(kube, f"/apis/{WIRING}/{V1BETA1}/switches", token=token)
+    reply = get(kube, f"/apis/{WIRING}/{V1BETA1}/switches", token=token)
     with pytest.raises(ApiException) as caught:
         custom_objects(kube, token="wrong-token").list_cluster_custom_object(WIRING, V1BETA1, "switches")
 
-    assert status == 401 and caught.value.status == 401
-    assert body == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                    "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
+    assert reply.status == 401 and caught.value.status == 401
+    assert reply.body == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                          "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
 
 
 def test_forbidden_token_is_403_on_resources_but_may_discover(kube):
     with pytest.raises(ApiException) as caught:
         custom_objects(kube, token=kube.forbidden_token).list_namespaced_custom_object(
             WIRING, V1BETA1, "default", "switches")
-    status, _, _ = get_json(kube, "/apis", token=kube.forbidden_token)
+    discovery = get(kube, "/apis", token=kube.forbidden_token)
 
     body = json.loads(caught.value.body)
     assert caught.value.status == 403 and body["reason"] == "Forbidden"
     assert body["message"].startswith("switches.wiring.githedgehog.com is forbidden: User ")
     assert 'cannot list resource "switches" in API group "wiring.githedgehog.com" in the namespace "default"' in body["message"]
-    assert status == 200  # system:discovery is open to every authenticated user
+    assert discovery.status == 200  # system:discovery is open to every authenticated user
 
 
 # -- changing the source -----------------------------------------------------------------
@@ -471,15 +483,18 @@ def test_503_on_the_nth_request_reaches_the_client(kube):
 def test_a_burst_of_500s(kube):
     api = custom_objects(kube)
     kube.faults.fail(500, nth=2, count=3, verb="list")
-    outcomes = []
-    for _ in range(6):
-        try:
-            api.list_cluster_custom_object(WIRING, V1BETA1, "switches")
-            outcomes.append(200)
-        except ApiException as err:
-            outcomes.append(err.status)
+
+    outcomes = [list_status(api) for attempt in range(6)]
 
     assert outcomes == [200, 500, 500, 500, 200, 200]
+
+
+def list_status(api) -> int:
+    try:
+        api.list_cluster_custom_object(WIRING, V1BETA1, "switches")
+    except ApiException as err:
+        return err.status
+    return 200
 
 
 def test_dropped_connection_is_retried_once_and_a_burst_raises(kube):
@@ -532,14 +547,15 @@ def test_request_counters(kube):
 def test_admin_endpoint_sets_faults_and_reads_counters(kube):
     url, ca, token = kube.url, kube.ca_file, kube.token
     rules = {"rules": [{"action": "error", "status": 503, "nth": 1, "verb": "list"}]}
-    status, _, _ = raw(url, ca, "/__standin__/faults", token, "POST", body=rules)
-    listed, _, _ = raw(url, ca, f"/apis/{WIRING}/{V1BETA1}/switches", token)
-    counters = json.loads(raw(url, ca, "/__standin__/requests", token)[2])
-    unauthorized, _, _ = raw(url, ca, "/__standin__/requests", "wrong")
+    configured = raw(url, ca, "/__standin__/faults", token, "POST", body=rules)
+    listed = raw(url, ca, f"/apis/{WIRING}/{V1BETA1}/switches", token)
+    counters = raw(url, ca, "/__standin__/requests", token).body
+    unauthorized = raw(url, ca, "/__standin__/requests", "wrong")
     raw(url, ca, "/__standin__/requests/reset", token, "POST")
-    after_reset = json.loads(raw(url, ca, "/__standin__/requests", token)[2])
+    after_reset = raw(url, ca, "/__standin__/requests", token).body
 
-    assert status == 200 and listed == 503 and unauthorized == 401
+    assert configured.status == 200 and configured.body["rules"][0]["action"] == "error"
+    assert listed.status == 503 and unauthorized.status == 401
     assert counters["requests"] == [{"verb": "list", "path": f"/apis/{WIRING}/{V1BETA1}/switches", "count": 1}]
     assert after_reset["total"] == 0
 
@@ -566,8 +582,8 @@ def test_process_mode_serves_until_sigterm(tmp_path, kube_discovery_cache):
         (state / "extra").mkdir()
         (state / "extra" / "one.yaml").write_text(yaml.safe_dump(
             {"apiVersion": f"{WIRING}/{V1BETA1}", "kind": "Switch", "metadata": {"name": "solo"}}))
-        reload_status, _, _ = raw(url, state / "ca.crt", "/__standin__/reload", "process-token", "POST",
-                                  body={"fixtures": [str(state / "extra")]})
+        reloaded_state = raw(url, state / "ca.crt", "/__standin__/reload", "process-token", "POST",
+                             body={"fixtures": [str(state / "extra")]})
         reloaded = api.list_cluster_custom_object(WIRING, V1BETA1, "switches")
     finally:
         process.send_signal(signal.SIGTERM)
@@ -576,7 +592,7 @@ def test_process_mode_serves_until_sigterm(tmp_path, kube_discovery_cache):
     assert process.returncode == 0, output
     assert urlsplit(url).port > 0 and (state / "token").read_text().strip() == "process-token"
     assert names(listed["items"]) == ALL_SWITCHES and caught.value.status == 503
-    assert reload_status == 200 and names(reloaded["items"]) == {"default/solo"}
+    assert reloaded_state.status == 200 and names(reloaded["items"]) == {"default/solo"}
     assert not (state / "ready").exists()
 
 
@@ -600,7 +616,7 @@ def kubectl(kube, *args, context: str | None = None) -> subprocess.CompletedProc
     command = [KUBECTL, "--kubeconfig", str(kube.kubeconfig_path)]
     if context:
         command += ["--context", context]
-    return subprocess.run(command + list(args), capture_output=True, text=True, timeout=60)
+    return subprocess.run(command + list(args), capture_output=True, text=True, timeout=60, check=False)
 
 
 @needs_kubectl
@@ -669,7 +685,7 @@ def test_kubernetes_core_k8s_info(kube):
     command = [str(ansible), "localhost", "-m", "kubernetes.core.k8s_info", "-a", args,
                "-e", f"ansible_python_interpreter={python}"]
 
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
 
     assert result.returncode == 0, result.stdout + result.stderr
     payload = json.loads(result.stdout.split("=>", 1)[1])

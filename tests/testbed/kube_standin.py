@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -138,7 +139,7 @@ DEFAULT_GROUP_VERSIONS = {
 
 def split_api_version(api_version: str) -> tuple[str, str]:
     """``g/v`` -> (g, v); the core group's ``v1`` -> ("", "v1")."""
-    group, _, version = api_version.rpartition("/")
+    group, version = api_version.rpartition("/")[::2]
     return group, version
 
 
@@ -163,7 +164,7 @@ class ApiCatalog:
         return known or ResourceType(group, kind, guess_plural(kind), kind.lower())
 
     def kinds_of_group(self, group: str) -> list[ResourceType]:
-        return [t for (g, _), t in self._by_kind.items() if g == group]
+        return [t for t in self._by_kind.values() if t.group == group]
 
 
 def version_priority(version: str) -> tuple:
@@ -300,7 +301,7 @@ _OPERATOR_TOKENS = ("!=", "==", "=", "!", "(", ")", ",", "<", ">")
 
 
 def _label_key_problem(key: str) -> str | None:
-    prefix, _, name = key.rpartition("/")
+    prefix, name = key.rpartition("/")[::2]
     if "/" in prefix or (key.count("/") == 1 and not prefix):
         return "a qualified name must consist of a name with an optional DNS subdomain prefix"
     if prefix and (len(prefix) > 253 or not re.fullmatch(_DNS_SUBDOMAIN, prefix)):
@@ -427,7 +428,7 @@ class _SelectorParser:
         return self.operator_requirement(key)
 
     def operator_requirement(self, key: str) -> Requirement:
-        _, op = self.take()
+        op = self.take()[1]
         names = {"=": "=", "==": "=", "!=": "!=", "in": "in", "notin": "notin", ">": "gt", "<": "lt"}
         if op not in names:
             raise ValueError(f"found '{op}', expected: in, notin, =, ==, !=, gt, lt")
@@ -453,7 +454,7 @@ class _SelectorParser:
         return lit
 
     def value_set(self) -> tuple[str, ...]:
-        _, lit = self.take(values=True)
+        lit = self.take(values=True)[1]
         if lit != "(":
             raise ValueError(f"found '{lit}' expected: '('")
         values, expect_value = [], True
@@ -728,7 +729,7 @@ class ObjectStore:
         return f"{meta['namespace']}/{meta['name']}" if rtype.namespaced else meta["name"]
 
     def _key_of(self, obj: dict) -> tuple[str, str, str]:
-        rtype, key, _ = self._normalise(obj)
+        rtype, key = self._normalise(obj)[:2]
         return rtype.group, rtype.plural, key
 
     def _live(self, group: str, plural: str, key: str) -> dict | None:
@@ -965,7 +966,7 @@ class FaultRule:
         return False
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return dict(self.__dict__)
 
 
 class FaultInjector:
@@ -1036,24 +1037,28 @@ class FaultInjector:
 
 
 def ensure_certificates(state_dir: Path, hosts=("127.0.0.1", "localhost", "::1")) -> tuple[Path, Path, Path]:
-    """(ca.crt, server.crt, server.key) in ``state_dir``; reused when present and covering ``hosts``."""
+    """(ca.crt, server.crt, server.key) in ``state_dir``; reused when present, signed by that CA
+    and covering ``hosts``, so clients that trust ca.crt keep working across restarts."""
     ca_crt, ca_key = state_dir / "ca.crt", state_dir / "ca.key"
     srv_crt, srv_key = state_dir / "server.crt", state_dir / "server.key"
+    crypto = _crypto()
     if not (ca_crt.exists() and ca_key.exists()):
-        _write_ca(ca_crt, ca_key)
-    if not (srv_crt.exists() and srv_key.exists() and _covers(srv_crt, hosts)):
-        _write_server_cert(ca_crt, ca_key, srv_crt, srv_key, hosts)
+        _write_ca(crypto, ca_crt, ca_key)
+    if not (srv_crt.exists() and srv_key.exists() and _server_cert_fits(crypto, ca_crt, srv_crt, hosts)):
+        _write_server_cert(crypto, ca_crt, ca_key, srv_crt, srv_key, hosts)
     return ca_crt, srv_crt, srv_key
 
 
-def _crypto():
+def _crypto() -> types.SimpleNamespace:
     # Imported late so that the pure parts of this module work without cryptography.
     from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    return x509, hashes, serialization, ec, ExtendedKeyUsageOID, NameOID
+    return types.SimpleNamespace(x509=x509, hashes=hashes, serialization=serialization, ec=ec,
+                                 eku=ExtendedKeyUsageOID, name_oid=NameOID, invalid_signature=InvalidSignature)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -1062,37 +1067,24 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def _key_pem(key) -> bytes:
-    _, _, serialization, _, _, _ = _crypto()
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+def _key_pem(crypto, key) -> bytes:
+    ser = crypto.serialization
+    return key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())
 
 
-def _validity(builder):
+def _builder(crypto, subject, issuer, public_key):
     now = datetime.datetime.now(datetime.timezone.utc)
-    # Back-dated a day so that small clock differences never make it "not yet valid".
-    return builder.not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=3650))
-
-
-def _write_ca(ca_crt: Path, ca_key: Path) -> None:
-    x509, hashes, serialization, ec, _, NameOID = _crypto()
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hedgehog-standin-ca")])
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_key_usage(x509, cert_sign=True), critical=True)
-        .add_extension(ski, critical=False)
+    return (
+        crypto.x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(crypto.x509.random_serial_number())
+        # Back-dated a day so that small clock differences never make it "not yet valid".
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(crypto.x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     )
-    cert = _validity(builder).sign(key, hashes.SHA256())
-    _write_private(ca_key, _key_pem(key))
-    ca_crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
 def _key_usage(x509, cert_sign: bool):
@@ -1109,6 +1101,20 @@ def _key_usage(x509, cert_sign: bool):
     )
 
 
+def _write_ca(crypto, ca_crt: Path, ca_key: Path) -> None:
+    x509 = crypto.x509
+    key = crypto.ec.generate_private_key(crypto.ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(crypto.name_oid.COMMON_NAME, "hedgehog-standin-ca")])
+    cert = (
+        _builder(crypto, name, name, key.public_key())
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_key_usage(x509, cert_sign=True), critical=True)
+        .sign(key, crypto.hashes.SHA256())
+    )
+    _write_private(ca_key, _key_pem(crypto, key))
+    ca_crt.write_bytes(cert.public_bytes(crypto.serialization.Encoding.PEM))
+
+
 def _san_entries(x509, hosts):
     entries = []
     for host in hosts:
@@ -1119,35 +1125,33 @@ def _san_entries(x509, hosts):
     return entries
 
 
-def _write_server_cert(ca_crt: Path, ca_key: Path, srv_crt: Path, srv_key: Path, hosts) -> None:
-    x509, hashes, serialization, ec, EKU, NameOID = _crypto()
+def _write_server_cert(crypto, ca_crt: Path, ca_key: Path, srv_crt: Path, srv_key: Path, hosts) -> None:
+    x509 = crypto.x509
     ca_cert = x509.load_pem_x509_certificate(ca_crt.read_bytes())
-    ca_private = serialization.load_pem_private_key(ca_key.read_bytes(), password=None)
-    key = ec.generate_private_key(ec.SECP256R1())
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+    ca_private = crypto.serialization.load_pem_private_key(ca_key.read_bytes(), password=None)
+    key = crypto.ec.generate_private_key(crypto.ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(crypto.name_oid.COMMON_NAME, "kube-apiserver")])
+    cert = (
+        _builder(crypto, subject, ca_cert.subject, key.public_key())
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(x509, cert_sign=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([EKU.SERVER_AUTH]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([crypto.eku.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectAlternativeName(_san_entries(x509, hosts)), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_private.public_key()), critical=False)
+        .sign(ca_private, crypto.hashes.SHA256())
     )
-    cert = _validity(builder).sign(ca_private, hashes.SHA256())
-    _write_private(srv_key, _key_pem(key))
-    srv_crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_private(srv_key, _key_pem(crypto, key))
+    srv_crt.write_bytes(cert.public_bytes(crypto.serialization.Encoding.PEM))
 
 
-def _covers(cert_path: Path, hosts) -> bool:
-    x509 = _crypto()[0]
-    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+def _server_cert_fits(crypto, ca_crt: Path, srv_crt: Path, hosts) -> bool:
+    x509 = crypto.x509
+    ca_cert = x509.load_pem_x509_certificate(ca_crt.read_bytes())
+    cert = x509.load_pem_x509_certificate(srv_crt.read_bytes())
     try:
+        cert.verify_directly_issued_by(ca_cert)
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
+    except (ValueError, TypeError, x509.ExtensionNotFound, crypto.invalid_signature):
         return False
     names = {str(ip) for ip in san.get_values_for_type(x509.IPAddress)} | set(san.get_values_for_type(x509.DNSName))
     return all(str(h) in names for h in hosts)
@@ -1246,7 +1250,7 @@ def _media_ranges(accept: str | None) -> list[tuple[str, dict]]:
         pieces = [p.strip() for p in part.split(";")]
         params = {}
         for piece in pieces[1:]:
-            name, _, value = piece.partition("=")
+            name, value = piece.partition("=")[::2]
             params[name.strip().lower()] = value.strip()
         if pieces[0]:
             ranges.append((pieces[0].lower(), params))
@@ -1322,12 +1326,12 @@ class ApiView:
         """{group: {version: [types]}}; a group with no installed kind is not served at all."""
         catalog = self.store.catalog
         seen = self.store.served_api_versions()
-        groups = set(DEFAULT_GROUP_VERSIONS) | {group for group, _ in seen}
+        groups = set(DEFAULT_GROUP_VERSIONS) | {key[0] for key in seen}
         served: dict[str, dict[str, list[ResourceType]]] = {}
         for group in groups:
             kinds = {t.kind: t for t in catalog.kinds_of_group(group)}
             kinds.update({kind: catalog.for_kind(group, kind) for g, kind in seen if g == group})
-            versions = {v for (g, _), vs in seen.items() if g == group for v in vs}
+            versions = {v for key, vs in seen.items() if key[0] == group for v in vs}
             versions = versions or {DEFAULT_GROUP_VERSIONS.get(group, "v1")}
             installed = sorted((t for t in kinds.values() if self._installed(t)), key=lambda t: t.plural)
             if installed:
@@ -1404,7 +1408,7 @@ class ApiView:
             meta["continue"] = encode_continue(page[-1][0][len(prefix):] + "\x00", revision)
             if selection.empty:
                 meta["remainingItemCount"] = len(keys) - limit
-        return [_at_version(obj, rtype, version) for _, obj in page], meta
+        return [_at_version(item[1], rtype, version) for item in page], meta
 
     def _start_of(self, token: str | None, query: dict) -> tuple[str, int | None]:
         resource_version = _param(query, "resourceVersion")
@@ -1750,7 +1754,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _bearer(self) -> str | None:
         header = self.headers.get("Authorization") or ""
-        scheme, _, token = header.partition(" ")
+        scheme, token = header.partition(" ")[::2]
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
     def _authenticate(self) -> str:
@@ -2009,10 +2013,10 @@ class KubeStandin:
         """The ``/__standin__`` endpoints, minus the prefix."""
         routes = {
             ("GET", "/state"): self._admin_state,
-            ("GET", "/faults"): lambda: self.faults.snapshot(),
+            ("GET", "/faults"): self.faults.snapshot,
             ("POST", "/faults"): lambda: self._configure_faults(body),
             ("DELETE", "/faults"): lambda: (self.faults.clear(), self.faults.snapshot())[1],
-            ("GET", "/requests"): lambda: self.requests.snapshot(),
+            ("GET", "/requests"): self.requests.snapshot,
             ("POST", "/requests/reset"): lambda: (self.requests.reset(), self.requests.snapshot())[1],
             ("DELETE", "/requests"): lambda: (self.requests.reset(), self.requests.snapshot())[1],
             ("POST", "/reload"): lambda: (self.reload(body.get("fixtures")), self._admin_state())[1],
