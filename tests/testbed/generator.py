@@ -1214,7 +1214,7 @@ def _agent_catalog(r, catalogs, ctx):
 def _agent_config(topo, sw):
     spec = topo.spec
     vip = ipaddress.ip_network(spec.mgmt_subnet).network_address + 1
-    return {
+    config = {
         "controlVIP": f"{vip}/32",
         "spineLeaf": {},
         "baseVPCCommunity": "50000:0",
@@ -1231,9 +1231,11 @@ def _agent_config(topo, sw):
         "fabricSubnet": spec.fabric_subnet,
         "proxyExternalSubnet": "172.30.16.0/22",
         "gatewayBFD": True,
-        "loopbackWorkaround": bool(spec.vpc_loopbacks),
         "alloy": {"hostname": sw.name, "proxyURL": f"http://{vip}:{CONTROL_PROXY_PORT}", "targets": {}, "kube": {}, "pyroscope": {}},
     }
+    if spec.vpc_loopbacks:  # the pre-25.04 workaround is on exactly when its connections exist
+        config["loopbackWorkaround"] = True
+    return config
 
 
 def _agent_version(topo, era):
@@ -1291,7 +1293,8 @@ def _agent_spec(r, ctx, switch_objs, catalogs):
     }
     if peers:
         spec["redundancyGroupPeers"] = peers
-    return {k: v for k, v in spec.items() if v != {} or k in ("alloy",)}
+    # Empty maps are omitted; struct fields (alloy, catalog, config, ...) are always marshalled.
+    return {k: v for k, v in spec.items() if v != {} or k in ("alloy", "catalog", "config", "version", "switch")}
 
 
 # -- agent status -----------------------------------------------------------------------------
