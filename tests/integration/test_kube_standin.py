@@ -467,17 +467,19 @@ def test_latency_is_added_to_each_request(kube):
     assert time.monotonic() - started >= 0.6
 
 
-def test_503_on_the_nth_request_reaches_the_client(kube):
+@pytest.mark.parametrize("code, reason", [(503, "ServiceUnavailable"), (429, "TooManyRequests"), (504, "Timeout")])
+def test_an_error_on_the_nth_request_reaches_the_client(kube, code, reason):
     api = custom_objects(kube)
-    kube.faults.fail(503, nth=2)
+    kube.faults.fail(code, nth=2)
 
     api.list_cluster_custom_object(WIRING, V1BETA1, "switches")
     with pytest.raises(ApiException) as caught:
         api.list_cluster_custom_object(WIRING, V1BETA1, "switches")
     api.list_cluster_custom_object(WIRING, V1BETA1, "switches")
 
-    assert caught.value.status == 503
-    assert json.loads(caught.value.body)["reason"] == "ServiceUnavailable"
+    assert caught.value.status == code
+    assert json.loads(caught.value.body)["reason"] == reason
+    assert (caught.value.headers.get("Retry-After") == "1") == (code == 429)
 
 
 def test_a_burst_of_500s(kube):

@@ -282,12 +282,18 @@ def forbidden(rtype: ResourceType, verb: str, namespace: str, name: str) -> ApiE
 
 
 def injected_error(status: int) -> ApiError:
-    if status == 503:
-        return ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request")
+    """The Status the real server (or its priority and fairness filter) sends with this code."""
     if status == 500:
         cause = "injected fault"
         return ApiError(500, "InternalError", f"Internal error occurred: {cause}", {"causes": [{"message": cause}]})
-    return ApiError(status, "InternalError", f"injected HTTP {status}")
+    known = {
+        429: ("TooManyRequests", "Too many requests, please try again later."),
+        503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+        504: ("Timeout", "The server was unable to return a response in the time allotted, "
+                         "but may still be processing the request"),
+    }
+    reason, message = known.get(status, ("InternalError", f"an error on the server (injected HTTP {status})"))
+    return ApiError(status, reason, message)
 
 
 # ---------------------------------------------------------------------------
@@ -613,6 +619,7 @@ class ObjectStore:
         self._compacted = 0
         self._history: dict[tuple[str, str], dict[str, list[_Version]]] = {}
         self._changed = threading.Condition(self._lock)
+        self._versions_cache: tuple[int, dict] = (-1, {})
 
     # -- state ---------------------------------------------------------------
 
@@ -794,17 +801,24 @@ class ObjectStore:
             live = [vs[-1].obj for keys in self._history.values() for vs in keys.values() if vs[-1].obj]
             return copy.deepcopy(live)
 
-    def served_api_versions(self) -> dict[tuple[str, str], set[str]]:
-        """{(group, kind): {versions}} of live objects, for discovery."""
-        found: dict[tuple[str, str], set[str]] = {}
+    def __len__(self) -> int:
         with self._lock:
-            for keys in self._history.values():
-                for versions in keys.values():
-                    obj = versions[-1].obj
-                    if obj is not None:
-                        group, version = split_api_version(obj["apiVersion"])
-                        found.setdefault((group, obj["kind"]), set()).add(version)
-        return found
+            return sum(1 for keys in self._history.values() for vs in keys.values() if vs[-1].obj is not None)
+
+    def served_api_versions(self) -> dict[tuple[str, str], set[str]]:
+        """{(group, kind): {versions}} of live objects, for discovery; do not modify the result."""
+        with self._lock:
+            # Every request asks (to resolve its path), so the answer is kept until the next write.
+            if self._versions_cache[0] != self._revision:
+                found: dict[tuple[str, str], set[str]] = {}
+                for keys in self._history.values():
+                    for versions in keys.values():
+                        obj = versions[-1].obj
+                        if obj is not None:
+                            group, version = split_api_version(obj["apiVersion"])
+                            found.setdefault((group, obj["kind"]), set()).add(version)
+                self._versions_cache = (self._revision, found)
+            return self._versions_cache[1]
 
     def wait_for_change(self, after_revision: int, timeout: float) -> int:
         """The revision once it has moved past ``after_revision``, or after ``timeout`` seconds."""
@@ -1796,7 +1810,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_error_fault(self, fault: FaultRule) -> None:
         err = injected_error(fault.status)
-        extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+        retry_after = fault.retry_after
+        if retry_after is None and fault.status == 429:
+            retry_after = 1  # the priority and fairness filter always tells when to come back
+        extra = {"Retry-After": str(retry_after)} if retry_after is not None else None
         self._send_json(err.code, err.body, extra)
 
     def _drop(self) -> None:
@@ -2035,7 +2052,7 @@ class KubeStandin:
             "url": self.url,
             "revision": self.store.revision,
             "compactedRevision": self.store.compacted_revision,
-            "objects": len(self.store.objects()),
+            "objects": len(self.store),
             "fixtures": self.fixture_dirs,
             "notInstalled": sorted(self.not_installed),
         }
@@ -2109,6 +2126,8 @@ def serve(args) -> int:
         _write_file(state_dir / "forbidden-token", standin.forbidden_token + "\n", private=True)
         _write_file(state_dir / "url", standin.url + "\n")
         _write_file(state_dir / "ready", standin.url + "\n")
+        print(f"kube stand-in serving {standin.url} ({len(standin.store)} objects); kubeconfig "
+              f"{standin.kubeconfig_path}", flush=True)
         stopping.wait()
     finally:
         (state_dir / "ready").unlink(missing_ok=True)
