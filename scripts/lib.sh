@@ -37,6 +37,7 @@ HHNBS_COLLECTION_SOURCES=(
     14.5.0:ansible/posix
     12.3.0:awx/awx
 )
+# shellcheck disable=SC2034  # used by the scripts that source this file
 HHNBS_DEP_COLLECTIONS=("${HHNBS_COLLECTION_SOURCES[@]#*:}")
 
 hhnbs_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -56,7 +57,8 @@ hhnbs_find_python312() {
         root="${PYENV_ROOT:-$HOME/.pyenv}"
     fi
     # Newest 3.12.x first.
-    for c in $(ls -d "$root"/versions/3.12*/bin/python3.12 2>/dev/null | sort -rV); do
+    # An unmatched glob stays literal and fails the check below.
+    for c in $(printf '%s\n' "$root"/versions/3.12*/bin/python3.12 | sort -rV); do
         candidates+=("$c")
     done
     candidates+=(/usr/local/bin/python3.12 /usr/bin/python3.12)

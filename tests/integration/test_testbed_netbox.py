@@ -54,8 +54,8 @@ def test_both_token_versions_authenticate(netbox, version):
 
 
 def test_v2_token_has_the_nbt_form(netbox):
-    key, _, secret = netbox.token_v2.removeprefix("nbt_").partition(".")
-    assert netbox.token_v2.startswith("nbt_")
+    key, dot, secret = netbox.token_v2.removeprefix("nbt_").partition(".")
+    assert netbox.token_v2.startswith("nbt_") and dot == "."
     assert len(key) == 12 and len(secret) == 40
     assert len(netbox.token) == 40 and int(netbox.token, 16) >= 0
 

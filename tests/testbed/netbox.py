@@ -188,7 +188,8 @@ def _run(step: str, cmd: list[str], log: Path, **kwargs) -> subprocess.Completed
         out.write("\n$ %s\n" % shlex.join(str(c) for c in cmd))
         out.flush()
         try:
-            result = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **kwargs)
+            result = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False,
+                                    **kwargs)
         except FileNotFoundError as e:
             raise TestbedError("%s: %s not found (did scripts/setup run?)" % (step, cmd[0])) from e
     if result.returncode != 0:
@@ -342,7 +343,7 @@ class Postgres:
         # not read the caller's working directory.
         cmd = ["runuser", "-u", "postgres", "--", "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
                "-p", str(self.s.pg_port), "-d", "postgres", "-c", sql]
-        result = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+        result = subprocess.run(cmd, capture_output=True, text=True, cwd="/", check=False)
         if result.returncode != 0:
             raise TestbedError("psql as postgres failed: %s\n    %s" % (sql, result.stderr.strip()))
         return result.stdout
@@ -376,7 +377,7 @@ class Database:
         for statement in sql:
             # Each -c runs in its own transaction: DROP/CREATE DATABASE need that.
             cmd += ["-c", statement]
-        result = subprocess.run(cmd, input=input_bytes, capture_output=True, env=self.env)
+        result = subprocess.run(cmd, input=input_bytes, capture_output=True, env=self.env, check=False)
         if result.returncode != 0:
             raise TestbedError(
                 "psql -d %s failed: %s\n    %s" % (db, " ; ".join(sql) or "(input)", result.stderr.decode().strip())
@@ -562,7 +563,7 @@ class NetBox:
         if not python.exists():
             raise TestbedError("NetBox venv missing at %s: run scripts/setup" % self.s.netbox_venv)
         out = subprocess.run([str(python), "-c", "import importlib.metadata as m; print(m.version('netbox'))"],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, check=False)
         if out.stdout.strip() != self.s.netbox_version:
             raise TestbedError("NetBox venv has netbox %r, want %s: run scripts/setup"
                                % (out.stdout.strip() or out.stderr.strip(), self.s.netbox_version))
