@@ -122,6 +122,8 @@ KNOWN_TYPES = (
     _rt(_F, "FabNode", "fabnodes", "fn"),
     _rt("", "Namespace", "namespaces", "ns", namespaced=False),
     _rt("", "ConfigMap", "configmaps", "cm"),
+    # Served (usually empty) because kubectl describe lists an object's events.
+    _rt("", "Event", "events", "ev"),
 )
 
 # The version each group serves when no loaded object names another one.
@@ -229,7 +231,7 @@ def load_fixture_objects(dirs) -> list[dict]:
 
 
 class ApiError(Exception):
-    """A failed request; ``body`` is a ``Status`` object (or plain text for unknown paths)."""
+    """A failed request; ``body`` is the ``Status`` object the real server would send."""
 
     def __init__(self, code: int, reason: str, message: str, details=None, list_meta=None):
         super().__init__(message)
