@@ -403,6 +403,23 @@ def test_watch_from_a_compacted_revision_is_410(kube):
     assert caught.value.status == 410 and "too old resource version" in caught.value.reason
 
 
+def test_discovery_cache_is_the_tests_own(kube, kube_discovery_cache):
+    DynamicClient(api_client(kube))
+
+    assert list(kube_discovery_cache.glob("osrcp-*.json"))
+
+
+def test_vlab_fixtures_are_served_kind_by_kind(kube_vlab):
+    dynamic = DynamicClient(api_client(kube_vlab))
+    stored: dict[tuple[str, str], int] = {}
+    for obj in kube_vlab.store.objects():
+        stored[(obj["apiVersion"], obj["kind"])] = stored.get((obj["apiVersion"], obj["kind"]), 0) + 1
+
+    served = {key: len(dynamic.resources.get(api_version=key[0], kind=key[1]).get().items) for key in stored}
+
+    assert served == stored and served[("wiring.githedgehog.com/v1beta1", "Switch")] == 5
+
+
 # -- authentication -------------------------------------------------------------------
 
 
