@@ -691,13 +691,15 @@ def test_kubectl_with_the_forbidden_token(kube):
 
 def ansible_with_kubernetes_core():
     """(ansible executable, collections path, python) or a reason why they are not there."""
-    tools = Path(os.environ.get("HHNBS_TOOLS_VENV") or Path.home() / ".cache" / "hedgehog-netbox-sync" / "venv-tools")
+    home = Path(os.environ.get("HHNBS_HOME") or Path.home() / ".cache" / "hedgehog-netbox-sync")
+    tools = Path(os.environ.get("HHNBS_TOOLS_VENV") or home / "venv-tools")
     candidates = [tools / "bin" / "ansible", Path(sys.executable).parent / "ansible", shutil.which("ansible")]
     ansible = next((Path(c) for c in candidates if c and Path(c).exists()), None)
     if ansible is None:
         return "ansible is not installed (scripts/setup installs it into the tools venv)"
     roots = [p for p in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if p]
-    roots += [str(REPO_ROOT / ".ansible" / "collections"), str(Path.home() / ".ansible" / "collections")]
+    roots += [str(REPO_ROOT / ".ansible" / "collections"), os.environ.get("HHNBS_COLLECTIONS") or str(home / "collections"),
+              str(Path.home() / ".ansible" / "collections")]
     found = [r for r in roots if (Path(r) / "ansible_collections" / "kubernetes" / "core").is_dir()]
     if not found:
         return "kubernetes.core is not installed (scripts/setup puts it under .ansible/collections)"
