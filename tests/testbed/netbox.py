@@ -856,11 +856,14 @@ class NetBoxTestbed:
 
     # -- what clients need -------------------------------------------------- #
 
-    url = property(lambda self: self.netbox.url)
     token = TOKEN_V1
     token_v2 = "nbt_%s.%s" % (TOKEN_V2_KEY, TOKEN_V2_SECRET)
     username = ADMIN_USERNAME
     password = ADMIN_PASSWORD
+
+    @property
+    def url(self) -> str:
+        return self.netbox.url
 
     @property
     def auth_header_v1(self) -> str:
