@@ -16,7 +16,12 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.args import K8S_AUTH_KEYS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import FabricConfig
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import HAS_PYNETBOX, HAS_REQUESTS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import (
+    HAS_PYNETBOX,
+    HAS_REQUESTS,
+    NetBoxClient,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import HAS_YAML
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kubernetes import HAS_KUBERNETES
 
@@ -38,7 +43,7 @@ class NetboxSyncModule:
 
     def _check_libraries(self):
         needed = [("requests", HAS_REQUESTS), ("pynetbox", HAS_PYNETBOX), ("PyYAML", HAS_YAML)]
-        if not self.params.get("wiring_dir"):
+        if "fabric" in self.params and not self.params.get("wiring_dir"):
             needed.append(("kubernetes", HAS_KUBERNETES))
         for name, present in needed:
             if not present:
@@ -65,6 +70,13 @@ class NetboxSyncModule:
         values["k8s_auth"] = dict((key, self.params.get(key)) for key in K8S_AUTH_KEYS
                                   if self.params.get(key) is not None)
         return FabricConfig(**values)
+
+    def netbox_client(self):
+        """A NetBox client from the NetBox options alone (for modules that do not sync)."""
+        url, token = self.params.get("netbox_url"), self.params.get("netbox_token")
+        if not url or not token:
+            self.fail_from_error(ConfigError("netbox_url and netbox_token are required (or NETBOX_API and NETBOX_TOKEN)"))
+        return NetBoxClient(url, token, validate_certs=self.params.get("netbox_validate_certs", True))
 
     def exit_json(self, **result):
         warnings = result.get("warnings") or []

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+"""Read every fabric's record from NetBox and lay it out for people (a table) and machines (rows).
+
+Read-only: one list request for all fabrics' records, nothing written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import FABRIC_FIELD
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.status import (
+    humanize_delta,
+    next_run,
+    parse_time,
+    status_of_record,
+)
+
+COLUMNS = ("fabric", "status", "interval", "last_success", "age", "last_attempt", "duration", "changes", "next_run")
+
+
+def read_records(client, names):
+    """The anchor Cluster of each named fabric that has one."""
+    if not names:
+        return {}
+    rows = client.list_by("virtualization/clusters", "name", list(names), fields=("id", "name", "custom_fields"))
+    # Filtering by cluster type would fail on a NetBox the sync never ran against
+    # (the type does not exist yet); the fabric's own marker is what counts.
+    return dict((row["name"], row) for row in rows
+                if (row.get("custom_fields") or {}).get(FABRIC_FIELD) == row["name"])
+
+
+def _changes(counts):
+    total = {}
+    for ops in (counts or {}).values():
+        for op, number in ops.items():
+            if op in ("create", "update", "delete", "mark", "release"):
+                total[op] = total.get(op, 0) + number
+    return ", ".join("%d %s" % (n, op) for op, n in sorted(total.items())) or "none"
+
+
+def fabric_row(fabric, record, now):
+    """One fabric as seen by status.yml: the inventory's view, merged with its NetBox record."""
+    fields = dict((record or {}).get("custom_fields") or {})
+    # The inventory is the truth for configuration; the record may lag one run behind.
+    fields["hedgehog_sync_enabled"] = fabric.get("sync_enabled", True)
+    fields["hedgehog_sync_interval"] = fabric.get("sync_interval")
+    status = status_of_record(fields, configured=fabric.get("configured", True), now=now)
+    success = parse_time(fields.get("hedgehog_last_success"))
+    attempt = fields.get("hedgehog_last_attempt")
+    due, due_text = next_run(attempt, fabric.get("sync_interval"), now)
+    if status in ("disabled", "not_configured"):
+        due, due_text = None, "not scheduled"
+    return {
+        "fabric": fabric["name"],
+        "status": status,
+        "sync_enabled": bool(fabric.get("sync_enabled", True)),
+        "interval": fabric.get("sync_interval"),
+        "last_success": fields.get("hedgehog_last_success"),
+        "age": humanize_delta((success - now).total_seconds()).replace(" overdue", " ago") if success else "never",
+        "last_attempt": attempt,
+        "last_result": fields.get("hedgehog_last_result"),
+        "last_error": fields.get("hedgehog_last_error"),
+        "duration": fields.get("hedgehog_last_duration"),
+        "counts": fields.get("hedgehog_last_counts") or {},
+        "changes": _changes(fields.get("hedgehog_last_counts")),
+        "release": fields.get("hedgehog_source_release"),
+        "source": fields.get("hedgehog_source"),
+        "lease": fields.get("hedgehog_lease"),
+        "next_run": due.isoformat() if due else None,
+        "next_run_text": due_text,
+        "record_id": (record or {}).get("id"),
+    }
+
+
+def _cell(row, column):
+    if column == "interval":
+        return "%ss" % row["interval"] if row["interval"] else "-"
+    if column == "last_success":
+        return _short_time(row["last_success"])
+    if column == "last_attempt":
+        return _short_time(row["last_attempt"])
+    if column == "duration":
+        return "%.1fs" % float(row["duration"]) if row["duration"] is not None else "-"
+    if column == "next_run":
+        return row["next_run_text"]
+    return str(row.get(column) if row.get(column) is not None else "-")
+
+
+def _short_time(value):
+    stamp = parse_time(value)
+    return stamp.strftime("%Y-%m-%d %H:%M:%S") if stamp else "never"
+
+
+def table(rows):
+    """Fixed-width lines, one per fabric, under a header."""
+    cells = [[column.replace("_", " ").upper() for column in COLUMNS]]
+    cells.extend([_cell(row, column) for column in COLUMNS] for row in rows)
+    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+    return ["  ".join(value.ljust(width) for value, width in zip(line, widths)).rstrip() for line in cells]
+
+
+def detail(row):
+    lines = ["Fabric:        %s" % row["fabric"],
+             "Status:        %s" % row["status"],
+             "Enabled:       %s" % ("yes" if row["sync_enabled"] else "no"),
+             "Interval:      %s" % _cell(row, "interval"),
+             "Last success:  %s (%s)" % (_short_time(row["last_success"]), row["age"]),
+             "Last attempt:  %s (%s)" % (_short_time(row["last_attempt"]), row["last_result"] or "-"),
+             "Duration:      %s" % _cell(row, "duration"),
+             "Changes:       %s" % row["changes"],
+             "Next run:      %s" % row["next_run_text"],
+             "Release:       %s" % (row["release"] or "-"),
+             "Source:        %s" % (row["source"] or "-")]
+    if row["lease"]:
+        lines.append("Running:       since %s on %s" % (row["lease"].get("since"), row["lease"].get("holder")))
+    if row["last_error"]:
+        lines.append("Last error:    %s" % row["last_error"])
+    return lines
+
+
+def fabric_status(client, fabrics, now=None):
+    now = now or datetime.now(timezone.utc)
+    records = read_records(client, [f["name"] for f in fabrics])
+    rows = [fabric_row(f, records.get(f["name"]), now) for f in sorted(fabrics, key=lambda f: f["name"])]
+    return rows

@@ -1,0 +1,136 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: fabric_status
+short_description: Report the sync status of Hedgehog fabrics from their records in NetBox
+version_added: 0.1.0
+description:
+  - Reads each fabric's record (the Cluster of type C(Hedgehog Fabric) that M(hedgehog.netbox_sync.fabric_sync)
+    keeps) and computes its status with the same function the sync uses, so the report and NetBox never disagree.
+  - Status values, first match wins - V(not_configured) (no source), V(disabled), V(syncing) (a live run lease),
+    V(never_synced) (no run yet), V(error) (the last attempt failed), V(out_of_sync) (last success older than the
+    interval plus a grace of max(120 s, interval/4)), V(in_sync).
+  - Read-only; one list request to NetBox for all fabrics.
+author:
+  - hedgehog.netbox_sync contributors
+requirements:
+  - pynetbox >= 7.6.0
+  - requests
+extends_documentation_fragment:
+  - hedgehog.netbox_sync.netbox_auth
+options:
+  fabrics:
+    description:
+      - The fabrics to report, as the inventory describes them.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: The fabric's name.
+        type: str
+        required: true
+      configured:
+        description: Whether the inventory gives the fabric a source (kubeconfig, host or wiring directory).
+        type: bool
+        default: true
+      sync_enabled:
+        description: Whether scheduled runs are on.
+        type: bool
+        default: true
+      sync_interval:
+        description: Seconds between scheduled runs.
+        type: int
+        default: 300
+attributes:
+  check_mode:
+    support: full
+    description: The module never writes.
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Status of every fabric
+  hedgehog.netbox_sync.fabric_status:
+    fabrics:
+      - name: dc1
+        sync_interval: 300
+      - name: dc2
+        sync_enabled: false
+  register: fabric_status
+
+- name: Show the table
+  ansible.builtin.debug:
+    msg: "{{ fabric_status.table }}"
+"""
+
+RETURN = r"""
+fabrics:
+  description: One entry per fabric with its computed status and record fields.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - fabric: dc1
+      status: in_sync
+      interval: 300
+      last_success: "2026-11-29T21:40:02Z"
+      age: "45 s ago"
+      last_attempt: "2026-11-29T21:40:02Z"
+      last_result: success
+      last_error: null
+      duration: 1.6
+      changes: none
+      next_run_text: "in 4 min"
+table:
+  description: The fabrics as fixed-width lines under a header, for people.
+  returned: always
+  type: list
+  elements: str
+details:
+  description: A multi-line block per fabric, including the last error.
+  returned: always
+  type: dict
+counts:
+  description: Fabrics per status.
+  returned: always
+  type: dict
+  sample: {"in_sync": 2, "error": 1}
+"""
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.args import NETBOX_AUTH_SPEC, merged_spec
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SyncError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.report_status import detail, fabric_status, table
+
+FABRIC_SPEC = {
+    "name": {"type": "str", "required": True},
+    "configured": {"type": "bool", "default": True},
+    "sync_enabled": {"type": "bool", "default": True},
+    "sync_interval": {"type": "int", "default": 300},
+}
+
+
+def main():
+    spec = merged_spec(NETBOX_AUTH_SPEC, fabrics={"type": "list", "elements": "dict", "required": True,
+                                                  "options": FABRIC_SPEC})
+    module = NetboxSyncModule(argument_spec=spec, supports_check_mode=True)
+    try:
+        rows = fabric_status(module.netbox_client(), module.params["fabrics"])
+    except SyncError as error:
+        module.fail_from_error(error)
+    counts = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    module.exit_json(changed=False, fabrics=rows, table=table(rows), counts=counts,
+                     details=dict((row["fabric"], detail(row)) for row in rows))
+
+
+if __name__ == "__main__":
+    main()
