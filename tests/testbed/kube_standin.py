@@ -9,11 +9,24 @@ selectors, Table output for kubectl, bearer-token authentication with 401/403, a
 error bodies. Where this file and the real server disagree, the real server is right.
 
 Fault switches (latency, 5xx, dropped connections, truncated list pages) and request counters
-are reachable from Python and, for the process mode, over ``/__standin__/...`` admin paths.
+are reachable from Python (``standin.faults``, ``standin.requests``) and, for the process mode,
+over admin paths that take the same bearer token:
 
-Run as a process::
+    GET/POST/DELETE /__standin__/faults   {"clear": bool, "latency": s, "rules": [{"action": "error"|"drop"|"truncate",
+                                           "nth", "count", "status", "verb", "path", "mode", "retry_after"}]}
+    GET /__standin__/requests, POST /__standin__/requests/reset
+    POST /__standin__/reload {"fixtures": [dirs]}, POST /__standin__/objects (an object),
+    DELETE /__standin__/objects?kind=&namespace=&name=, POST /__standin__/compact {"bump": true},
+    POST /__standin__/not-installed {"kinds": [...]}, GET /__standin__/state
+
+Run as a process (writes DIR/kubeconfig, ca.crt, token, url and, last, ready)::
 
     python -m testbed.kube_standin serve --fixtures DIR --port 0 --state-dir DIR
+
+Known differences from a real kube-apiserver: read-only (writes get 405); no aggregated discovery,
+protobuf, OpenAPI or PartialObjectMetadataList (clients fall back to what they get); Table output
+has the Name and Age columns of a CRD without printer columns; watch has no bookmarks; one
+ServiceAccount-like identity per token.
 """
 
 from __future__ import annotations
