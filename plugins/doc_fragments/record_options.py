@@ -32,4 +32,12 @@ options:
       - Seconds the run lease lasts. A lease older than this (a run that died) is taken over.
     type: int
     default: 1800
+  metrics_file:
+    description:
+      - Write the fabric's metrics in the Prometheus text format to this file after every run, failed ones
+        included (for node_exporter's textfile collector; use one file per fabric). Needs O(record_status=true).
+      - Metrics (all labelled C(fabric)) - C(hedgehog_netbox_sync_last_success_timestamp_seconds),
+        C(_last_attempt_timestamp_seconds), C(_last_duration_seconds), C(_last_result{result}), C(_status{status}),
+        C(_objects_changed{kind,action}), C(_problems).
+    type: path
 """

@@ -62,6 +62,7 @@ RECORD_OPTIONS_SPEC = {
     "sync_enabled": {"type": "bool", "default": True},
     "sync_interval": {"type": "int", "default": 300},
     "lease_ttl": {"type": "int", "default": 1800},
+    "metrics_file": {"type": "path"},
 }
 
 K8S_AUTH_KEYS = tuple(K8S_AUTH_SPEC)

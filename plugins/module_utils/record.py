@@ -90,6 +90,7 @@ class RecordedRun:
         self.holder = holder_id()
         self.anchor = None
         self.status = None
+        self.record_fields = {}
 
     def execute(self):
         if self.check_mode:
@@ -149,6 +150,7 @@ class RecordedRun:
         record_fields.update(fields)
         self.status = status_of_record(record_fields, configured=True, now=finished)
         fields["hedgehog_status"] = self.status
+        self.record_fields = dict(record_fields, hedgehog_status=self.status)
         self.client.patch_one(CLUSTERS, self.anchor["id"], {"custom_fields": fields})
         self.client.create("extras/journal-entries", [{
             "assigned_object_type": "virtualization.cluster", "assigned_object_id": self.anchor["id"],
@@ -168,6 +170,8 @@ class RecordedRun:
         self._write_outcome(fields, JOURNAL_KINDS[result["result"]], journal_text(result))
 
     def _record_failure(self, error):
+        if self.anchor is None:
+            return
         fields = {"hedgehog_last_attempt": _iso(self.started), "hedgehog_last_result": "failed",
                   "hedgehog_last_error": str(error)}
         try:

@@ -135,6 +135,7 @@ diff:
   elements: dict
 """
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import metrics
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.args import sync_argument_spec
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import sync_fabric
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, SyncError
@@ -142,25 +143,37 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import RecordedRun
 
 
-def run(module):
-    config = module.fabric_config()
-    params = module.params
-    if not params["record_status"]:
-        return sync_fabric(config, check_mode=module.check_mode, want_diff=module.diff)
-    return RecordedRun(config, config.source_label, sync_enabled=params["sync_enabled"],
-                       sync_interval=params["sync_interval"], lease_ttl=params["lease_ttl"],
-                       check_mode=module.check_mode, want_diff=module.diff).execute()
+def write_metrics(module, recorded, result=None):
+    path = module.params["metrics_file"]
+    if not path or recorded is None or not recorded.record_fields:
+        return
+    text = metrics.render(module.params["fabric"], recorded.record_fields, recorded.status, result)
+    try:
+        metrics.write_atomic(path, text)
+    except OSError as exc:
+        module.warn("cannot write metrics to %s: %s" % (path, exc))
 
 
 def main():
     module = NetboxSyncModule(argument_spec=sync_argument_spec(), supports_check_mode=True)
+    params = module.params
+    recorded = None
     try:
-        result = run(module)
+        config = module.fabric_config()
+        if not params["record_status"]:
+            result = sync_fabric(config, check_mode=module.check_mode, want_diff=module.diff)
+        else:
+            recorded = RecordedRun(config, config.source_label, sync_enabled=params["sync_enabled"],
+                                   sync_interval=params["sync_interval"], lease_ttl=params["lease_ttl"],
+                                   check_mode=module.check_mode, want_diff=module.diff)
+            result = recorded.execute()
     except LeaseHeldError as held:
-        module.exit_json(changed=False, skipped=True, result="skipped", fabric=module.params["fabric"],
+        module.exit_json(changed=False, skipped=True, result="skipped", fabric=params["fabric"],
                          msg=str(held), lease=held.details)
     except SyncError as error:
+        write_metrics(module, recorded)
         module.fail_from_error(error)
+    write_metrics(module, recorded, result)
     module.exit_json(**result)
 
 
