@@ -21,6 +21,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records
     SERVER_TYPES,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import breakout_count
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import COMPONENT_DEFAULTS
 
 # Vendors by SwitchProfile name prefix; displayName is the fall-back.
 PROFILE_VENDORS = (
@@ -216,6 +217,13 @@ def add_switch_interfaces(state, snapshot):
             _owned_interface(state, name, VTEP_LOOPBACK, "virtual", "VTEP IP")
         profile = snapshot.profiles[switch.profile]
         for port in sorted(profile.ports):
+            # NetBox does not copy a template's description to the port it makes,
+            # so the NOS name is written on each port; lag and mtu are the
+            # defaults a port goes back to when no connection uses it.
+            info = profile.ports[port]
+            state.add(Desired("interface", (name, port), dict(
+                {"device": Ref("device", name), "name": port, "description": info.nos or info.base_nos},
+                **COMPONENT_DEFAULTS), component=True, label="interface %s %s" % (name, port)))
             count = breakout_count(profile, switch, port) if profile.breakout_modes(port) else 1
             if count < 2:
                 continue
@@ -309,8 +317,12 @@ def _server_connection(state, snapshot, connection):
                 fields["lag"] = Ref("lag", switch_lags[link.b.device].key)
             if connection.mtu:
                 fields["mtu"] = connection.mtu
-            state.add(Desired("interface", (link.b.device, switch_port), fields, component=True,
-                              label="interface %s %s" % (link.b.device, switch_port)))
+            port = state.get("interface", (link.b.device, switch_port))
+            if port is not None:
+                port.fields.update(fields)
+            else:
+                state.add(Desired("interface", (link.b.device, switch_port), fields, component=True,
+                                  label="interface %s %s" % (link.b.device, switch_port)))
 
 
 def cable_key(end_a, end_b):
