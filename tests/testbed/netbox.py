@@ -57,7 +57,6 @@ DB_PASSWORD = "netbox-testbed"
 DB_NAME = "netbox"
 # Databases kept by NetBoxTestbed.save(); never served directly.
 SAVED_PREFIX = "hhnbs_saved_"
-PG_CLUSTER = os.environ.get("HHNBS_PG_CLUSTER") or "hhnbs"
 REDIS_TASKS_DB = 0
 REDIS_CACHE_DB = 1
 GUNICORN_WORKERS = 3
@@ -125,6 +124,7 @@ class Settings:
     run: Path
     netbox_version: str
     pg_version: str
+    pg_cluster: str
     netbox_port: int
     pg_port: int
     redis_port: int
@@ -146,6 +146,7 @@ class Settings:
             run=Path(env.get("HHNBS_RUN") or home / "run"),
             netbox_version=env.get("HHNBS_NETBOX_VERSION") or "4.7.3",
             pg_version=env.get("HHNBS_PG_VERSION") or "15",
+            pg_cluster=env.get("HHNBS_PG_CLUSTER") or "hhnbs",
             netbox_port=int(env.get("NETBOX_PORT") or 8000),
             pg_port=int(env.get("HHNBS_PG_PORT") or 15432),
             redis_port=int(env.get("HHNBS_REDIS_PORT") or 16379),
@@ -285,6 +286,7 @@ class Postgres:
     def __init__(self, settings: Settings):
         self.s = settings
         self.marker = settings.run / "postgres.started-by-testbed"
+        self.name = "%s/%s" % (settings.pg_version, settings.pg_cluster)
         self.log = settings.logs / "postgres.log"
 
     def cluster(self) -> dict | None:
@@ -295,7 +297,7 @@ class Postgres:
         except subprocess.CalledProcessError as e:
             raise TestbedError("pg_lsclusters failed: %s" % e.stderr.strip()) from e
         for c in json.loads(out or "[]"):
-            if str(c["version"]) == self.s.pg_version and c["cluster"] == PG_CLUSTER:
+            if str(c["version"]) == self.s.pg_version and c["cluster"] == self.s.pg_cluster:
                 return c
         return None
 
@@ -310,15 +312,15 @@ class Postgres:
             c = self.cluster()
         if int(c["port"]) != self.s.pg_port:
             raise TestbedError(
-                "cluster %s/%s listens on port %s, not %d: drop it (pg_dropcluster --stop %s %s) or set HHNBS_PG_PORT"
-                % (self.s.pg_version, PG_CLUSTER, c["port"], self.s.pg_port, self.s.pg_version, PG_CLUSTER)
+                "cluster %s listens on port %s, not %d: drop it (pg_dropcluster --stop %s) or set HHNBS_PG_PORT"
+                % (self.name, c["port"], self.s.pg_port, self.name.replace("/", " "))
             )
         if not c["running"]:
             if _port_open(self.s.pg_port):
                 raise TestbedError("port %d is taken by another process; set HHNBS_PG_PORT" % self.s.pg_port)
             _run(
-                "start PostgreSQL cluster %s/%s" % (self.s.pg_version, PG_CLUSTER),
-                ["pg_ctlcluster", self.s.pg_version, PG_CLUSTER, "start"],
+                "start PostgreSQL cluster %s" % self.name,
+                ["pg_ctlcluster", self.s.pg_version, self.s.pg_cluster, "start"],
                 self.log,
             )
             self.marker.parent.mkdir(parents=True, exist_ok=True)
@@ -327,16 +329,17 @@ class Postgres:
 
     def _create(self) -> None:
         if os.geteuid() != 0:
-            raise TestbedError("creating PostgreSQL cluster %s/%s needs root" % (self.s.pg_version, PG_CLUSTER))
+            raise TestbedError("creating PostgreSQL cluster %s needs root" % self.name)
         if _port_open(self.s.pg_port):
             raise TestbedError("port %d is taken by another process; set HHNBS_PG_PORT" % self.s.pg_port)
         _run(
-            "create PostgreSQL cluster %s/%s" % (self.s.pg_version, PG_CLUSTER),
+            "create PostgreSQL cluster %s" % self.name,
             # manual start: the test bed starts it, not the machine's boot.
-            ["pg_createcluster", "--start-conf", "manual", "-p", str(self.s.pg_port), self.s.pg_version, PG_CLUSTER],
+            ["pg_createcluster", "--start-conf", "manual", "-p", str(self.s.pg_port),
+             self.s.pg_version, self.s.pg_cluster],
             self.log,
         )
-        conf_d = Path("/etc/postgresql") / self.s.pg_version / PG_CLUSTER / "conf.d"
+        conf_d = Path("/etc/postgresql") / self.s.pg_version / self.s.pg_cluster / "conf.d"
         conf_d.mkdir(parents=True, exist_ok=True)
         (conf_d / "hhnbs-testbed.conf").write_text(PG_TUNING)
 
@@ -361,7 +364,7 @@ class Postgres:
         if not self.marker.exists():
             return False
         if self.is_running():
-            _run("stop PostgreSQL cluster", ["pg_ctlcluster", self.s.pg_version, PG_CLUSTER, "stop"], self.log)
+            _run("stop PostgreSQL cluster", ["pg_ctlcluster", self.s.pg_version, self.s.pg_cluster, "stop"], self.log)
         self.marker.unlink()
         return True
 
@@ -1013,7 +1016,7 @@ class NetBoxTestbed:
             if self.redis.stop():
                 stopped.append("redis")
             if self.postgres.stop_if_started():
-                stopped.append("postgres cluster %s/%s" % (self.settings.pg_version, PG_CLUSTER))
+                stopped.append("postgres cluster " + self.postgres.name)
             return stopped
 
     def status(self) -> dict[str, str]:
@@ -1023,8 +1026,8 @@ class NetBoxTestbed:
         code = self.netbox.status_code(timeout=2) if nb_pid else None
         kube_pid = self.kube.pid()
         return {
-            "postgres": ("up" if pg and pg["running"] else "down") + "  127.0.0.1:%d cluster %s/%s%s" % (
-                s.pg_port, s.pg_version, PG_CLUSTER, " (started by testbed)" if self.postgres.marker.exists() else ""),
+            "postgres": ("up" if pg and pg["running"] else "down") + "  127.0.0.1:%d cluster %s%s" % (
+                s.pg_port, self.postgres.name, " (started by testbed)" if self.postgres.marker.exists() else ""),
             "redis": ("up" if self.redis.pid() and self.redis.ping() else "down") + "  127.0.0.1:%d" % s.redis_port,
             "netbox": ("up" if code == 200 else "down" if not nb_pid else "starting/unhealthy (HTTP %s)" % code)
             + "  %s NetBox %s%s" % (self.url, s.netbox_version, " pid %d" % nb_pid if nb_pid else ""),
@@ -1041,6 +1044,6 @@ class NetBoxTestbed:
             "kube": self.kube.log,
             "migrate": s.logs / "migrate.log",
             "collectstatic": s.logs / "collectstatic.log",
-            "postgres": Path("/var/log/postgresql/postgresql-%s-%s.log" % (s.pg_version, PG_CLUSTER)),
+            "postgres": Path("/var/log/postgresql/postgresql-%s-%s.log" % (s.pg_version, s.pg_cluster)),
             "postgres-ctl": self.postgres.log,
         }
