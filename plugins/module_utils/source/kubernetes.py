@@ -76,6 +76,9 @@ def build_configuration(auth, fabric=None):
         configuration.host = auth["host"]
     if auth.get("api_key"):
         configuration.api_key = {"authorization": "Bearer %s" % auth["api_key"]}
+        # The kubeconfig loader installs a hook that puts the kubeconfig's own
+        # token back before every request; an explicit api_key must win.
+        configuration.refresh_api_key_hook = None
     if auth.get("ca_cert"):
         configuration.ssl_ca_cert = auth["ca_cert"]
     if auth.get("client_cert"):

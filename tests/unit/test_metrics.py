@@ -1,0 +1,40 @@
+"""Prometheus text for node_exporter's textfile collector."""
+
+import re
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import metrics
+
+FIELDS = {"hedgehog_last_success": "2026-11-29T12:00:00Z", "hedgehog_last_attempt": "2026-11-29T12:05:00Z",
+          "hedgehog_last_duration": 1.5, "hedgehog_last_result": "failed"}
+LINE = re.compile(r'^hedgehog_netbox_sync_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$')
+
+
+def test_every_sample_line_is_valid_exposition_format():
+    text = metrics.render("dc1", FIELDS, "error", {"summary": {"device": {"create": 2, "update": 0}},
+                                                    "problems": [{}]})
+    for line in text.splitlines():
+        assert line.startswith("# HELP ") or line.startswith("# TYPE ") or LINE.match(line), line
+
+
+def test_a_failed_run_keeps_the_last_success_time():
+    text = metrics.render("dc1", FIELDS, "error")
+    assert 'hedgehog_netbox_sync_last_success_timestamp_seconds{fabric="dc1"} 1795953600.0' in text
+    assert 'hedgehog_netbox_sync_last_result{fabric="dc1",result="failed"} 1' in text
+    assert 'hedgehog_netbox_sync_status{fabric="dc1",status="error"} 1' in text
+    assert 'hedgehog_netbox_sync_status{fabric="dc1",status="in_sync"} 0' in text
+
+
+def test_changes_by_kind_and_action():
+    text = metrics.render("dc1", FIELDS, "in_sync", {"summary": {"device": {"create": 2, "update": 0},
+                                                                 "cable": {"delete": 3}}, "problems": []})
+    assert 'hedgehog_netbox_sync_objects_changed{action="create",fabric="dc1",kind="device"} 2' in text
+    assert 'hedgehog_netbox_sync_objects_changed{action="delete",fabric="dc1",kind="cable"} 3' in text
+    assert 'action="update",fabric="dc1",kind="device"' not in text
+
+
+def test_write_is_atomic_and_replaces(tmp_path):
+    path = tmp_path / "sub" / "dc1.prom"
+    metrics.write_atomic(str(path), "a 1\n")
+    metrics.write_atomic(str(path), "a 2\n")
+    assert path.read_text() == "a 2\n"
+    assert [p.name for p in path.parent.iterdir()] == ["dc1.prom"]
