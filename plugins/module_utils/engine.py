@@ -23,7 +23,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.invent
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.apply import Applier
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import WRITE_OPS, make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.report import build_diff
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.retry import Backoff
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import read_wiring_dir
@@ -194,6 +194,8 @@ class SyncRun:
             "source": {"origin": self.source.origin, "objects": self.source.count(),
                        "incomplete": dict(self.source.incomplete)},
             "summary": summary,
+            "changes": dict((kind, dict((op, n) for op, n in ops.items() if n and op in WRITE_OPS))
+                            for kind, ops in summary.items() if any(ops.get(op) for op in WRITE_OPS)),
             "problems": problems,
             "warnings": [p.pop("text") for p in problems],
             "requests": {"netbox": self.client.request_counts(), "kubernetes": self.source.requests},

@@ -96,6 +96,11 @@ summary:
   returned: always
   type: dict
   sample: {"device": {"create": 11, "update": 0, "delete": 0, "unchanged": 0, "conflict": 0}}
+changes:
+  description: The non-zero write actions of O(summary) only, per kind (empty when nothing changed).
+  returned: always
+  type: dict
+  sample: {"cable": {"create": 1, "delete": 1}}
 applied:
   description: What was actually written per kind and action (absent in check mode).
   returned: when something was written

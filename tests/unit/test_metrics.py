@@ -10,8 +10,8 @@ LINE = re.compile(r'^hedgehog_netbox_sync_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^
 
 
 def test_every_sample_line_is_valid_exposition_format():
-    text = metrics.render("dc1", FIELDS, "error", {"summary": {"device": {"create": 2, "update": 0}},
-                                                    "problems": [{}]})
+    result = {"summary": {"device": {"create": 2, "update": 0}}, "problems": [{}]}
+    text = metrics.render("dc1", FIELDS, "error", result)
     for line in text.splitlines():
         assert line.startswith("# HELP ") or line.startswith("# TYPE ") or LINE.match(line), line
 
@@ -25,8 +25,8 @@ def test_a_failed_run_keeps_the_last_success_time():
 
 
 def test_changes_by_kind_and_action():
-    text = metrics.render("dc1", FIELDS, "in_sync", {"summary": {"device": {"create": 2, "update": 0},
-                                                                 "cable": {"delete": 3}}, "problems": []})
+    result = {"summary": {"device": {"create": 2, "update": 0}, "cable": {"delete": 3}}, "problems": []}
+    text = metrics.render("dc1", FIELDS, "in_sync", result)
     assert 'hedgehog_netbox_sync_objects_changed{action="create",fabric="dc1",kind="device"} 2' in text
     assert 'hedgehog_netbox_sync_objects_changed{action="delete",fabric="dc1",kind="cable"} 3' in text
     assert 'action="update",fabric="dc1",kind="device"' not in text

@@ -351,8 +351,26 @@ def catalog_port_channels(obj, switch_groups):
     return found
 
 
+# Fabric (controller) minor version -> the release that shipped it, for
+# Fabricators older than 26.02, which report only status.versions.
+FABRIC_RELEASES = {
+    52: "Beta-1", 53: "Beta-1", 58: "24.09", 71: "25.01", 75: "25.02", 81: "25.03", 87: "25.04",
+    96: "25.05", 115: "26.01", 120: "26.02", 129: "26.03",
+}
+
+
 def fabricator_release(obj):
     status = obj.get("status") if isinstance(obj, dict) else None
-    if isinstance(status, dict) and isinstance(status.get("release"), str):
+    if not isinstance(status, dict):
+        return ""
+    if isinstance(status.get("release"), str) and status["release"]:
         return status["release"]
-    return ""
+    fabric = (status.get("versions") or {}).get("fabric") if isinstance(status.get("versions"), dict) else None
+    if not isinstance(fabric, dict):
+        return ""
+    version = next((fabric.get(key) for key in ("controller", "api", "agent") if isinstance(fabric.get(key), str)), "")
+    if not version:
+        return ""
+    parts = version.lstrip("v").split(".")
+    release = FABRIC_RELEASES.get(int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
+    return "%s (fabric %s)" % (release, version) if release else "fabric %s" % version

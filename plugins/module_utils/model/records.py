@@ -211,6 +211,8 @@ class Snapshot:
     interface_names: Dict[Tuple[str, str], str] = field(default_factory=dict)
     raw: Dict[str, Dict[str, dict]] = field(default_factory=dict)
     release: str = ""
+    # The overlay (namespaces, VPCs, externals, peerings, leases): a model.ipam.IpamModel.
+    ipam: Optional[object] = None
     problems: List[Problem] = field(default_factory=list)
     incomplete: Dict[str, str] = field(default_factory=dict)
 

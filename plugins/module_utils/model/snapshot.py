@@ -11,6 +11,7 @@ own problem, so the rest of the fabric still syncs.
 from __future__ import annotations
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import parse
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.ipam import build_ipam
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import (
     SERVER_TYPES,
     Snapshot,
@@ -194,4 +195,5 @@ def build_snapshot(fabric, data, builtin_profiles=None):
 
     for kind in RAW_KINDS:
         snapshot.raw[kind] = dict((parse.name_of(obj), obj) for obj in data.items(kind) if parse.name_of(obj))
+    snapshot.ipam = build_ipam(snapshot, data)
     return snapshot

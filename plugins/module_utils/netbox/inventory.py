@@ -11,6 +11,8 @@ no-change run reads each model once whatever the fabric's size.
 
 from __future__ import annotations
 
+import ipaddress
+
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import FABRIC_FIELD
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import ORDER, SPECS, owner_of
 
@@ -19,9 +21,30 @@ def _nested_id(value):
     return value.get("id") if isinstance(value, dict) else value
 
 
-def _vrf_key(row):
+def _vrf_key(row, inventory=None):
+    """The key of a row's VRF: its name, or, given the inventory, the fabric's key for it.
+
+    VRF names are not unique in NetBox (every fabric has a ``vpc-01``): a VRF
+    that is not this fabric's gets a key of its own, so its prefixes and IPs
+    never pass for ours.
+    """
     vrf = row.get("vrf")
-    return vrf.get("name") if isinstance(vrf, dict) else None
+    if not isinstance(vrf, dict):
+        return None
+    if inventory is None:
+        return vrf.get("name")
+    key = inventory.key_of_id("vrf", vrf.get("id"))
+    return key if key is not None else "#%s" % vrf.get("id")
+
+
+def _range_key(row, inventory=None):
+    """An IP range is the DHCP range of one subnet: (VRF, the subnet its start lies in)."""
+    start = row.get("start_address") or ""
+    try:
+        network = str(ipaddress.ip_interface(start).network)
+    except ValueError:
+        return None
+    return (_vrf_key(row, inventory), network)
 
 
 class Inventory:
@@ -74,11 +97,23 @@ def _key(kind, row, inventory):
             return (device.get("name"), (row.get("custom_fields") or {}).get("hedgehog_connection"))
         return (device.get("name"), row.get("name"))
     if kind == "prefix":
-        return (_vrf_key(row), row.get("prefix"))
+        return (_vrf_key(row, inventory), row.get("prefix"))
     if kind == "ip_address":
-        return (_vrf_key(row), row.get("address"))
+        return (_vrf_key(row, inventory), row.get("address"))
     if kind == "cable":
         return _cable_key(row, inventory)
+    if kind == "vlan_group":
+        return row.get("name")
+    if kind == "vrf":
+        # Another fabric's VRF of the same name is no collision: NetBox allows both.
+        return row.get("name") if owner_of(row) in (None, inventory.fabric) else None
+    if kind == "vlan":
+        group = row.get("group")
+        return (group.get("name"), row.get("vid")) if isinstance(group, dict) else None
+    if kind == "subinterface":
+        return ((row.get("device") or {}).get("name"), row.get("name"))
+    if kind == "ip_range":
+        return _range_key(row, inventory)
     raise KeyError(kind)
 
 
@@ -168,8 +203,13 @@ class InventoryReader:
 
     @staticmethod
     def _plain_key(kind, row):
-        if kind in ("cluster", "device"):
+        if kind in ("cluster", "device", "vrf", "vlan_group"):
             return row.get("name")
+        if kind == "vlan":
+            group = row.get("group")
+            return (group.get("name"), row.get("vid")) if isinstance(group, dict) else None
+        if kind == "ip_range":
+            return _range_key(row)
         if kind == "prefix":
             return (_vrf_key(row), row.get("prefix"))
         if kind == "ip_address":
@@ -199,6 +239,25 @@ class InventoryReader:
     def _read_owned(self, spec, wanted, inventory):
         return self._owned_rows(spec)
 
+    def _read_vlan(self, spec, wanted, inventory):
+        """Owned VLANs, plus every VLAN of the groups where a wanted one is not owned yet."""
+        owned = self._owned_rows(spec)
+        have = set(self._plain_key("vlan", row) for row in owned)
+        groups = set(inventory.id_of("vlan_group", key[0]) for key in wanted if key not in have)
+        groups.discard(None)
+        if not groups:
+            return owned
+        seen = set(row.get("id") for row in owned)
+        rows = list(owned)
+        for row in self.client.list_by(spec.endpoint, "group_id", sorted(groups), fields=spec.read_fields()):
+            if row.get("id") not in seen:
+                rows.append(row)
+        return rows
+
+    def _read_ip_range(self, spec, wanted, inventory):
+        return self._merge_candidates(spec, wanted, self._owned_rows(spec), "start_address",
+                                      lambda obj: obj.fields["start_address"].split("/")[0])
+
     def _read_device(self, spec, wanted, inventory):
         """Every interface of the devices this fabric owns or will take over (read once for LAGs and ports)."""
         if self._interfaces is None:
@@ -209,9 +268,20 @@ class InventoryReader:
                     devices.append(row["id"])
             rows = []
             if devices:
-                rows = self.client.list_by(spec.endpoint, "device_id", devices, fields=SPECS["interface"].read_fields())
+                fields = tuple(dict.fromkeys(SPECS["interface"].read_fields() + SPECS["lag"].read_fields()
+                                             + SPECS["subinterface"].read_fields()))
+                rows = self.client.list_by(spec.endpoint, "device_id", devices, fields=fields)
             self._interfaces = rows
-        return [row for row in self._interfaces if _is_fabric_lag(row) == (spec.kind == "lag")]
+        return [row for row in self._interfaces if _interface_kind(row) == spec.kind]
+
+
+def _interface_kind(row):
+    """Which of the sync's interface kinds a row of dcim/interfaces is."""
+    if _is_fabric_lag(row):
+        return "lag"
+    if (row.get("custom_fields") or {}).get("hedgehog_external_attachment"):
+        return "subinterface"
+    return "interface"
 
 
 def _is_fabric_lag(row):

@@ -55,19 +55,36 @@ SPECS = _specs(
     ModelSpec("cluster_type", "virtualization/cluster-types", ("name", "slug"), owned=False, read="slug"),
     ModelSpec("cluster", "virtualization/clusters", ("name", "type", "scope_type", "scope_id", "status"),
               read="name", object_type="virtualization.cluster"),
+    ModelSpec("vlan_group", "ipam/vlan-groups",
+              ("name", "slug", "scope_type", "scope_id", "vid_ranges", "description", "custom_fields"),
+              read="name", object_type="ipam.vlangroup"),
+    ModelSpec("vrf", "ipam/vrfs", ("name", "description", "enforce_unique", "tenant", "custom_fields"),
+              read="name", object_type="ipam.vrf"),
+    ModelSpec("vlan", "ipam/vlans", ("group", "vid", "name", "status", "description", "custom_fields"),
+              read="vlan", mark={"status": "deprecated"}, object_type="ipam.vlan"),
     ModelSpec("device", "dcim/devices",
               ("name", "device_type", "role", "site", "cluster", "status", "description", "serial", "platform",
                "tenant", "primary_ip4", "custom_fields"),
               read="name", mark={"status": "offline"}, object_type="dcim.device"),
-    ModelSpec("lag", "dcim/interfaces", ("device", "name", "type", "description", "mtu", "enabled", "custom_fields"),
+    ModelSpec("lag", "dcim/interfaces", ("device", "name", "type", "description", "mtu", "enabled", "custom_fields",
+                                         "mode", "untagged_vlan", "tagged_vlans"),
               read="device", mark={"enabled": False}, object_type="dcim.interface"),
     ModelSpec("interface", "dcim/interfaces",
-              ("device", "name", "type", "description", "mtu", "lag", "enabled", "custom_fields"),
+              ("device", "name", "type", "description", "mtu", "lag", "enabled", "custom_fields",
+               "mode", "untagged_vlan", "tagged_vlans"),
               read="device", mark={"enabled": False}, object_type="dcim.interface", key_fields=("cable",)),
-    ModelSpec("prefix", "ipam/prefixes", ("prefix", "vrf", "status", "scope_type", "scope_id", "description"),
+    # Subinterfaces of switch ports for ExternalAttachments; after the ports, their parents.
+    ModelSpec("subinterface", "dcim/interfaces",
+              ("device", "name", "type", "parent", "vrf", "mode", "untagged_vlan", "description", "enabled",
+               "custom_fields"),
+              read="device", mark={"enabled": False}, object_type="dcim.interface"),
+    ModelSpec("prefix", "ipam/prefixes", ("prefix", "vrf", "status", "scope_type", "scope_id", "description", "vlan"),
               read="prefix", mark={"status": "deprecated"}, object_type="ipam.prefix"),
+    ModelSpec("ip_range", "ipam/ip-ranges", ("start_address", "end_address", "vrf", "status", "description"),
+              read="ip_range", mark={"status": "deprecated"}, object_type="ipam.iprange"),
     ModelSpec("ip_address", "ipam/ip-addresses",
-              ("address", "vrf", "status", "role", "assigned_object_type", "assigned_object_id", "description"),
+              ("address", "vrf", "status", "role", "assigned_object_type", "assigned_object_id", "description",
+               "dns_name"),
               read="address", mark={"status": "deprecated"}, object_type="ipam.ipaddress"),
     ModelSpec("cable", "dcim/cables", ("label", "status", "custom_fields"), read="owned",
               mark={"status": "decommissioning"}, object_type="dcim.cable",
@@ -77,13 +94,16 @@ SPECS = _specs(
 ORDER = tuple(SPECS)
 
 # Fields a component port gets back when the fabric stops describing it.
-COMPONENT_DEFAULTS = {"lag": None, "mtu": None}
+COMPONENT_DEFAULTS = {"lag": None, "mtu": None, "mode": None, "untagged_vlan": None, "tagged_vlans": []}
 
 # Fields that define the key and so never count as a change.
 KEY_ONLY_FIELDS = frozenset(("a_terminations", "b_terminations"))
 
+# Many-to-many fields: NetBox lists them in its own order, so they compare as sets.
+UNORDERED_FIELDS = frozenset(("tagged_vlans",))
+
 # Cascades in NetBox: deleting a device deletes its interfaces.
-PARENT_FIELD = {"interface": ("device", "device"), "lag": ("device", "device")}
+PARENT_FIELD = {"interface": ("device", "device"), "lag": ("device", "device"), "subinterface": ("device", "device")}
 
 
 def owner_of(record):

@@ -27,6 +27,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models
     ORDER,
     PARENT_FIELD,
     SPECS,
+    UNORDERED_FIELDS,
     owner_of,
 )
 
@@ -245,7 +246,10 @@ class Planner:
                 continue
             if field == "custom_fields":
                 continue
-            if self.resolve(want) != normalize(row.get(field)):
+            want_value, have = self.resolve(want), normalize(row.get(field))
+            if field in UNORDERED_FIELDS:
+                want_value, have = _unordered(want_value), _unordered(have)
+            if want_value != have:
                 changes[field] = want
         custom = dict(obj.fields.get("custom_fields") or {})
         custom[FABRIC_FIELD] = self.fabric
@@ -364,6 +368,10 @@ def _show(key):
     if isinstance(key, tuple):
         return "/".join(str(part) for part in key if part is not None) or str(key)
     return str(key)
+
+
+def _unordered(value):
+    return sorted(value, key=repr) if isinstance(value, list) else value
 
 
 def _older_than(since, now, seconds):
