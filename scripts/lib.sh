@@ -40,7 +40,9 @@ HHNBS_COLLECTION_SOURCES=(
 # shellcheck disable=SC2034  # used by the scripts that source this file
 HHNBS_DEP_COLLECTIONS=("${HHNBS_COLLECTION_SOURCES[@]#*:}")
 
-hhnbs_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+hhnbs_log() {
+    if [[ -t 2 ]]; then printf '\033[1m==> %s\033[0m\n' "$*" >&2; else printf '==> %s\n' "$*" >&2; fi
+}
 hhnbs_die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
 # Prints the path of a Python 3.12 interpreter, or fails saying where it looked.
