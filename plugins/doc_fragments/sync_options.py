@@ -102,4 +102,19 @@ options:
       - Objects shown one by one in diff mode; past it, one summary line per kind and action.
     type: int
     default: 100
+  agent_stale_after:
+    description:
+      - Seconds after a switch agent's last heartbeat (it reports every 15 seconds) when the switch is
+        considered down: its device turns V(offline) and the custom field C(hedgehog_last_heartbeat) records
+        when it was last heard from. While the agent reports, the device is V(active) and that field is empty,
+        so a fabric whose agents keep reporting causes no writes.
+    type: int
+    default: 120
+  dhcp_leases:
+    description:
+      - Also record the DHCP leases the fabric's DHCP server handed out (C(DHCPSubnet) status) as IP addresses
+        with status V(dhcp), host name and client MAC. Leases come and go, so each sync may write some.
+      - Static leases of a VPC subnet (C(dhcp.static)) are always recorded, with status V(reserved).
+    type: bool
+    default: false
 """

@@ -54,6 +54,8 @@ SYNC_OPTIONS_SPEC = {
     "retry_max_delay": {"type": "float", "default": 30.0},
     "retry_max_time": {"type": "float", "default": 120.0},
     "diff_limit": {"type": "int", "default": 100},
+    "agent_stale_after": {"type": "int", "default": 120},
+    "dhcp_leases": {"type": "bool", "default": False},
 }
 
 # doc fragment: hedgehog.netbox_sync.record_options

@@ -58,6 +58,8 @@ class FabricConfig:
     retry_max_delay: float = 30.0
     retry_max_time: float = 120.0
     diff_limit: int = 100
+    agent_stale_after: int = 120
+    dhcp_leases: bool = False
 
     def __post_init__(self):
         if not self.fabric:
@@ -147,7 +149,7 @@ class SyncRun:
         config = self.config
         self.source = self.timer.phase("read_source", read_source, config)
         self.snapshot = self.timer.phase("snapshot", build_snapshot, config.fabric, self.source, BUILTIN_PROFILES)
-        self.desired = self.timer.phase("desired", build_desired, self.snapshot, config)
+        self.desired = self.timer.phase("desired", build_desired, self.snapshot, config, now=self.now)
         if self.client is None:
             self.client = open_netbox(config)
         self.client.changelog_message = "hedgehog.netbox_sync: fabric %s" % config.fabric

@@ -10,6 +10,9 @@ when the fabric says something about it (LAG membership, MTU).
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.ipam import port_vlans
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import (
     Desired,
     Ref,
@@ -175,7 +178,49 @@ def _device_fields(config, name, device_type, role, description, custom_fields=N
     return fields
 
 
-def add_devices(state, snapshot, config):
+def _heartbeat(text):
+    try:
+        stamp = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+
+
+def agent_facts(agent, now, stale_after):
+    """(device status, custom fields) from a switch agent's report.
+
+    The heartbeat moves every 15 s, so it is only stored once the agent has
+    gone quiet (it is frozen then): a fabric whose agents keep reporting
+    writes nothing, and the status and stamp change only when the agent stops
+    or comes back.
+    """
+    facts = dict.fromkeys(AGENT_FIELDS)
+    if agent is None:
+        return "active", facts
+    heartbeat = _heartbeat(agent.last_heartbeat) if agent.last_heartbeat else None
+    if heartbeat is None:
+        status = "planned"  # the switch has not reported yet
+    elif (now - heartbeat).total_seconds() <= stale_after:
+        status = "active"
+    else:
+        status = "offline"
+        facts["hedgehog_last_heartbeat"] = heartbeat.astimezone(timezone.utc).isoformat()
+    facts.update({
+        "hedgehog_nos_version": agent.nos_version or None,
+        "hedgehog_agent_version": agent.version or None,
+        "hedgehog_applied_generation": agent.applied_generation,
+        "hedgehog_agent_generation": agent.generation,
+        "hedgehog_reboot_required": bool(agent.reboot_required),
+    })
+    return status, facts
+
+
+AGENT_FIELDS = ("hedgehog_nos_version", "hedgehog_agent_version", "hedgehog_applied_generation",
+                "hedgehog_agent_generation", "hedgehog_reboot_required", "hedgehog_last_heartbeat")
+
+
+def add_devices(state, snapshot, config, now=None):
+    now = now or datetime.now(timezone.utc)
     for name in sorted(snapshot.switches):
         switch = snapshot.switches[name]
         profile = snapshot.profiles[switch.profile]
@@ -187,8 +232,11 @@ def add_devices(state, snapshot, config):
             "hedgehog_redundancy_type": switch.redundancy_type or None,
             "hedgehog_groups": ",".join(switch.groups) or None,
         }
+        status, agent_fields = agent_facts(agent, now, config.agent_stale_after)
+        custom_fields.update(agent_fields)
         fields = _device_fields(config, name, device_type_slug(profile.name), switch.role, switch.description,
                                 custom_fields, slugify(profile.nos_type) if profile.nos_type else None, serial)
+        fields["status"] = status
         late = {"primary_ip4": Ref("ip_address", (None, switch.ip))}
         state.add(Desired("device", name, fields, late=late, label="device %s" % name))
     for name in sorted(snapshot.servers):
@@ -197,7 +245,7 @@ def add_devices(state, snapshot, config):
                           label="device %s" % name))
     for name in sorted(snapshot.gateways):
         gateway = snapshot.gateways[name]
-        custom_fields = {"hedgehog_asn": gateway.asn}
+        custom_fields = {"hedgehog_asn": gateway.asn, "hedgehog_gateway_groups": ",".join(sorted(gateway.groups)) or None}
         state.add(Desired("device", name, _device_fields(config, name, GATEWAY_TYPE, "gateway", "", custom_fields),
                           label="device %s" % name))
 
@@ -301,9 +349,11 @@ def _server_connection(state, snapshot, connection):
     bundled = connection.type in LAG_TYPES
     bond = _lag(state, snapshot, server, connection, True, connection.mtu) if bundled else None
     switch_lags = {}
+    vlans = port_vlans(snapshot, connection)
     if bundled:
         for switch in connection.switch_names():
             switch_lags[switch] = _lag(state, snapshot, switch, connection, False, connection.mtu)
+            switch_lags[switch].fields.update(vlans)
     for link in connection.links:
         server_port = snapshot.interface_name(link.a)
         extra = {"lag": Ref("lag", bond.key) if bond else None}
@@ -311,10 +361,12 @@ def _server_connection(state, snapshot, connection):
             extra["mtu"] = connection.mtu
         _owned_interface(state, server, server_port, "other", **extra)
         switch_port = snapshot.interface_name(link.b)
-        if bundled or connection.mtu:
+        if bundled or connection.mtu or vlans["mode"]:
             fields = {"device": Ref("device", link.b.device), "name": switch_port}
             if bundled:
                 fields["lag"] = Ref("lag", switch_lags[link.b.device].key)
+            else:
+                fields.update(vlans)
             if connection.mtu:
                 fields["mtu"] = connection.mtu
             port = state.get("interface", (link.b.device, switch_port))

@@ -5,19 +5,21 @@
 
 from __future__ import annotations
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping import addressing, dcim
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping import addressing, dcim, ipam
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import DesiredState
 
 
-def build_desired(snapshot, config):
+def build_desired(snapshot, config, now=None):
+    """``now`` decides whether a switch agent's heartbeat is fresh (default: the current time)."""
     state = DesiredState(config.fabric)
     dcim.add_shared(state, snapshot, config)
     addressing.add_asns(state, snapshot)
     dcim.add_cluster(state, config)
-    dcim.add_devices(state, snapshot, config)
+    dcim.add_devices(state, snapshot, config, now=now)
     dcim.add_switch_interfaces(state, snapshot)
     dcim.add_connection_interfaces(state, snapshot)
     addressing.add_switch_ips(state, snapshot)
     addressing.add_link_addresses(state, snapshot, config)
+    ipam.add_ipam(state, snapshot, config)
     dcim.add_cables(state, snapshot)
     return state
