@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Argument specs shared by the modules, each mirrored 1:1 by a doc fragment.
 
 The shared constants are never mutated: a module builds its spec from deep

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one wrapper around AnsibleModule; the only file here that imports Ansible's module API.
 
 It holds an AnsibleModule rather than being one, checks the Python libraries

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A recorded run: take the fabric's lease, sync, write the outcome into the fabric's record, journal it.
 
 The lease is a compare-and-set on the anchor Cluster (If-Match on its ETag,

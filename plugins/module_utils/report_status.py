@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read every fabric's record from NetBox and lay it out for people (a table) and machines (rows).
 
 Read-only: one list request for all fabrics' records, nothing written.

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ description:
     interval plus a grace of max(120 s, interval/4)), V(in_sync).
   - Read-only; one list request to NetBox for all fabrics.
 author:
-  - hedgehog.netbox_sync contributors
+  - Hedgehog NetBox sync contributors (@githedgehog)
 requirements:
   - pynetbox >= 7.6.0
   - requests
@@ -53,6 +53,7 @@ attributes:
     description: The module never writes.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
 """
 
 EXAMPLES = r"""

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ description:
   - Malformed source objects are skipped with a warning naming the kind, the object and the cause;
     the rest of the fabric still syncs and the result is V(partial).
 author:
-  - hedgehog.netbox_sync contributors
+  - Hedgehog NetBox sync contributors (@githedgehog)
 requirements:
   - kubernetes >= 24.2.0 (for a Kubernetes source)
   - pynetbox >= 7.6.0
@@ -97,7 +97,7 @@ summary:
   type: dict
   sample: {"device": {"create": 11, "update": 0, "delete": 0, "unchanged": 0, "conflict": 0}}
 changes:
-  description: The non-zero write actions of O(summary) only, per kind (empty when nothing changed).
+  description: The non-zero write actions of RV(summary) only, per kind (empty when nothing changed).
   returned: always
   type: dict
   sample: {"cable": {"create": 1, "delete": 1}}

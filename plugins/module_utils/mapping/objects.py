@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Desired NetBox objects: what the fabric says NetBox should hold.
 
 A desired object is identified by (kind, key), where the key is the natural
@@ -42,8 +42,7 @@ class Desired:
 
     def refs(self):
         for value in list(self.fields.values()) + list(self.late.values()):
-            for ref in iter_refs(value):
-                yield ref
+            yield from iter_refs(value)
 
 
 def iter_refs(value):
@@ -51,12 +50,10 @@ def iter_refs(value):
         yield value
     elif isinstance(value, (list, tuple)):
         for item in value:
-            for ref in iter_refs(item):
-                yield ref
+            yield from iter_refs(item)
     elif isinstance(value, dict):
         for item in value.values():
-            for ref in iter_refs(item):
-                yield ref
+            yield from iter_refs(item)
 
 
 class DesiredState:

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fabric's overlay as typed records: namespaces, VPCs, attachments, externals, peerings, leases.
 
 Parsers turn one raw object into a record or raise BadObject; ``build_ipam``

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The engine's NetBox client: field-limited paged reads, bulk writes, retries, request accounting.
 
 pynetbox opens the session (v1 ``Token`` and v2 ``Bearer nbt_`` tokens) and
@@ -49,7 +49,7 @@ def auth_header(token):
 
 def parse_version(text):
     parts = []
-    for piece in str(text or "").split("-")[0].split("."):
+    for piece in str(text or "").split("-", maxsplit=1)[0].split("."):
         if not piece.isdigit():
             break
         parts.append(int(piece))

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read what NetBox holds for one fabric: the owned objects, and the candidates desired keys could collide with.
 
 One filtered, field-limited list per model: owned objects by the fabric's

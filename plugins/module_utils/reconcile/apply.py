@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Carry out a plan against NetBox: bulk writes in dependency order, bad objects isolated.
 
 Deletions go first, up the dependency order (a moved port frees its old cable

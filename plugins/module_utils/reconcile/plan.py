@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Desired state + NetBox inventory -> the plan: what to create, update, delete, and what to leave alone.
 
 Only fields the sync manages are compared; tags are merged (ours added, nobody

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read a fabric from its Kubernetes API: paged lists of every Hedgehog kind.
 
 Each kind is listed with ``limit`` and ``continue`` so a big fabric never comes

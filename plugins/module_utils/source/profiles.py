@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Switch profiles the controller ships, for wiring directories that do not carry them.
 
 A live fabric's API holds its SwitchProfiles (the controller creates them); a
