@@ -204,7 +204,10 @@ def agent_facts(agent, now, stale_after):
         status = "active"
     else:
         status = "offline"
-        facts["hedgehog_last_heartbeat"] = heartbeat.astimezone(timezone.utc).isoformat()
+        # In the form NetBox's API returns a datetime ("...Z", whole seconds here),
+        # or every run would see a change and write it again.
+        facts["hedgehog_last_heartbeat"] = (
+            heartbeat.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"))
     facts.update({
         "hedgehog_nos_version": agent.nos_version or None,
         "hedgehog_agent_version": agent.version or None,
