@@ -19,6 +19,8 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds 
 try:
     import yaml
     HAS_YAML = True
+    # libyaml's loader parses a big fabric's files ~10x faster than the pure-Python one.
+    SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 except ImportError:
     HAS_YAML = False
 
@@ -54,7 +56,7 @@ def read_wiring_dir(directory, fabric=None):
     for path in wiring_files(directory):
         try:
             with open(path) as handle:
-                documents = list(yaml.safe_load_all(handle))
+                documents = list(yaml.load_all(handle, Loader=SAFE_LOADER))
         except (OSError, yaml.YAMLError) as exc:
             raise SourceError("cannot read wiring file %s: %s" % (path, exc), fabric=fabric) from exc
         for document in documents:
