@@ -1,0 +1,288 @@
+"""Shared helpers of the fabric_sync integration tests: configs, runs, fixture copies and looks at NetBox.
+
+The tests run the engine in-process against the real NetBox of the test bed;
+only the playbook test goes through ansible-playbook.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import shutil
+from pathlib import Path
+
+import yaml
+
+from testbed.netbox import SAVED_PREFIX, TestbedError
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import FabricConfig, SyncRun
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import RecordedRun
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import KINDS_BY_NAME
+
+TESTS_DIR = Path(__file__).resolve().parent.parent
+REPO_ROOT = TESTS_DIR.parent
+FIXTURES = TESTS_DIR / "fixtures"
+VLAB = FIXTURES / "vlab"
+VLAB_SITE = "VLAB"
+
+WRITE_OPS = ("create", "update", "delete", "mark", "release")
+
+# NetBox models the sync owns, by the name the engine's summary uses.
+OWNED_ENDPOINTS = {
+    "cluster": "virtualization/clusters",
+    "device": "dcim/devices",
+    "interface": "dcim/interfaces",
+    "cable": "dcim/cables",
+    "ip_address": "ipam/ip-addresses",
+    "prefix": "ipam/prefixes",
+}
+# Shared models: made when missing, never owned, never deleted.
+SHARED_ENDPOINTS = {
+    "site": "dcim/sites",
+    "manufacturer": "dcim/manufacturers",
+    "platform": "dcim/platforms",
+    "device_role": "dcim/device-roles",
+    "device_type": "dcim/device-types",
+    "interface_template": "dcim/interface-templates",
+    "rir": "ipam/rirs",
+    "asn": "ipam/asns",
+    "cluster_type": "virtualization/cluster-types",
+    "tag": "extras/tags",
+    "custom_field": "extras/custom-fields",
+}
+
+# Fast retries: the test bed answers at once or not at all.
+FAST_RETRIES = {"retries": 2, "retry_delay": 0.05, "retry_max_delay": 0.1, "retry_max_time": 5.0}
+
+
+# -- configuration and runs ---------------------------------------------------------
+
+
+def config_for(netbox, source, fabric="vlab", site=VLAB_SITE, token=None, **options):
+    """A FabricConfig reading ``source``: a wiring directory (path) or a Kubernetes stand-in."""
+    values = dict(FAST_RETRIES)
+    values.update(options)
+    if isinstance(source, (str, Path)):
+        values["wiring_dir"] = str(source)
+    elif source is not None:
+        values.setdefault("k8s_auth", {"kubeconfig": str(source.kubeconfig_path)})
+    return FabricConfig(fabric=fabric, site=site, netbox_url=netbox.url, netbox_token=token or netbox.token,
+                        **values)
+
+
+def sync(config, check_mode=False, want_diff=False, now=None, client=None):
+    """One run; returns (result, the SyncRun) so a test can look at every stage."""
+    run = SyncRun(config, check_mode=check_mode, want_diff=want_diff, client=client, now=now)
+    return run.execute(), run
+
+
+def recorded_sync(config, check_mode=False):
+    return RecordedRun(config, config.source_label, check_mode=check_mode).execute()
+
+
+def client_for(config):
+    """A NetBox client of the engine's own, to count its requests when a run raises."""
+    return NetBoxClient(config.netbox_url, config.netbox_token, fabric=config.fabric)
+
+
+def write_ops(result):
+    """``{kind: {op: n}}`` of the summary's writing actions that are not zero."""
+    found = {}
+    for kind, ops in result["summary"].items():
+        moves = dict((op, n) for op, n in ops.items() if op in WRITE_OPS and n)
+        if moves:
+            found[kind] = moves
+    return found
+
+
+def summary_without_schema(result):
+    return dict((kind, dict(ops)) for kind, ops in result["summary"].items() if kind != "schema")
+
+
+# -- fixture directories and stand-in objects ------------------------------------------
+
+
+def copy_fixture(name, dest):
+    """A private copy of ``tests/fixtures/<name>`` to edit."""
+    target = Path(dest) / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def _kind_file(directory, kind):
+    for path in sorted(Path(directory).glob("*.yaml")):
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle)
+        items = document.get("items") or []
+        if items and items[0].get("kind") == kind:
+            return path, document
+    raise LookupError("no %s file in %s" % (kind, directory))
+
+
+def edit_objects(directory, kind, change):
+    """Rewrite the ``kind`` list of a fixture directory with ``change(items) -> items``."""
+    path, document = _kind_file(directory, kind)
+    document["items"] = change(document["items"])
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(document, handle, sort_keys=False)
+
+
+def fixture_objects(kind, directory=VLAB):
+    return _kind_file(directory, kind)[1]["items"]
+
+
+def fixture_object(kind, name, directory=VLAB):
+    return copy.deepcopy(next(o for o in fixture_objects(kind, directory) if o["metadata"]["name"] == name))
+
+
+def standin_object(standin, kind, name):
+    """A copy of what the stand-in serves now, to edit and put back."""
+    spec = KINDS_BY_NAME[kind]
+    obj = standin.store.get(spec.group, spec.plural, spec.namespace, name)
+    assert obj is not None, "the stand-in serves no %s %s" % (kind, name)
+    return copy.deepcopy(obj)
+
+
+def standin_delete(standin, kind, name):
+    spec = KINDS_BY_NAME[kind]
+    assert standin.store.delete(kind, spec.namespace, name, group=spec.group), "no %s %s to delete" % (kind, name)
+
+
+# -- looks at NetBox -------------------------------------------------------------------
+
+
+def api_get(netbox, endpoint, **params):
+    """A raw list read (pynetbox hides ``count`` and cannot pass ``fields``)."""
+    response = netbox.api.http_session.get(
+        "%s/api/%s/" % (netbox.url, endpoint.strip("/")), params=params,
+        headers={"Authorization": "Token %s" % netbox.token, "Accept": "application/json"})
+    response.raise_for_status()
+    return response.json()
+
+
+def api_list(netbox, endpoint, **params):
+    params.setdefault("limit", 0)
+    return api_get(netbox, endpoint, **params)["results"]
+
+
+def api_count(netbox, endpoint, **params):
+    params["limit"] = 1
+    params.setdefault("brief", 1)
+    return api_get(netbox, endpoint, **params)["count"]
+
+
+def change_count(netbox):
+    """How many changes NetBox logged so far: any write of any client shows up here."""
+    return api_count(netbox, "core/object-changes")
+
+
+def changes_since(netbox, before):
+    """The change-log entries after the first ``before`` ones, as (action, type, object) for messages."""
+    rows = api_list(netbox, "core/object-changes", ordering="id", offset=before, limit=200,
+                    fields="action,changed_object_type,object_repr")
+    return [(r["action"]["value"], r["changed_object_type"], r["object_repr"]) for r in rows]
+
+
+def state_of(netbox, fabric=None, endpoints=None):
+    """``{(endpoint, id): (display, last_updated)}`` of every object (of ``fabric`` when given)."""
+    state = {}
+    for endpoint in (endpoints or list(OWNED_ENDPOINTS.values()) + list(SHARED_ENDPOINTS.values())):
+        params = {"fields": "id,display,last_updated"}
+        if endpoint == "dcim/interfaces":
+            params["fields"] += ",device,name"
+        if fabric and endpoint in OWNED_ENDPOINTS.values():
+            params["cf_hedgehog_fabric"] = fabric
+        for row in api_list(netbox, endpoint, **params):
+            display = row["display"]
+            if row.get("device"):
+                display = "%s %s" % (row["device"]["name"], row["name"])
+            state[(endpoint, row["id"])] = (display, row.get("last_updated"))
+    return state
+
+
+def state_diff(before, after):
+    """What happened between two ``state_of`` readings: names removed, added and touched (per endpoint)."""
+    def names(keys, state):
+        return sorted("%s: %s" % (key[0], state[key][0]) for key in keys)
+    return {
+        "removed": names(set(before) - set(after), before),
+        "added": names(set(after) - set(before), after),
+        "touched": names([k for k in set(before) & set(after) if before[k] != after[k]], after),
+    }
+
+
+def owned_counts(netbox, fabric):
+    return dict((kind, api_count(netbox, endpoint, cf_hedgehog_fabric=fabric))
+                for kind, endpoint in OWNED_ENDPOINTS.items())
+
+
+def device_id(netbox, name, site=VLAB_SITE):
+    rows = api_list(netbox, "dcim/devices", name=name, fields="id,site")
+    rows = [r for r in rows if site is None or r["site"]["name"] == site]
+    assert len(rows) == 1, "expected one device %s, found %d" % (name, len(rows))
+    return rows[0]["id"]
+
+
+def interface(netbox, device, name):
+    rows = api_list(netbox, "dcim/interfaces", device=device, name=name)
+    assert len(rows) == 1, "expected one interface %s %s, found %d" % (device, name, len(rows))
+    return rows[0]
+
+
+def cable_ends(netbox, cable_id):
+    """The cable's label and its two ends as sorted (device, interface) pairs."""
+    cable = api_get(netbox, "dcim/cables/%d" % cable_id)
+    ends = []
+    for side in ("a_terminations", "b_terminations"):
+        for term in cable[side]:
+            ends.append((term["object"]["device"]["name"], term["object"]["name"]))
+    return cable["label"], sorted(ends)
+
+
+# -- a synced NetBox, saved once per engine version ---------------------------------------
+
+_SAVED = {}
+
+
+def _content_key(testbed, *roots):
+    """A digest of the engine's code, the fixtures a build reads and the empty NetBox it starts from."""
+    digest = hashlib.sha1(testbed.golden.name.encode())
+    for root in roots:
+        root = Path(root)
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix in (".py", ".yaml"))
+        for path in files:
+            digest.update(str(path.relative_to(REPO_ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def restore_synced(testbed, name, build, inputs=()):
+    """Serve the NetBox that ``build()`` makes from an empty one.
+
+    The result is saved under a name that changes with the engine's code and
+    ``inputs``, so it is built once and then restored, also by later sessions,
+    until something it depends on changes.
+    """
+    if name in _SAVED:
+        testbed.restore(_SAVED[name])
+        return
+    # Once per session: the code this process imported is what the copy must match.
+    key = "%s_%s" % (name, _content_key(testbed, REPO_ROOT / "plugins" / "module_utils", Path(__file__), *inputs))
+    try:
+        testbed.restore(key)
+    except TestbedError:
+        testbed.reset()
+        build()
+        for stale in testbed.db.names_like(SAVED_PREFIX + name + "_"):
+            testbed.db.drop(stale)
+        testbed.save(key)
+    _SAVED[name] = key
+
+
+def restore_vlab(testbed, netbox):
+    """The VLAB fixture synced as fabric ``vlab`` into site VLAB, as every change test starts from."""
+    def build():
+        result, _run = sync(config_for(netbox, VLAB))
+        assert result["result"] == "success", result["warnings"]
+    restore_synced(testbed, "vlab", build, inputs=(VLAB,))
