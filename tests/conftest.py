@@ -20,4 +20,5 @@ for path in (TESTS_DIR, COLLECTIONS_DIR):
 pytest_plugins = [
     "testbed.fixtures_netbox",
     "testbed.fixtures_kube",
+    "testbed.fixtures_awx",
 ]
