@@ -271,9 +271,13 @@ def add_switch_interfaces(state, snapshot):
             # NetBox does not copy a template's description to the port it makes,
             # so the NOS name is written on each port; lag and mtu are the
             # defaults a port goes back to when no connection uses it.
+            # Type and mgmt_only as the template has them: an adopted device of
+            # another type lacks these ports, and NetBox makes none without a type.
             info = profile.ports[port]
             state.add(Desired("interface", (name, port), dict(
-                {"device": Ref("device", name), "name": port, "description": info.nos or info.base_nos},
+                {"device": Ref("device", name), "name": port, "description": info.nos or info.base_nos,
+                 "type": "1000base-t" if info.management else interface_type(profile.speed_of(port)),
+                 "mgmt_only": info.management},
                 **COMPONENT_DEFAULTS), component=True, label="interface %s %s" % (name, port)))
             count = breakout_count(profile, switch, port) if profile.breakout_modes(port) else 1
             if count < 2:

@@ -71,7 +71,7 @@ SPECS = _specs(
               read="device", mark={"enabled": False}, object_type="dcim.interface"),
     ModelSpec("interface", "dcim/interfaces",
               ("device", "name", "type", "description", "mtu", "lag", "enabled", "custom_fields",
-               "mode", "untagged_vlan", "tagged_vlans"),
+               "mode", "untagged_vlan", "tagged_vlans", "mgmt_only"),
               read="device", mark={"enabled": False}, object_type="dcim.interface", key_fields=("cable",)),
     # Subinterfaces of switch ports for ExternalAttachments; after the ports, their parents.
     ModelSpec("subinterface", "dcim/interfaces",

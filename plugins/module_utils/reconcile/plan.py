@@ -225,7 +225,7 @@ class Planner:
             key = (device_key, name)
             self.inventory.records["interface"].setdefault(key, {
                 "id": None, "name": name, "type": {"value": template.fields["type"]},
-                "description": "", "lag": None, "mtu": None,
+                "description": "", "lag": None, "mtu": None, "mgmt_only": template.fields["mgmt_only"],
                 "enabled": True, "tags": [], "custom_fields": {}, "device": {"name": device_key},
             })
             self.available["interface"].add(key)
