@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import GuardError
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import ORDER, SPECS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import ORDER, PARENT_FIELD, SPECS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import WIRING_KINDS
 
 REMOVING_OPS = ("delete", "mark")
@@ -24,22 +24,29 @@ def check_deletions(plan, inventory, source, fabric, max_delete_ratio, force=Fal
     if not removing:
         return
     owned = sum(len(inventory.owned(kind)) for kind in ORDER if SPECS[kind].owned)
+    # A device's ports and LAGs go with it without actions of their own; they
+    # are in ``owned`` and must count as going, or a source that lost most
+    # devices would pass the ratio guard on the strength of their ports.
+    gone = dict((kind, set(a.key for a in removing if a.kind == kind)) for kind, _f in PARENT_FIELD.values())
+    going = len(removing) + sum(1 for kind, (parent, field) in PARENT_FIELD.items()
+                                for row in inventory.owned(kind).values()
+                                if (row.get(field) or {}).get("name") in gone[parent])
     if source.incomplete:
         raise GuardError(
             "refusing to delete %d object(s): the read of %s failed or was cut short (%s); nothing was written"
-            % (len(removing), ", ".join(sorted(source.incomplete)), "; ".join(
+            % (going, ", ".join(sorted(source.incomplete)), "; ".join(
                 "%s: %s" % item for item in sorted(source.incomplete.items()))),
-            fabric=fabric, details={"guard": "incomplete_source", "deletions": len(removing)})
+            fabric=fabric, details={"guard": "incomplete_source", "deletions": going})
     if force:
         return
     if not any(source.items(kind) for kind in WIRING_KINDS):
         raise GuardError(
             "refusing to delete %d object(s): the source has no switches, servers or connections while NetBox "
-            "holds %d object(s) of the fabric; set force: true if the fabric really is empty" % (len(removing), owned),
-            fabric=fabric, details={"guard": "empty_source", "deletions": len(removing), "owned": owned})
-    ratio = float(len(removing)) / owned if owned else 1.0
+            "holds %d object(s) of the fabric; set force: true if the fabric really is empty" % (going, owned),
+            fabric=fabric, details={"guard": "empty_source", "deletions": going, "owned": owned})
+    ratio = float(going) / owned if owned else 1.0
     if ratio > max_delete_ratio:
         raise GuardError(
             "refusing to delete %d of %d object(s) (%.0f%% > max_delete_ratio %.0f%%); set force: true to allow it"
-            % (len(removing), owned, ratio * 100, max_delete_ratio * 100),
-            fabric=fabric, details={"guard": "max_delete_ratio", "deletions": len(removing), "owned": owned})
+            % (going, owned, ratio * 100, max_delete_ratio * 100),
+            fabric=fabric, details={"guard": "max_delete_ratio", "deletions": going, "owned": owned})
