@@ -105,7 +105,7 @@ options:
   agent_stale_after:
     description:
       - Seconds after a switch agent's last heartbeat (it reports every 15 seconds) when the switch is
-        considered down: its device turns V(offline) and the custom field C(hedgehog_last_heartbeat) records
+        considered down. Its device then turns V(offline) and the custom field C(hedgehog_last_heartbeat) records
         when it was last heard from. While the agent reports, the device is V(active) and that field is empty,
         so a fabric whose agents keep reporting causes no writes.
     type: int

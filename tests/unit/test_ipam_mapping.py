@@ -468,8 +468,8 @@ def test_no_secret_reaches_records_or_desired_objects(fixture):
 
 def test_tagged_vlans_in_another_order_are_no_change():
     state = DesiredState("vlab")
-    state.add(Desired("lag", ("leaf-01", "c"), {"name": "PortChannel1", "mode": "tagged",
-                                                  "tagged_vlans": [Ref("vlan", ("g", 1001)), Ref("vlan", ("g", 1002))]}))
+    wanted = {"name": "PortChannel1", "mode": "tagged", "tagged_vlans": [Ref("vlan", ("g", 1001)), Ref("vlan", ("g", 1002))]}
+    state.add(Desired("lag", ("leaf-01", "c"), wanted))
     inventory = Inventory("vlab")
     inventory.register("vlan", ("g", 1001), 11)
     inventory.register("vlan", ("g", 1002), 12)

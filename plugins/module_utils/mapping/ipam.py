@@ -116,7 +116,7 @@ def _containers(state, model, site):
     for name, namespace in model.ipv4_namespaces.items():
         for subnet in namespace.subnets:
             owners.setdefault(str(ipaddress.ip_network(subnet)), set()).add(name)
-    for prefix in sorted(owners, key=lambda p: ipaddress.ip_network(p)):
+    for prefix in sorted(owners, key=ipaddress.ip_network):
         names = sorted(owners[prefix])
         state.add(Desired("prefix", (None, prefix), {
             "prefix": prefix,
