@@ -135,6 +135,11 @@ class NetBoxClient:
         if response.status_code in TRANSIENT_STATUS:
             raise TransientError("NetBox answered HTTP %d at %s" % (response.status_code, url), endpoint=url,
                                  status=response.status_code)
+        if response.status_code == 500 and b"deadlock detected" in response.content:
+            # Parallel bulk chunks that add interfaces to the same devices lock those
+            # devices' counter rows in different orders; PostgreSQL aborts one whole
+            # chunk (a bulk write is all-or-none), so sending it again is safe.
+            raise TransientError("NetBox hit a database deadlock at %s" % url, endpoint=url, status=500)
         return response
 
     def request(self, method, endpoint, params=None, body=None, headers=None, url=None):
