@@ -98,6 +98,7 @@ class Bench:
         if args.chunk_size is not None:
             self.options["netbox_chunk_size"] = args.chunk_size
         self.started = time.monotonic()
+        self.checkpoint = None
 
     def say(self, message):
         print("[bench %6.0fs] %s" % (time.monotonic() - self.started, message), file=sys.stderr, flush=True)
@@ -242,8 +243,16 @@ class Bench:
                                "compare": None if self.args.no_compare else self.args.compare_size,
                                "compare_sample": self.args.compare_sample},
                    "sizes": {}}
+        results["errors"] = {}
         for name in self.args.size_list:
-            results["sizes"][name] = self.size(name)
+            try:
+                results["sizes"][name] = self.size(name)
+            except RuntimeError as exc:
+                # One size failing (a sync error) should not lose the others' figures.
+                self.say("%s failed: %s" % (name, str(exc)[-2000:]))
+                results["errors"][name] = str(exc)[-2000:]
+            if self.checkpoint:
+                self.checkpoint(results)
         results["machine"]["load_average_end"] = list(os.getloadavg())
         results["duration_s"] = round(time.monotonic() - self.started, 1)
         results["targets"] = report.targets(results)
@@ -323,13 +332,24 @@ def main(argv=None):
     if not bench.testbed.is_up():
         print("the test bed is not up: run scripts/testbed up (scripts/bench does that itself)", file=sys.stderr)
         return 2
-    results = bench.run()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    previous = None
     if args.merge and (out / "latest.json").exists():
-        results = _merged(json.loads((out / "latest.json").read_text(encoding="utf-8")), results)
-    (out / "latest.json").write_text(json.dumps(results, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    markdown = report.markdown(results)
-    (out / "latest.md").write_text(markdown, encoding="utf-8")
-    print(markdown)
-    return 0
+        previous = json.loads((out / "latest.json").read_text(encoding="utf-8"))
+
+    def write(results):
+        if previous is not None:
+            results = _merged(previous, results)
+        results.setdefault("targets", report.targets(results))
+        results.setdefault("ratios", report.ratios(results))
+        (out / "latest.json").write_text(json.dumps(results, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+        markdown = report.markdown(results)
+        (out / "latest.md").write_text(markdown, encoding="utf-8")
+        return markdown
+
+    # Written after each size too, so a long run that is stopped keeps what it measured.
+    bench.checkpoint = lambda partial: write(dict(partial, partial=True))
+    results = bench.run()
+    print(write(results))
+    return 1 if results.get("errors") else 0
