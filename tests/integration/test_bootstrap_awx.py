@@ -54,8 +54,8 @@ def api(awx_standin):
 
 
 def _template(api, **fields):
-    project = api.make("/api/v2/projects/", {"name": "p", "organization": 1, "scm_type": "git",
-                                              "scm_url": "https://example.com/x.git"})
+    project = api.make("/api/v2/projects/", {
+        "name": "p", "organization": 1, "scm_type": "git", "scm_url": "https://example.com/x.git"})
     inventory = api.make("/api/v2/inventories/", {"name": "i", "organization": 1})
     body = dict({"name": "jt", "project": project["id"], "inventory": inventory["id"],
                  "playbook": "playbooks/sync.yml"}, **fields)
@@ -97,14 +97,14 @@ def test_lists_filter_order_and_page_as_awx_does(api):
     assert page["previous"] is None
     assert page["next"].startswith("/api/v2/organizations/?") and "page=2" in page["next"]
     assert "name__startswith=org-" in page["next"] and "page_size=10" in page["next"]
-    _, last = api("GET", page["next"].replace("page=2", "page=3"))
+    last = api("GET", page["next"].replace("page=2", "page=3"))[1]
     assert last["next"] is None and len(last["results"]) == 10
 
     # The lookups the modules make: name, or__id/or__name, a foreign key and its fields.
     assert api("GET", "/api/v2/organizations/", name="org-07")[1]["count"] == 1
     assert api("GET", "/api/v2/organizations/", or__id="1", or__name="org-03")[1]["count"] == 2
-    assert api("GET", "/api/v2/organizations/", name="nope")[1] == {"count": 0, "next": None, "previous": None,
-                                                                   "results": []}
+    empty = {"count": 0, "next": None, "previous": None, "results": []}
+    assert api("GET", "/api/v2/organizations/", name="nope")[1] == empty
     inventory = api.make("/api/v2/inventories/", {"name": "inv", "organization": 5})
     assert api("GET", "/api/v2/inventories/", organization__name="org-03")[1]["results"][0]["id"] == inventory["id"]
     assert api("GET", "/api/v2/inventories/", bogus_field="1")[0] == 400
@@ -128,13 +128,13 @@ def test_objects_carry_id_url_related_and_summary_fields(api):
 
 
 def test_projects_templates_and_inventory_sources_share_the_template_ids(api):
-    project = api.make("/api/v2/projects/", {"name": "same", "organization": 1, "scm_type": "git",
-                                              "scm_url": "https://example.com/x.git"})
+    project = api.make("/api/v2/projects/", {
+        "name": "same", "organization": 1, "scm_type": "git", "scm_url": "https://example.com/x.git"})
     assert project["summary_fields"]["current_update"]["status"] == "successful"
     assert project["scm_revision"]
     inventory = api.make("/api/v2/inventories/", {"name": "i", "organization": 1})
-    template = api.make("/api/v2/job_templates/", {"name": "same", "project": project["id"],
-                                                    "inventory": inventory["id"], "playbook": "playbooks/sync.yml"})
+    template = api.make("/api/v2/job_templates/", {
+        "name": "same", "project": project["id"], "inventory": inventory["id"], "playbook": "playbooks/sync.yml"})
 
     assert template["id"] == project["id"] + 1
     # A project and a template of one name make AWX's unified lookup ambiguous: the
@@ -143,8 +143,8 @@ def test_projects_templates_and_inventory_sources_share_the_template_ids(api):
 
 
 def test_a_template_needs_a_playbook_of_its_project_and_an_inventory(api):
-    project = api.make("/api/v2/projects/", {"name": "p", "organization": 1, "scm_type": "git",
-                                              "scm_url": "https://example.com/x.git"})
+    project = api.make("/api/v2/projects/", {
+        "name": "p", "organization": 1, "scm_type": "git", "scm_url": "https://example.com/x.git"})
     inventory = api.make("/api/v2/inventories/", {"name": "i", "organization": 1})
     assert api("POST", "/api/v2/job_templates/", {"name": "a", "project": project["id"], "inventory": inventory["id"],
                                                   "playbook": "playbooks/nope.yml"}) == (

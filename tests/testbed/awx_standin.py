@@ -1473,12 +1473,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _user(self) -> str | None:
         header = self.headers.get("Authorization", "")
-        scheme, _, credentials = header.partition(" ")
+        scheme, credentials = (header.split(" ", 1) + [""])[:2]
         if scheme.lower() == "bearer":
             return self.standin.user_of_token(credentials.strip())
         if scheme.lower() == "basic":
             try:
-                username, _, password = base64.b64decode(credentials).decode().partition(":")
+                username, password = (base64.b64decode(credentials).decode().split(":", 1) + [""])[:2]
             except (binascii.Error, UnicodeDecodeError):
                 return None
             if username == self.standin.username and hmac.compare_digest(password, self.standin.password):
@@ -1657,7 +1657,7 @@ class AwxStandin:
     # -- tokens ------------------------------------------------------------------
 
     def user_of_token(self, token: str) -> str | None:
-        for known, (_, user) in self._tokens.items():
+        for known, (_token_id, user) in self._tokens.items():
             if hmac.compare_digest(known, token):
                 return user
         return None
@@ -1772,7 +1772,7 @@ class AwxStandin:
             return 200, query_list(self.store, "tokens", {}, "/api/v2/tokens/")
         if len(rest) == 1 and method == "DELETE":
             object_id = int(rest[0]) if rest[0].isdigit() else -1
-            for token, (token_id, _) in list(self._tokens.items()):
+            for token, (token_id, _user) in list(self._tokens.items()):
                 if token_id == object_id and token_id:
                     del self._tokens[token]
                     self.store.delete("tokens", object_id)

@@ -106,8 +106,9 @@ def playbook_runner():
                               timeout=900, check=False)
         result = PlaybookRun(argv, done.returncode, done.stdout, done.stderr)
         if check and done.returncode != 0:
-            pytest.fail("%s failed (exit %d):\n%s\n%s" % (playbook, done.returncode, done.stdout[-6000:],
-                                                         done.stderr[-3000:]), pytrace=False)
+            message = "%s failed (exit %d):\n%s\n%s" % (
+                playbook, done.returncode, done.stdout[-6000:], done.stderr[-3000:])
+            pytest.fail(message, pytrace=False)
         return result
 
     return run
