@@ -262,6 +262,19 @@ def test_next_run_timezone_and_fast_forward(api):
     assert new_york["next_run"].endswith(("13:00:00Z", "14:00:00Z"))
 
 
+def test_awx_reanchors_old_minutely_rules_once_a_day():
+    """What the rrule template's note says: a 7-minute rule is exact but for one 5-minute gap a day."""
+    rule = "DTSTART:20240101T000300Z RRULE:FREQ=MINUTELY;INTERVAL=7"
+    moment = datetime.datetime(2026, 11, 29, 23, 40, tzinfo=datetime.timezone.utc)
+    runs = []
+    for _ in range(8):
+        moment = awx_rrulestr(rule, now=moment).after(moment)
+        runs.append(moment)
+    gaps = [int((b - a).total_seconds()) // 60 for a, b in zip(runs, runs[1:])]
+    assert sorted(gaps) == [5, 7, 7, 7, 7, 7, 7]
+    assert runs[gaps.index(5)].strftime("%H:%M") == "00:05"
+
+
 # ---------------------------------------------------------------------------
 # bootstrap.yml and schedule.yml against it
 # ---------------------------------------------------------------------------
