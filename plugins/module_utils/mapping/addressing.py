@@ -75,7 +75,11 @@ def add_link_addresses(state, snapshot, config):
         for link in connection.links:
             ends = [end for end in (link.a, link.b) if end is not None and end.ip]
             for end in ends:
-                _ip(state, end.ip, end.device, snapshot.interface_name(end), name)
+                interface = snapshot.interface_name(end)
+                known = state.get("ip_address", (None, end.ip))
+                # A gateway lists its link IPs on its interfaces too: that is the same IP, not a clash.
+                if known is None or known.fields["assigned_object_id"] != Ref("interface", (end.device, interface)):
+                    _ip(state, end.ip, end.device, interface, name)
             if ends:
                 network = str(ipaddress.ip_interface(ends[0].ip).network)
                 state.add(Desired("prefix", (None, network), {
