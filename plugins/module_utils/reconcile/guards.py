@@ -50,3 +50,26 @@ def check_deletions(plan, inventory, source, fabric, max_delete_ratio, force=Fal
             "refusing to delete %d of %d object(s) (%.0f%% > max_delete_ratio %.0f%%); set force: true to allow it"
             % (going, owned, ratio * 100, max_delete_ratio * 100),
             fabric=fabric, details={"guard": "max_delete_ratio", "deletions": going, "owned": owned})
+
+
+def hold_removals(plan, snapshot):
+    """Keep what the plan would delete or mark while source objects are skipped as malformed.
+
+    A skipped object has not left the fabric, it could not be read: a Switch
+    with one mistyped field would otherwise lose its device, ports, cables and
+    IPs, under the ratio guard when the fabric is big enough. The rest of the
+    plan goes ahead; the first run after the objects are fixed removes what
+    really left. Returns how many removals were held.
+    """
+    if not snapshot.problems:
+        return 0
+    held = 0
+    for action in plan.actions:
+        if action.op in REMOVING_OPS:
+            action.op = "kept"
+            action.reason = "held back while %d source object(s) are skipped" % len(snapshot.problems)
+            held += 1
+    if held:
+        plan.problems.append(("prune", "deletions", "%d removal(s) held back while %d source object(s) are skipped "
+                              "as malformed; they happen once those are fixed" % (held, len(snapshot.problems))))
+    return held
