@@ -68,8 +68,10 @@ class NetboxSyncModule:
     def fabric_config(self):
         values = dict((key, self.params.get(key)) for key in CONFIG_KEYS if key in self.params)
         values = dict((key, value) for key, value in values.items() if value is not None)
+        # AWX injects every variable of a credential type, empty ones too: an
+        # empty K8S_AUTH_* value means "not set", not "a context named ''".
         values["k8s_auth"] = dict((key, self.params.get(key)) for key in K8S_AUTH_KEYS
-                                  if self.params.get(key) is not None)
+                                  if self.params.get(key) not in (None, ""))
         return FabricConfig(**values)
 
     def netbox_client(self):
