@@ -53,7 +53,9 @@ def add_switch_ips(state, snapshot):
         switch = snapshot.switches[name]
         _ip(state, switch.ip, name, MANAGEMENT_PORT, "%s management" % name)
         _ip(state, switch.protocol_ip, name, PROTOCOL_LOOPBACK, "%s protocol IP" % name, role="loopback")
-        if switch.vtep_ip:
+        if switch.vtep_ip and state.get("ip_address", (None, switch.vtep_ip)) is None:
+            # A legacy MCLAG pair shares one VTEP IP; NetBox puts an IP on one
+            # interface, so it lands on the first switch of the pair (by name).
             _ip(state, switch.vtep_ip, name, VTEP_LOOPBACK, "%s VTEP IP" % name, role="vip")
     for name in sorted(snapshot.gateways):
         gateway = snapshot.gateways[name]
