@@ -1,0 +1,177 @@
+"""Malformed CRDs: each is skipped with a warning naming its kind, its name and the cause; the rest syncs.
+
+The single cases are planned in check mode against one empty NetBox (no
+writes, so they can share it); the runs that write come last, each on a
+NetBox of its own.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+import sync_helpers as h
+
+
+def _edit(kind, name, change):
+    def edit(directory):
+        def apply(items):
+            target = next(o for o in items if o["metadata"]["name"] == name)
+            change(target)
+            return items
+        h.edit_objects(directory, kind, apply)
+    return edit
+
+
+def _switch_port(connection_type, index=None, value=None):
+    def change(obj):
+        body = obj["spec"][connection_type]
+        link = body["link"] if index is None else body["links"][index]
+        link["switch"]["port"] = value
+    return change
+
+
+def _add_server_on_used_port(directory):
+    def servers(items):
+        extra = copy.deepcopy(items[0])
+        extra["metadata"] = {"name": "server-07", "namespace": "default"}
+        extra["spec"] = {"description": "S-07 on a taken port"}
+        return items + [extra]
+
+    def connections(items):
+        extra = copy.deepcopy(next(o for o in items if o["metadata"]["name"] == "server-03--unbundled--leaf-01"))
+        extra["metadata"] = {"name": "server-07--unbundled--leaf-01", "namespace": "default"}
+        extra["spec"]["unbundled"]["link"] = {"server": {"port": "server-07/enp2s1"},
+                                              "switch": {"port": "leaf-01/E1/1"}}
+        return items + [extra]
+
+    h.edit_objects(directory, "Server", servers)
+    h.edit_objects(directory, "Connection", connections)
+
+
+def _missing_server_port(obj):
+    del obj["spec"]["unbundled"]["link"]["server"]
+
+
+def _unknown_type(obj):
+    obj["spec"] = {"superlink": obj["spec"]["unbundled"]}
+
+
+def _mistyped_asn(obj):
+    obj["spec"]["asn"] = "65103"
+
+
+def _dangling_server(obj):
+    obj["spec"]["unbundled"]["link"]["server"]["port"] = "server-99/enp2s1"
+
+
+# (id, edit, kind, name, cause, devices planned, cables planned)
+CASES = [
+    ("missing-field", _edit("Connection", "server-05--unbundled--leaf-03", _missing_server_port),
+     "Connection", "server-05--unbundled--leaf-03", "missing spec.unbundled.link.server.port", 11, 21),
+    ("mistyped-field", _edit("Switch", "leaf-03", _mistyped_asn),
+     "Switch", "leaf-03", "spec.asn must be an integer, got '65103'", 10, 15),
+    ("port-not-in-profile", _edit("Connection", "server-03--unbundled--leaf-01",
+                                  _switch_port("unbundled", value="leaf-01/E1/99")),
+     "Connection", "server-03--unbundled--leaf-01", "port leaf-01/E1/99 does not exist in switch profile vs", 11, 21),
+    ("unknown-connection-type", _edit("Connection", "server-05--unbundled--leaf-03", _unknown_type),
+     "Connection", "server-05--unbundled--leaf-03", "unknown connection type 'superlink'", 11, 21),
+    ("unknown-server", _edit("Connection", "server-03--unbundled--leaf-01", _dangling_server),
+     "Connection", "server-03--unbundled--leaf-01", "references server server-99, which does not exist", 11, 21),
+    ("unknown-switch", _edit("Connection", "server-05--unbundled--leaf-03",
+                             _switch_port("unbundled", value="leaf-09/E1/1")),
+     "Connection", "server-05--unbundled--leaf-03", "references switch leaf-09, which does not exist", 11, 21),
+    ("port-used-twice", _add_server_on_used_port,
+     "Connection", "server-07--unbundled--leaf-01",
+     "port leaf-01/E1/1 is already used by connection server-01--eslag--leaf-01--leaf-02", 12, 22),
+    ("port-twice-in-one-connection", _edit("Connection", "server-04--bundled--leaf-02",
+                                           _switch_port("bundled", 1, "leaf-02/E1/3")),
+     "Connection", "server-04--bundled--leaf-02", "port leaf-02/E1/3 appears twice in the connection", 11, 20),
+]
+
+
+@pytest.mark.parametrize("edit, kind, name, cause, devices, cables", [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_each_malformed_object_is_skipped_with_its_warning(netbox, tmp_path, edit, kind, name, cause, devices,
+                                                           cables):
+    directory = h.copy_fixture("vlab", tmp_path)
+    edit(directory)
+
+    result, run = h.sync(h.config_for(netbox, directory), check_mode=True)
+
+    assert result["result"] == "partial"
+    mine = [p for p in result["problems"] if (p["kind"], p["name"]) == (kind, name)]
+    assert len(mine) == 1, result["problems"]
+    assert cause in mine[0]["cause"]
+    assert any(w.startswith("%s %s: " % (kind, name)) and cause in w for w in result["warnings"])
+    # Whatever needs the skipped object is skipped too, each with a warning of its own, and nothing else is.
+    for problem in result["problems"]:
+        if (problem["kind"], problem["name"]) != (kind, name):
+            assert "does not exist or was skipped" in problem["cause"], problem
+    assert result["summary"]["device"]["create"] == devices
+    assert result["summary"]["cable"]["create"] == cables
+    assert len(run.snapshot.switches) + len(run.snapshot.servers) == devices
+
+
+def test_all_malformations_at_once_the_rest_lands(fresh_netbox, tmp_path):
+    nb = fresh_netbox
+    directory = h.copy_fixture("vlab", tmp_path)
+    for case in CASES:
+        if case[0] not in ("unknown-server", "unknown-switch", "port-twice-in-one-connection"):
+            case[1](directory)  # the others edit objects already edited here
+
+    result, _run = h.sync(h.config_for(nb, directory))
+
+    assert result["result"] == "partial"
+    named = set((p["kind"], p["name"]) for p in result["problems"])
+    for case in CASES:
+        if case[0] not in ("unknown-server", "unknown-switch", "port-twice-in-one-connection"):
+            assert (case[2], case[3]) in named
+    devices = sorted(d["name"] for d in h.api_list(nb, "dcim/devices", cf_hedgehog_fabric="vlab"))
+    assert "leaf-03" not in devices and "server-07" in devices and len(devices) == 11
+    # Cables of the connections that are fine: server-01/02 (ESLAG), server-04 (bundled), spines to leaf-01/02.
+    assert h.owned_counts(nb, "vlab")["cable"] == 4 + 2 + 8
+    assert h.cable_ends(nb, h.interface(nb, "leaf-01", "E1/1")["cable"]["id"])[0] == (
+        "server-01--eslag--leaf-01--leaf-02")
+
+    again, _run = h.sync(h.config_for(nb, directory))
+    assert again["requests"]["netbox"]["writes"] == 0
+    assert again["warnings"] == result["warnings"]
+
+
+def _without_server_02(directory):
+    connection = "server-02--eslag--leaf-01--leaf-02"
+    h.edit_objects(directory, "VPCAttachment",
+                   lambda items: [o for o in items if o["spec"]["connection"] != connection])
+    h.edit_objects(directory, "Connection", lambda items: [o for o in items if o["metadata"]["name"] != connection])
+    h.edit_objects(directory, "Server", lambda items: [o for o in items if o["metadata"]["name"] != "server-02"])
+
+
+def test_a_malformed_object_holds_back_every_removal_until_it_is_fixed(fresh_netbox, netbox_testbed, tmp_path):
+    """A Switch that became unreadable has not left the fabric: nothing of it, nor anything else, is deleted."""
+    nb = fresh_netbox
+    h.restore_vlab(netbox_testbed, nb)
+    directory = h.copy_fixture("vlab", tmp_path)
+    _without_server_02(directory)  # a real removal...
+    _edit("Switch", "leaf-03", _mistyped_asn)(directory)  # ...and an unreadable switch
+    before = h.state_of(nb, fabric="vlab", endpoints=list(h.OWNED_ENDPOINTS.values()))
+
+    result, _run = h.sync(h.config_for(nb, directory))
+
+    assert result["result"] == "partial"
+    # Only updates go ahead: leaf-01/02 E1/2 leave server-02's LAG.
+    assert h.write_ops(result) == {"interface": {"update": 2}}
+    assert result["summary"]["device"]["kept"] == 2  # leaf-03 and server-02
+    held = [w for w in result["warnings"] if w.startswith("deletions: ")]
+    assert len(held) == 1 and "held back" in held[0]
+    diff = h.state_diff(before, h.state_of(nb, fabric="vlab", endpoints=list(h.OWNED_ENDPOINTS.values())))
+    assert diff == {"removed": [], "added": [], "touched": ["dcim/interfaces: leaf-01 E1/2",
+                                                            "dcim/interfaces: leaf-02 E1/2"]}
+
+    # Fixed: leaf-03 is read again and needs nothing; server-02's removal happens now.
+    fixed_dir = h.copy_fixture("vlab", tmp_path / "fixed")
+    _without_server_02(fixed_dir)
+    fixed, _run = h.sync(h.config_for(nb, fixed_dir))
+    assert fixed["result"] == "success", fixed["warnings"]
+    assert h.write_ops(fixed) == {"device": {"delete": 1}, "lag": {"delete": 2}, "cable": {"delete": 2}}
