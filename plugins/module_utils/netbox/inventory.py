@@ -55,7 +55,6 @@ class Inventory:
         self.records = dict((kind, {}) for kind in ORDER)
         self.ids = dict((kind, {}) for kind in ORDER)
         self.keys_by_id = dict((kind, {}) for kind in ORDER)
-        self.extra = {}
         self.duplicates = []
 
     def add(self, kind, key, row):
