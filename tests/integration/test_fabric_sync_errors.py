@@ -1,0 +1,145 @@
+"""Errors: an unreachable API, a refused token, a wrong CA fail clearly (fabric and endpoint named) and write nothing.
+
+NetBox tokens: v1 and v2 (``nbt_``) both work; a bad one fails clearly.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+
+import pytest
+import yaml
+
+import sync_helpers as h
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
+    KubernetesAPIError,
+    NetBoxAPIError,
+)
+
+# The first list the engine makes, where a refused token or a wrong CA shows at once.
+FIRST_ENDPOINT = "/apis/wiring.githedgehog.com/v1beta1/namespaces/default/switchprofiles"
+
+
+def _closed_port():
+    """A local port nothing listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _fails_before_netbox(netbox, config, error_type, *fragments):
+    """Run, expect ``error_type`` with every fragment in its message, and no request to NetBox at all."""
+    before = h.change_count(netbox)
+    client = h.client_for(config)
+    with pytest.raises(error_type) as caught:
+        h.sync(config, client=client)
+    message = str(caught.value)
+    assert message.startswith("fabric vlab: "), message
+    for fragment in fragments:
+        assert fragment in message, message
+    assert client.request_counts()["total"] == 0
+    assert h.change_count(netbox) == before
+    return caught.value
+
+
+def _kubeconfig(kube, tmp_path, **cluster):
+    """The stand-in's kubeconfig with some of its cluster settings replaced."""
+    config = yaml.safe_load(kube.kubeconfig_path.read_text())
+    config["clusters"][0]["cluster"].update(cluster)
+    path = tmp_path / "kubeconfig-edited"
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
+
+
+def test_an_unreachable_kubernetes_api(netbox, kube_standin_factory, tmp_path):
+    kube = kube_standin_factory([h.VLAB])
+    port = _closed_port()
+    path = _kubeconfig(kube, tmp_path, server="https://127.0.0.1:%d" % port)
+    error = _fails_before_netbox(netbox, h.config_for(netbox, None, k8s_auth={"kubeconfig": path}),
+                                 KubernetesAPIError, "stayed unavailable", "cannot reach", "Connection refused")
+    # Optional kinds are tried and left incomplete; the first wiring kind stops the run.
+    assert re.fullmatch(r"/apis/wiring\.githedgehog\.com/v1beta1/namespaces/default/(switches|servers|connections)",
+                        error.endpoint)
+    assert error.endpoint in str(error)
+
+
+def test_a_refused_kubernetes_token(netbox, kube_standin_factory, tmp_path):
+    kube = kube_standin_factory([h.VLAB])
+    path = kube.write_kubeconfig(tmp_path / "kubeconfig-bad-token", token="not-the-token")
+    error = _fails_before_netbox(netbox, h.config_for(netbox, None, k8s_auth={"kubeconfig": str(path)}),
+                                 KubernetesAPIError, "refused the credentials (HTTP 401)", FIRST_ENDPOINT)
+    assert error.status == 401
+    # Not retried: a wrong token does not get better.
+    assert kube.requests.total == 1
+
+
+def test_a_forbidden_kubernetes_account(netbox, kube_standin_factory):
+    kube = kube_standin_factory([h.VLAB])
+    config = h.config_for(netbox, None, k8s_auth={"kubeconfig": str(kube.kubeconfig_path),
+                                                  "context": "hedgehog-standin-forbidden"})
+    error = _fails_before_netbox(netbox, config, KubernetesAPIError, "HTTP 403", "get/list", FIRST_ENDPOINT)
+    assert error.status == 403
+
+
+def test_a_wrong_kubernetes_ca(netbox, kube_standin_factory, tmp_path):
+    kube = kube_standin_factory([h.VLAB])
+    stranger = kube_standin_factory([])  # its own CA, which did not sign kube's certificate
+    path = _kubeconfig(kube, tmp_path, **{"certificate-authority": str(stranger.ca_file)})
+    _fails_before_netbox(netbox, h.config_for(netbox, None, k8s_auth={"kubeconfig": path}),
+                         KubernetesAPIError, "TLS verification of %s failed" % FIRST_ENDPOINT, "check ca_cert")
+    assert kube.requests.total == 0
+
+
+def test_a_missing_kubeconfig_is_a_config_error(netbox, tmp_path):
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
+    _fails_before_netbox(netbox, h.config_for(netbox, None, k8s_auth={"kubeconfig": str(tmp_path / "nope")}),
+                         ConfigError, "cannot load kubeconfig")
+
+
+def test_an_unreachable_netbox(netbox):
+    url = "http://127.0.0.1:%d" % _closed_port()
+    config = h.config_for(netbox, h.VLAB)
+    config.netbox_url = url
+    with pytest.raises(NetBoxAPIError) as caught:
+        h.sync(config)
+    message = str(caught.value)
+    assert message.startswith("fabric vlab: NetBox stayed unavailable: cannot reach NetBox at %s/api/status/" % url)
+
+
+@pytest.mark.parametrize("token", ["0" * 40, "nbt_aaaaaaaaaaaa." + "b" * 40], ids=["v1", "v2"])
+def test_a_bad_netbox_token(netbox, token):
+    before = h.change_count(netbox)
+    config = h.config_for(netbox, h.VLAB, token=token)
+    client = h.client_for(config)
+    with pytest.raises(NetBoxAPIError) as caught:
+        h.sync(config, client=client)
+    message = str(caught.value)
+    assert message.startswith("fabric vlab: NetBox refused the token (HTTP 403) for GET status: "), message
+    assert caught.value.status == 403
+    assert client.request_counts() == {"GET": 1, "total": 1, "writes": 0}
+    assert h.change_count(netbox) == before
+
+
+def test_both_netbox_token_versions_work(fresh_netbox, netbox_testbed, kube_standin_factory):
+    nb = fresh_netbox
+    h.restore_vlab(netbox_testbed, nb)
+    kube = kube_standin_factory([h.VLAB])
+    assert nb.token_v2.startswith("nbt_")
+
+    for token in (nb.token, nb.token_v2):
+        again, _run = h.sync(h.config_for(nb, kube, token=token))
+        assert again["changed"] is False
+        assert again["requests"]["netbox"]["writes"] == 0
+
+    server = h.standin_object(kube, "Server", "server-05")
+    server["spec"]["description"] = "written with a v2 token"
+    kube.store.put(server)
+    before = h.change_count(nb)
+    result, _run = h.sync(h.config_for(nb, kube, token=nb.token_v2))
+    assert h.write_ops(result) == {"device": {"update": 1}}
+    assert h.api_list(nb, "dcim/devices", name="server-05")[0]["description"] == "written with a v2 token"
+    logged = h.api_list(nb, "core/object-changes", ordering="-id", limit=1)
+    assert h.change_count(nb) == before + 1
+    assert logged[0]["user_name"] == nb.username
+    assert logged[0]["message"] == "hedgehog.netbox_sync: fabric vlab"
