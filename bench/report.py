@@ -173,7 +173,7 @@ def markdown(results):
         title = "%s (%d K8s objects, %d NetBox objects)" % (name, size["kubernetes_objects"], size["desired_objects"])
         for group, label, text in RUN_LABELS:
             run = (size.get(group) or {}).get(label)
-            if not run:
+            if not isinstance(run, dict):
                 continue
             server = run.get("server") or {}
             lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
