@@ -1,0 +1,130 @@
+"""The NetBox client's retry and error handling against a scripted HTTP session (no network).
+
+Which faults are retried (connection errors, 429, 502-504), which fail at once
+(400, 403, 404), what every request counts as, and how both token versions
+are sent.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import NetBoxAPIError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import (
+    NetBoxClient,
+    auth_header,
+    chunk_values,
+    parse_version,
+)
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.retry import Backoff
+
+
+class Response:
+    def __init__(self, status, body=None):
+        self.status_code = status
+        self.content = b"" if body is None else json.dumps(body).encode()
+        self.text = self.content.decode()
+        self.headers = {}
+        self._body = body
+
+    def json(self):
+        if self._body is None:
+            raise ValueError("no body")
+        return self._body
+
+
+class Session:
+    """Answers each request with the next scripted item: a Response or an exception to raise."""
+
+    def __init__(self, *script):
+        self.script = list(script)
+        self.calls = []
+
+    def request(self, method, url, **kwargs):
+        self.calls.append((method, url, kwargs.get("params"), kwargs.get("json")))
+        item = self.script.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+
+def client(*script, retries=3):
+    sleeps = []
+    nb = NetBoxClient("http://netbox.invalid/", "0123456789abcdef0123456789abcdef01234567", fabric="fab",
+                      backoff=Backoff(retries=retries, delay=1, sleep=sleeps.append, rand=lambda: 1.0))
+    nb.session = Session(*script)
+    nb._version = (4, 7, 3)
+    nb.sleeps = sleeps
+    return nb
+
+
+@pytest.mark.parametrize("fault", [Response(503), Response(502), Response(504), Response(429),
+                                   requests.ConnectionError("refused"), requests.Timeout("slow")],
+                         ids=["503", "502", "504", "429", "connection", "timeout"])
+def test_transient_faults_are_retried(fault):
+    nb = client(fault, fault, Response(200, {"results": [{"id": 1}], "next": None}))
+    assert nb.list("dcim/devices") == [{"id": 1}]
+    assert nb.sleeps == [1.0, 2.0]
+    assert nb.request_counts() == {"GET": 3, "total": 3, "writes": 0}
+
+
+def test_a_fault_that_outlasts_the_retries_names_the_fabric_and_endpoint():
+    nb = client(*[Response(503)] * 4)
+    with pytest.raises(NetBoxAPIError) as caught:
+        nb.request("GET", "dcim/devices")
+    assert str(caught.value) == ("fabric fab: NetBox stayed unavailable: NetBox answered HTTP 503 at "
+                                 "http://netbox.invalid/api/dcim/devices/")
+    assert caught.value.endpoint == "dcim/devices" and caught.value.status == 503
+    assert len(nb.session.calls) == 4
+
+
+@pytest.mark.parametrize("status, body, text", [
+    (400, {"name": ["This field is required."]}, "NetBox rejected POST dcim/devices (HTTP 400)"),
+    (403, {"detail": "Invalid v1 token"}, "NetBox refused the token (HTTP 403) for POST dcim/devices: Invalid v1 token"),
+    (404, {"detail": "Not found."}, "NetBox rejected POST dcim/devices (HTTP 404)"),
+])
+def test_refusals_fail_at_once_with_the_cause(status, body, text):
+    nb = client(Response(status, body))
+    with pytest.raises(NetBoxAPIError) as caught:
+        nb.create("dcim/devices", [{"name": "x"}])
+    assert text in str(caught.value)
+    assert caught.value.body == body
+    assert nb.sleeps == []
+    assert nb.request_counts() == {"POST": 1, "total": 1, "writes": 1}
+
+
+def test_writes_are_counted_by_method_and_stamped_with_the_change_message():
+    nb = client(Response(201, [{"id": 1}]), Response(200, [{"id": 1}]), Response(204))
+    nb.changelog_message = "hedgehog.netbox_sync: fabric fab"
+    nb.create("dcim/sites", [{"name": "S"}])
+    nb.update("dcim/sites", [{"id": 1, "name": "T"}])
+    nb.delete("dcim/sites", [1])
+    assert nb.session.calls[0][3] == [{"name": "S", "changelog_message": "hedgehog.netbox_sync: fabric fab"}]
+    assert nb.session.calls[2][3] == [{"id": 1}]
+    assert nb.request_counts() == {"POST": 1, "PATCH": 1, "DELETE": 1, "total": 3, "writes": 3}
+
+
+def test_lists_ask_for_the_largest_page_and_only_the_fields_needed_and_follow_next():
+    nb = client(Response(200, {"results": [{"id": 1}], "next": "http://netbox.invalid/api/dcim/devices/?start=2"}),
+                Response(200, {"results": [{"id": 2}], "next": None}))
+    assert nb.list("dcim/devices", {"cf_hedgehog_fabric": "fab"}, ("id", "name")) == [{"id": 1}, {"id": 2}]
+    first, second = nb.session.calls
+    assert first[2] == {"cf_hedgehog_fabric": "fab", "limit": 0, "fields": "id,name", "start": 0}
+    assert second[1].endswith("?start=2") and second[2] is None
+
+
+def test_both_token_versions():
+    assert auth_header("0123456789abcdef0123456789abcdef01234567") == "Token 0123456789abcdef0123456789abcdef01234567"
+    assert auth_header("nbt_abcdefghijkl.secret") == "Bearer nbt_abcdefghijkl.secret"
+
+
+def test_version_and_query_chunks():
+    assert parse_version("4.7.3") == (4, 7, 3)
+    assert parse_version("4.6-beta1") == (4, 6, 0)
+    assert parse_version(None) == (0, 0, 0)
+    groups = chunk_values(["leaf-%03d" % n for n in range(500)], "name", limit=200)
+    assert sum(len(g) for g in groups) == 500
+    assert all(sum(len("name") + len(v) + 2 for v in g) <= 200 for g in groups)

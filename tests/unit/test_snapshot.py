@@ -1,0 +1,175 @@
+"""The fabric snapshot: every usable object, references checked, what cannot be used skipped with a reason."""
+
+from __future__ import annotations
+
+import copy
+import os
+
+import pytest
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.parse import BadObject
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import (
+    build_snapshot,
+    resolve_switch_port,
+)
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import read_wiring_dir
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.profiles import BUILTIN_PROFILES
+
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
+_READ = {}
+
+
+def source(name="vlab"):
+    if name not in _READ:
+        _READ[name] = read_wiring_dir(os.path.join(FIXTURES, name), fabric="vlab")
+    return copy.deepcopy(_READ[name])
+
+
+def obj(data, kind, name):
+    return next(o for o in data.objects[kind] if o["metadata"]["name"] == name)
+
+
+def problems(snapshot):
+    return [(p.kind, p.name, p.cause) for p in snapshot.problems]
+
+
+def test_the_vlab_fixture_is_whole():
+    snapshot = build_snapshot("vlab", source(), BUILTIN_PROFILES)
+    assert snapshot.problems == []
+    assert snapshot.counts() == {"switches": 5, "servers": 6, "gateways": 0, "connections": 12}
+    assert snapshot.release == "26.03.0"
+    assert sorted(snapshot.profiles) == ["vs"]
+    assert snapshot.interface_names[("leaf-01", "E1/1")] == "E1/1"
+    assert snapshot.interface_names[("server-01", "enp2s1")] == "enp2s1"
+    # The agent's own catalog first; the Catalog objects agree with it here.
+    assert snapshot.port_channel_id("leaf-02", "server-04--bundled--leaf-02") == 3
+    assert snapshot.port_channel_id("leaf-03", "server-06--bundled--leaf-03") == 1
+    assert snapshot.port_channel_id("spine-01", "server-06--bundled--leaf-03") is None
+
+
+def test_the_catalog_names_port_channels_when_agents_are_missing():
+    data = source()
+    data.objects["Agent"] = []
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    assert snapshot.agents == {}
+    assert snapshot.port_channel_id("leaf-01", "server-01--eslag--leaf-01--leaf-02") == 1
+    assert snapshot.port_channel_id("leaf-02", "server-04--bundled--leaf-02") == 3
+
+
+def test_old_agent_keys_give_the_same_records():
+    current = build_snapshot("vlab", source(), BUILTIN_PROFILES)
+    data = source()
+    data.objects["Agent"] = source("agent-oldkeys").objects["Agent"]
+    old = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    for name, agent in current.agents.items():
+        assert old.agents[name].serial == agent.serial
+        assert old.agents[name].port_channel_ids == agent.port_channel_ids
+        for port, state in agent.interfaces.items():
+            for key in ("admin", "oper"):
+                assert old.agents[name].interfaces[port].get(key) == state.get(key), (name, port, key)
+
+
+def test_a_bad_switch_takes_what_depends_on_it_along_each_with_its_reason():
+    data = source()
+    obj(data, "Switch", "leaf-03")["spec"]["asn"] = "65103"
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    assert "leaf-03" not in snapshot.switches
+    found = problems(snapshot)
+    assert ("Switch", "leaf-03", "spec.asn must be an integer, got '65103'") in found
+    skipped = sorted(name for kind, name, cause in found
+                     if kind == "Connection" and cause == "references switch leaf-03, which does not exist or was skipped")
+    assert skipped == ["server-05--unbundled--leaf-03", "server-06--bundled--leaf-03", "spine-01--fabric--leaf-03",
+                       "spine-02--fabric--leaf-03"]
+    assert len(snapshot.connections) == 8
+    assert len(snapshot.servers) == 6  # servers do not depend on a switch
+
+
+def test_an_unknown_profile_skips_the_switch():
+    data = source()
+    obj(data, "Switch", "spine-02")["spec"]["profile"] = "no-such-profile"
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    assert ("Switch", "spine-02", "switch profile 'no-such-profile' does not exist") in problems(snapshot)
+
+
+def test_a_builtin_profile_serves_wiring_without_profiles():
+    data = source()
+    data.objects["SwitchProfile"] = []
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    assert snapshot.problems == [] and snapshot.profiles["vs"] is BUILTIN_PROFILES["vs"]
+
+
+def test_duplicated_names_and_a_server_named_like_a_switch():
+    data = source()
+    data.objects["Server"].append(copy.deepcopy(obj(data, "Server", "server-01")))
+    clash = copy.deepcopy(obj(data, "Server", "server-02"))
+    clash["metadata"]["name"] = "leaf-01"
+    data.objects["Server"].append(clash)
+    data.objects["Server"].append({"kind": "Server", "metadata": {}, "spec": {}})
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    found = problems(snapshot)
+    assert ("Server", "server-01", "duplicated object name; the first one is used") in found
+    assert ("Server", "leaf-01", "a switch has the same name; the server is skipped") in found
+    assert ("Server", "(unnamed)", "metadata.name is missing") in found
+    assert "leaf-01" in snapshot.switches and "leaf-01" not in snapshot.servers
+
+
+def test_a_port_used_by_two_connections_keeps_the_first_in_name_order():
+    data = source()
+    conn = obj(data, "Connection", "server-03--unbundled--leaf-01")
+    conn["spec"]["unbundled"]["link"]["switch"]["port"] = "leaf-01/E1/1"
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    assert problems(snapshot)[0] == ("Connection", "server-03--unbundled--leaf-01",
+                                     "port leaf-01/E1/1 is already used by connection server-01--eslag--leaf-01--leaf-02")
+    # Its VPC attachment has nothing to attach to.
+    assert [p[:2] for p in problems(snapshot)[1:]] == [("VPCAttachment", "server-03--unbundled--leaf-01--vpc-03--subnet-01")]
+    assert "server-01--eslag--leaf-01--leaf-02" in snapshot.connections
+
+
+def test_vpc_loopback_must_stay_on_one_switch():
+    data = SourceData("test")
+    data.add("Switch", [obj(source(), "Switch", name) for name in ("leaf-01", "leaf-02")])
+    data.add("Connection", [{"metadata": {"name": "loop"}, "spec": {"vpcLoopback": {"links": [
+        {"switch1": {"port": "leaf-01/E1/12"}, "switch2": {"port": "leaf-02/E1/13"}}]}}}])
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    assert problems(snapshot) == [("Connection", "loop", "vpcLoopback links must join two ports of one switch")]
+
+
+def test_source_incomplete_kinds_reach_the_snapshot():
+    data = source()
+    data.mark_incomplete("Catalog", "HTTP 503")
+    assert build_snapshot("vlab", data, BUILTIN_PROFILES).incomplete == {"Catalog": "HTTP 503"}
+
+
+class _Switch:
+    name = "spine-01"
+
+    def __init__(self, breakouts=None):
+        self.port_breakouts = breakouts or {}
+
+
+DELL = BUILTIN_PROFILES["dell-s5248f-on"]
+
+
+@pytest.mark.parametrize("breakouts, port, expected", [
+    ({}, "E1/1", "E1/1"),
+    ({}, "E1/55", "E1/55"),  # default 1x100G: not broken out
+    ({"E1/55": "4x25G"}, "E1/55", "E1/55/1"),  # the first sub-port
+    ({"E1/55": "4x25G"}, "E1/55/4", "E1/55/4"),
+    ({"E1/55": "2x50G"}, "E1/55/2", "E1/55/2"),
+    ({}, "E1/55/1", "E1/55"),  # sub-port 1 of an unbroken port is the port
+])
+def test_breakout_ports_resolve_to_their_interface(breakouts, port, expected):
+    assert resolve_switch_port(DELL, _Switch(breakouts), port) == expected
+
+
+@pytest.mark.parametrize("breakouts, port, cause", [
+    ({"E1/55": "4x25G"}, "E1/55/5", "breakout of E1/55 has 4 sub-port(s)"),
+    ({}, "E1/55/2", "breakout of E1/55 has 1 sub-port(s)"),
+    ({}, "E1/1/1", "E1/1 cannot break out in profile dell-s5248f-on"),
+    ({}, "E1/99", "port spine-01/E1/99 does not exist in switch profile dell-s5248f-on"),
+])
+def test_ports_a_profile_does_not_have_are_refused(breakouts, port, cause):
+    with pytest.raises(BadObject) as caught:
+        resolve_switch_port(DELL, _Switch(breakouts), port)
+    assert cause in str(caught.value)
