@@ -121,8 +121,8 @@ class Bench:
         process_wall = time.perf_counter() - start
         server = self.probe.since(before)
         if proc.returncode != 0:
-            raise RuntimeError("bench.runner %s failed (exit %d):\n%s" % (request["mode"], proc.returncode,
-                                                                        proc.stderr[-4000:]))
+            raise RuntimeError("bench.runner %s failed (exit %d):\n%s" % (
+                request["mode"], proc.returncode, proc.stderr[-4000:]))
         answer = json.loads(proc.stdout.strip().splitlines()[-1])
         answer["process_wall_s"] = round(process_wall, 2)
         answer["server"] = server
@@ -215,8 +215,8 @@ class Bench:
         sample = self.args.compare_sample
         nb_play, kinds, full, left_out = playbooks.netbox_netbox_playbook(desired, fabric, self.testbed.url,
                                                                           self.testbed.token, sample=sample)
-        ours_play, _one = playbooks.fabric_sync_playbook(fabric, self.testbed.url, self.testbed.token,
-                                                        str(kube.kubeconfig_path))
+        ours_play, _one = playbooks.fabric_sync_playbook(
+            fabric, self.testbed.url, self.testbed.token, str(kube.kubeconfig_path))
         nbnb = {"tasks": sum(full.values()), "tasks_run": len(kinds), "sample_per_kind": sample,
                 "tasks_per_kind": full, "left_out": left_out}
         result = {"netbox_netbox": nbnb, "fabric_sync": {"tasks": 1}}

@@ -122,8 +122,8 @@ def _scaling(results):
     for (n1, name1, run1), (n2, name2, run2) in zip(sized, sized[1:]):
         growth_objects = n2 / float(n1)
         growth_time = run2["wall_s"] / run1["wall_s"]
-        out.append(_target("no-op time %s -> %s grows no faster than the objects (%.1fx)" % (name1, name2,
-                                                                                            growth_objects),
+        title = "no-op time %s -> %s grows no faster than the objects (%.1fx)" % (name1, name2, growth_objects)
+        out.append(_target(title,
                            round(growth_time, 2), round(growth_objects, 2), growth_time <= growth_objects, "x",
                            "time grew %.1fx for %.1fx the objects" % (growth_time, growth_objects)))
     return out
@@ -214,8 +214,9 @@ def markdown(results):
     lines += ["", "| target | limit | measured | met |", "|---|---:|---:|---|"]
     for target in results.get("targets", []):
         met = {True: "yes", False: "no: %s" % target.get("missed_by", ""), None: "not measured"}[target["met"]]
-        lines.append("| %s | %s %s | %s %s | %s |" % (target["target"], _fmt(target["limit"]), target.get("unit", ""),
-                                                     _fmt(target["measured"], 2), target.get("unit", ""), met))
+        lines.append("| %s | %s %s | %s %s | %s |" % (
+            target["target"], _fmt(target["limit"]), target.get("unit", ""),
+            _fmt(target["measured"], 2), target.get("unit", ""), met))
     change_lines = []
     for name, size in results["sizes"].items():
         change = size["change"]
