@@ -47,6 +47,8 @@ RENAMED = {
     "vlan": {"group": "vlan_group"},
     "subinterface": {"parent": "parent_interface"},
 }
+IP_ROLE_LABELS = {"loopback": "Loopback", "secondary": "Secondary", "anycast": "Anycast", "vip": "VIP",
+                  "vrrp": "VRRP", "hsrp": "HSRP", "glbp": "GLBP", "carp": "CARP"}
 CUSTOM_FIELD_KEYS = ("name", "type", "object_types", "label", "description", "group_name", "required",
                      "filter_logic", "search_weight")
 
@@ -111,6 +113,10 @@ class _Translator:
                 continue
             if field == "assigned_object_id":
                 data["assigned_object"] = self.ref(field, value)
+                continue
+            if obj.kind == "ip_address" and field == "role":
+                # netbox.netbox takes an IP role by its label ("Loopback", "VIP"), not its value.
+                data["role"] = IP_ROLE_LABELS.get(value, value)
                 continue
             data[RENAMED.get(obj.kind, {}).get(field, field)] = self.value(field, value)
         if obj.kind == "lag":
