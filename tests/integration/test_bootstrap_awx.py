@@ -267,7 +267,7 @@ def test_awx_reanchors_old_minutely_rules_once_a_day():
     rule = "DTSTART:20240101T000300Z RRULE:FREQ=MINUTELY;INTERVAL=7"
     moment = datetime.datetime(2026, 11, 29, 23, 40, tzinfo=datetime.timezone.utc)
     runs = []
-    for _ in range(8):
+    for _step in range(8):
         moment = awx_rrulestr(rule, now=moment).after(moment)
         runs.append(moment)
     gaps = [int((b - a).total_seconds()) // 60 for a, b in zip(runs, runs[1:])]
