@@ -12,7 +12,6 @@ import pytest
 import sync_helpers as h
 
 
-
 def _land(nb, kube_standin_factory, name):
     kube = kube_standin_factory([h.FIXTURES / name])
     config = h.config_for(nb, kube, fabric=name, site=name)
@@ -79,8 +78,8 @@ def test_the_gateway_variant_lands_and_resyncs_without_writes(fresh_netbox, kube
     assert result["result"] == "success", result["warnings"]
     assert result["release"] == "26.03.0"
     devices = dict((d["name"], d) for d in h.api_list(nb, "dcim/devices", site="vlab-gateway"))
-    assert Counter(d["role"]["slug"] for d in devices.values()) == {"spine": 2, "server-leaf": 3, "server": 6,
-                                                                     "gateway": 2}
+    roles = Counter(d["role"]["slug"] for d in devices.values())
+    assert roles == {"spine": 2, "server-leaf": 3, "server": 6, "gateway": 2}
     gateway = devices["gateway-1"]
     assert gateway["device_type"]["slug"] == "hedgehog-gateway"
     assert gateway["custom_fields"]["hedgehog_asn"] == 65534

@@ -217,13 +217,13 @@ def test_shared_objects_are_never_pruned():
 
 
 def test_a_template_port_no_longer_described_is_released_not_deleted():
+    port = {"id": 31, "name": "E1/9", "device": {"id": 10, "name": "leaf-01"}, "lag": {"id": 40}, "mtu": 9036,
+            "mode": None, "untagged_vlan": None, "tagged_vlans": [], "tags": [{"id": 1}, {"id": 7}],
+            "custom_fields": {"hedgehog_fabric": FABRIC}}
     inv = inventory(
         interface_template=[(("vs", "E1/9"), {"id": 4, "name": "E1/9", "device_type": {"id": 3}})],
         device=[("leaf-01", device_row())],
-        interface=[(("leaf-01", "E1/9"), {"id": 31, "name": "E1/9", "device": {"id": 10, "name": "leaf-01"},
-                                           "lag": {"id": 40}, "mtu": 9036, "mode": None, "untagged_vlan": None,
-                                           "tagged_vlans": [], "tags": [{"id": 1}, {"id": 7}],
-                                           "custom_fields": {"hedgehog_fabric": FABRIC}})])
+        interface=[(("leaf-01", "E1/9"), port)])
     plan = plan_for([site(), device()], inv)
     release = plan.select("release", "interface")[0]
     assert release.changes == {"lag": None, "mtu": None, "tags": [7], "custom_fields": {"hedgehog_fabric": None}}
