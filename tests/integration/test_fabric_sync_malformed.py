@@ -175,3 +175,51 @@ def test_a_malformed_object_holds_back_every_removal_until_it_is_fixed(fresh_net
     fixed, _run = h.sync(h.config_for(nb, fixed_dir))
     assert fixed["result"] == "success", fixed["warnings"]
     assert h.write_ops(fixed) == {"device": {"delete": 1}, "lag": {"delete": 2}, "cable": {"delete": 2}}
+
+
+def _add_servers(directory, *names):
+    """New servers, each on an unbundled connection to a free port of leaf-01."""
+    def servers(items):
+        for name in names:
+            extra = copy.deepcopy(items[0])
+            extra["metadata"] = {"name": name, "namespace": "default"}
+            extra["spec"] = {"description": "new"}
+            items.append(extra)
+        return items
+
+    def connections(items):
+        template = next(o for o in items if o["metadata"]["name"] == "server-03--unbundled--leaf-01")
+        for number, name in enumerate(names, 20):
+            extra = copy.deepcopy(template)
+            extra["metadata"] = {"name": name + "--unbundled--leaf-01", "namespace": "default"}
+            extra["spec"]["unbundled"]["link"] = {"server": {"port": name + "/enp2s1"},
+                                                  "switch": {"port": "leaf-01/E1/%d" % number}}
+            items.append(extra)
+        return items
+
+    h.edit_objects(directory, "Server", servers)
+    h.edit_objects(directory, "Connection", connections)
+
+
+def test_an_object_netbox_refuses_is_isolated_and_the_rest_lands(fresh_netbox, netbox_testbed, tmp_path):
+    """A Kubernetes name may be longer than NetBox allows a device name: that device alone is refused."""
+    nb = fresh_netbox
+    h.restore_vlab(netbox_testbed, nb)
+    directory = h.copy_fixture("vlab", tmp_path)
+    too_long = "server-" + "x" * 60
+    _add_servers(directory, too_long, "server-08")
+
+    result, _run = h.sync(h.config_for(nb, directory))
+
+    assert result["result"] == "partial"
+    assert result["applied"] == {"device": {"create": 1}, "interface": {"create": 1}, "cable": {"create": 1}}
+    by_name = dict((p["name"], p["cause"]) for p in result["problems"])
+    refused = by_name["device %s" % too_long]
+    assert refused.startswith("NetBox refused it: ") and "no more than 64 characters" in refused
+    assert by_name["interface %s enp2s1" % too_long] == "needs device %s, which could not be written" % too_long
+    assert [name for name in by_name if name.startswith("cable ")] == [
+        "cable %s--unbundled--leaf-01 leaf-01/E1/20-%s/enp2s1" % (too_long, too_long)]
+    # The other new server, in the same bulk request as the refused one, landed with its cable.
+    label, ends = h.cable_ends(nb, h.interface(nb, "server-08", "enp2s1")["cable"]["id"])
+    assert (label, ends) == ("server-08--unbundled--leaf-01", [("leaf-01", "E1/21"), ("server-08", "enp2s1")])
+    assert h.api_count(nb, "dcim/devices", cf_hedgehog_fabric="vlab") == 12
