@@ -502,23 +502,6 @@ def catalog_vnis(obj):
 # -- the whole overlay, checked -------------------------------------------------------
 
 
-def _parse_kind(snapshot, data, kind, parser):
-    found = {}
-    for obj in data.items(kind):
-        name = parse.name_of(obj)
-        if not name:
-            snapshot.problem(kind, "(unnamed)", "metadata.name is missing")
-            continue
-        if name in found:
-            snapshot.problem(kind, name, "duplicated object name; the first one is used")
-            continue
-        try:
-            found[name] = parser(obj)
-        except BadObject as exc:
-            snapshot.problem(kind, name, str(exc))
-    return found
-
-
 def _check_vpcs(snapshot, model):
     """Drop VPCs whose namespaces are missing and subnets whose VLAN cannot be placed."""
     used_vlans = {}
@@ -636,20 +619,20 @@ def _check_gateways(snapshot, model):
 def build_ipam(snapshot, data):
     """Parse and check the overlay kinds of a SourceData against the wiring snapshot."""
     model = IpamModel()
-    model.vlan_namespaces = _parse_kind(snapshot, data, "VLANNamespace", parse_vlan_namespace)
-    model.ipv4_namespaces = _parse_kind(snapshot, data, "IPv4Namespace", parse_ipv4_namespace)
-    model.vpcs = _parse_kind(snapshot, data, "VPC", parse_vpc)
-    model.attachments = _parse_kind(snapshot, data, "VPCAttachment", parse_attachment)
-    model.externals = _parse_kind(snapshot, data, "External", parse_external)
-    model.external_attachments = _parse_kind(snapshot, data, "ExternalAttachment", parse_external_attachment)
+    model.vlan_namespaces = parse.parse_objects(snapshot, data, "VLANNamespace", parse_vlan_namespace)
+    model.ipv4_namespaces = parse.parse_objects(snapshot, data, "IPv4Namespace", parse_ipv4_namespace)
+    model.vpcs = parse.parse_objects(snapshot, data, "VPC", parse_vpc)
+    model.attachments = parse.parse_objects(snapshot, data, "VPCAttachment", parse_attachment)
+    model.externals = parse.parse_objects(snapshot, data, "External", parse_external)
+    model.external_attachments = parse.parse_objects(snapshot, data, "ExternalAttachment", parse_external_attachment)
     for kind, parser in (("VPCPeering", parse_vpc_peering), ("ExternalPeering", parse_external_peering),
                          ("GatewayPeering", parse_gateway_peering)):
-        for name, peering in _parse_kind(snapshot, data, kind, parser).items():
+        for name, peering in parse.parse_objects(snapshot, data, kind, parser).items():
             if name in model.peerings:
                 # Names are unique per kind only: keep both, told apart by kind.
                 name = "%s %s" % (kind, name)
             model.peerings[name] = peering
-    model.gateway_groups = sorted(_parse_kind(snapshot, data, "GatewayGroup", lambda obj: True))
+    model.gateway_groups = sorted(parse.parse_objects(snapshot, data, "GatewayGroup", lambda obj: True))
 
     for obj in data.items("Catalog"):
         if parse.name_of(obj) != "vpcs":

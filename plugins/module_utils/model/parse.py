@@ -100,6 +100,24 @@ def _strings(data, key, path):
     return list(values)
 
 
+def parse_objects(snapshot, data, kind, parser):
+    """Every object of ``kind`` through ``parser``, by name; bad, unnamed and duplicated ones become problems."""
+    found = {}
+    for obj in data.items(kind):
+        name = name_of(obj)
+        if not name:
+            snapshot.problem(kind, "(unnamed)", "metadata.name is missing")
+            continue
+        if name in found:
+            snapshot.problem(kind, name, "duplicated object name; the first one is used")
+            continue
+        try:
+            found[name] = parser(obj)
+        except BadObject as exc:
+            snapshot.problem(kind, name, str(exc))
+    return found
+
+
 def name_of(obj):
     metadata = obj.get("metadata") if isinstance(obj, dict) else None
     if isinstance(metadata, dict) and isinstance(metadata.get("name"), str):

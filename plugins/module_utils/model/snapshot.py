@@ -26,18 +26,7 @@ RAW_KINDS = (
 
 
 def _parse_all(snapshot, data, kind, parser, target):
-    for obj in data.items(kind):
-        name = parse.name_of(obj)
-        if not name:
-            snapshot.problem(kind, "(unnamed)", "metadata.name is missing")
-            continue
-        if name in target:
-            snapshot.problem(kind, name, "duplicated object name; the first one is used")
-            continue
-        try:
-            target[name] = parser(obj)
-        except parse.BadObject as exc:
-            snapshot.problem(kind, name, str(exc))
+    target.update(parse.parse_objects(snapshot, data, kind, parser))
 
 
 def breakout_count(profile, switch, port):
