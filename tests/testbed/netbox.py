@@ -421,16 +421,32 @@ class Database:
 # --------------------------------------------------------------------------- #
 
 
-class Redis:
+class _Daemon:
+    """A process the test bed started and tracks by its pidfile; PROCESS names it in the process table."""
+
+    PROCESS = ""
+    pidfile: Path
+
+    def pid(self) -> int | None:
+        pid = _read_pid(self.pidfile)
+        return pid if _pid_runs(pid, self.PROCESS) else None
+
+    def stop(self) -> bool:
+        pid = self.pid()
+        if pid:
+            _stop_pid(pid)
+        self.pidfile.unlink(missing_ok=True)
+        return bool(pid)
+
+
+class Redis(_Daemon):
+    PROCESS = "redis-server"
+
     def __init__(self, settings: Settings):
         self.s = settings
         self.dir = settings.run / "redis"
         self.pidfile = self.dir / "redis.pid"
         self.log = settings.logs / "redis.log"
-
-    def pid(self) -> int | None:
-        pid = _read_pid(self.pidfile)
-        return pid if _pid_runs(pid, "redis-server") else None
 
     def call(self, *commands: tuple[str, ...]) -> list[bytes]:
         """Sends commands in one round trip and returns their one-line replies
@@ -489,13 +505,6 @@ class Redis:
         if replies != [b"+OK", b"+OK"]:
             raise TestbedError("Redis FLUSHDB of db %d answered %r" % (db, replies))
 
-    def stop(self) -> bool:
-        pid = self.pid()
-        if pid:
-            _stop_pid(pid)
-        self.pidfile.unlink(missing_ok=True)
-        return bool(pid)
-
 
 # --------------------------------------------------------------------------- #
 # NetBox
@@ -539,8 +548,10 @@ def netbox_configuration(s: Settings) -> str:
     return "\n".join(lines)
 
 
-class NetBox:
+class NetBox(_Daemon):
     """NetBox's management commands and its gunicorn server."""
+
+    PROCESS = "gunicorn"
 
     def __init__(self, settings: Settings):
         self.s = settings
@@ -609,10 +620,6 @@ class NetBox:
             "testbed.netbox_wsgi:application",
         ]
 
-    def pid(self) -> int | None:
-        pid = _read_pid(self.pidfile)
-        return pid if _pid_runs(pid, "gunicorn") else None
-
     def _started_argv(self) -> list[str] | None:
         try:
             return json.loads(self.argv_file.read_text())
@@ -665,13 +672,6 @@ class NetBox:
             time.sleep(0.25)
         raise TestbedError("NetBox did not answer 200 on %s/api/status/ within %.0f s (last: %s); log: %s\n%s"
                            % (self.url, STATUS_TIMEOUT, code, self.log, _log_tail(self.log)))
-
-    def stop(self) -> bool:
-        pid = self.pid()
-        if pid:
-            _stop_pid(pid)
-        self.pidfile.unlink(missing_ok=True)
-        return bool(pid)
 
 
 # --------------------------------------------------------------------------- #
@@ -759,8 +759,8 @@ class Golden:
 # --------------------------------------------------------------------------- #
 
 
-class KubeStandin:
-    MODULE = "testbed.kube_standin"
+class KubeStandin(_Daemon):
+    MODULE = PROCESS = "testbed.kube_standin"
 
     def __init__(self, settings: Settings):
         self.s = settings
@@ -785,10 +785,6 @@ class KubeStandin:
         if missing:
             return "fixture folder %s does not exist yet" % ", ".join(missing)
         return None
-
-    def pid(self) -> int | None:
-        pid = _read_pid(self.pidfile)
-        return pid if _pid_runs(pid, self.MODULE) else None
 
     def _started_argv(self) -> list[str] | None:
         try:
@@ -832,12 +828,9 @@ class KubeStandin:
                            % (self.dir / "ready", KUBE_READY_TIMEOUT, self.log, _log_tail(self.log)))
 
     def stop(self) -> bool:
-        pid = self.pid()
-        if pid:
-            _stop_pid(pid)
-        self.pidfile.unlink(missing_ok=True)
+        stopped = super().stop()
         (self.dir / "ready").unlink(missing_ok=True)
-        return bool(pid)
+        return stopped
 
 
 # --------------------------------------------------------------------------- #
