@@ -155,7 +155,8 @@ class SyncRun:
         self.client.changelog_message = "hedgehog.netbox_sync: fabric %s" % config.fabric
         if self.schema is None:
             self.schema = self.timer.phase("schema", ensure_schema, self.client, self.check_mode)
-        reader = InventoryReader(self.client, config.fabric, self.schema.ready, adopt=config.adopt)
+        reader = InventoryReader(self.client, config.fabric, self.schema.ready, adopt=config.adopt,
+                                 workers=config.netbox_workers)
         self.inventory = self.timer.phase("read_netbox", reader.read, self.desired)
         self.plan = self.timer.phase("plan", make_plan, self.desired, self.inventory, config.fabric,
                                      self.schema.tag_ids, adopt=config.adopt, prune=config.prune,

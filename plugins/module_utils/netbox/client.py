@@ -216,13 +216,28 @@ class NetBoxClient:
             if not url or not results:
                 return rows
 
-    def list_by(self, endpoint, param, values, params=None, fields=None):
-        """``list`` filtered by many values of one parameter, in as few requests as the URL length allows."""
-        rows = []
-        for group in chunk_values(sorted(set(values), key=str), param):
+    def list_by(self, endpoint, param, values, params=None, fields=None, pool=None):
+        """``list`` filtered by many values of one parameter, in as few requests as the URL length allows.
+
+        Given a thread pool, the values are dealt round-robin over at least one
+        request per worker and the requests run side by side: NetBox serves a
+        list on one worker, and neighbouring ids (a leaf's ports, a server's two)
+        would otherwise leave one request with most of the rows.
+        """
+        values = sorted(set(values), key=str)
+        groups = chunk_values(values, param)
+        if pool is not None and len(values) > 1:
+            count = max(len(groups), min(self.workers, len(values)))
+            groups = [group for i in range(count) for group in chunk_values(values[i::count], param)]
+
+        def one(group):
             query = dict(params or {})
             query[param] = group
-            rows.extend(self.list(endpoint, query, fields))
+            return self.list(endpoint, query, fields)
+
+        rows = []
+        for part in (pool.map(one, groups) if pool is not None else map(one, groups)):
+            rows.extend(part)
         return rows
 
     # -- writes -------------------------------------------------------------

@@ -86,9 +86,8 @@ SPECS = _specs(
               ("address", "vrf", "status", "role", "assigned_object_type", "assigned_object_id", "description",
                "dns_name"),
               read="address", mark={"status": "deprecated"}, object_type="ipam.ipaddress"),
-    ModelSpec("cable", "dcim/cables", ("label", "status", "custom_fields"), read="owned",
-              mark={"status": "decommissioning"}, object_type="dcim.cable",
-              key_fields=("a_terminations", "b_terminations")),
+    ModelSpec("cable", "dcim/cables", ("label", "status", "custom_fields"), read="cable",
+              mark={"status": "decommissioning"}, object_type="dcim.cable"),
 )
 
 ORDER = tuple(SPECS)
