@@ -73,7 +73,9 @@ options:
     default: 200
   netbox_workers:
     description:
-      - Bulk write requests sent to NetBox at once. NetBox gains about 1.5x from 2 to 4 on two cores.
+      - Requests sent to NetBox at once, for the bulk writes and for the reads (each model's owned objects are
+        requested together; the port and cable-end lists are split over this many requests). NetBox gains about
+        1.5x from 2 to 4 on two cores; 1 sends one request at a time.
     type: int
     default: 3
   retries:

@@ -128,3 +128,38 @@ def test_version_and_query_chunks():
     groups = chunk_values(["leaf-%03d" % n for n in range(500)], "name", limit=200)
     assert sum(len(g) for g in groups) == 500
     assert all(sum(len("name") + len(v) + 2 for v in g) <= 200 for g in groups)
+
+
+class EchoSession:
+    """Answers a list request with one row per filter value it was asked for (any thread)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def request(self, method, url, **kwargs):
+        values = kwargs["params"]["device_id"]
+        self.calls.append(list(values))
+        return Response(200, {"results": [{"id": v} for v in values], "next": None})
+
+
+def test_list_by_with_a_pool_spreads_neighbouring_values_over_the_workers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    nb = client()
+    nb.session = EchoSession()
+    ids = list(range(1, 601))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        rows = nb.list_by("dcim/interfaces", "device_id", ids, pool=pool, fields=("id",))
+    assert sorted(row["id"] for row in rows) == ids
+    calls = nb.session.calls
+    assert len(calls) == 3 and sorted(v for call in calls for v in call) == ids
+    # Round-robin, not consecutive runs: each request holds ids from the whole range.
+    assert all(min(call) <= 10 and max(call) >= 590 for call in calls)
+    assert nb.request_counts()["GET"] == 3
+
+    nb.session = EchoSession()
+    many = list(range(100000, 101000))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        nb.list_by("dcim/interfaces", "device_id", many, pool=pool)
+    assert len(nb.session.calls) == len(chunk_values(many, "device_id")) > 3
+    assert all(sum(len("device_id") + len(str(v)) + 2 for v in call) <= 3500 for call in nb.session.calls)
