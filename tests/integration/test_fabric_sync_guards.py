@@ -78,14 +78,24 @@ def test_an_incomplete_read_with_nothing_to_delete_still_syncs_as_partial(nb, ku
     assert h.write_ops(result) == {"device": {"update": 1}}
 
 
-@pytest.mark.xfail(strict=True, reason="engine: an incomplete read of a kind still updates the fields derived from "
-                                       "it (VPC VNIs from the Catalog become empty); needs per-kind provenance")
 def test_an_incomplete_read_clears_no_fact_it_could_not_read(nb, kube_standin_factory):
     kube = kube_standin_factory([h.VLAB])
     kube.faults.fail(503, count=0, path="/catalogs")
-    result, _run = h.sync(h.config_for(nb, kube), check_mode=True)
+    before_log = h.change_count(nb)
+    vrfs = h.api_list(nb, "ipam/vrfs", cf_hedgehog_fabric="vlab")
+    assert vrfs and all(v["custom_fields"]["hedgehog_vni"] for v in vrfs)
+
+    result, _run = h.sync(h.config_for(nb, kube))
+
     assert list(result["source"]["incomplete"]) == ["Catalog"]
+    assert result["result"] == "partial"
+    # Without the Catalog the VPCs have no VNIs: every VRF would have lost its VNI.
     assert h.write_ops(result) == {}
+    assert result["summary"]["vrf"]["kept"] == len(vrfs)
+    held = [p for p in result["problems"] if p["kind"] == "source"]
+    assert len(held) == 1 and "the read of Catalog failed or was cut short" in held[0]["cause"]
+    assert h.change_count(nb) == before_log
+    assert h.api_list(nb, "ipam/vrfs", cf_hedgehog_fabric="vlab") == vrfs
 
 
 def test_a_failed_read_of_the_wiring_stops_the_run_before_any_write(nb, kube_standin_factory):

@@ -17,6 +17,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.invent
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import (
     check_deletions,
     hold_removals,
+    hold_updates,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
@@ -291,3 +292,23 @@ def test_skipped_source_objects_hold_back_every_removal():
     assert plan.select("delete") == [] and not plan.changed
     assert [a.op for a in plan.actions if a.key in ("d02", "d03")] == ["kept", "kept"]
     assert plan.problems[-1][2].startswith("2 removal(s) held back while 1 source object(s) are skipped")
+
+
+def test_an_incomplete_read_holds_changes_to_what_netbox_holds_but_not_new_objects():
+    ip = Desired("ip_address", (None, "10.0.0.1/24"), {"address": "10.0.0.1/24", "vrf": None,
+                                                       "assigned_object_id": Ref("interface", ("leaf-02", "Loopback1"))})
+    new = device("leaf-02")
+    new.late = {"primary_ip4": Ref("ip_address", (None, "10.0.0.1/24"))}
+    inv = inventory(device=[("leaf-01", device_row(description="old"))])
+    plan = plan_for([site(), device(description="new"), new, loopback("leaf-02"), ip], inv)
+    assert hold_updates(plan, Snapshot(fabric=FABRIC)) == 0
+    assert ops(plan) == [("device", "create", "leaf-02"), ("device", "update", "leaf-01"),
+                         ("device", "update", "leaf-02"), ("interface", "create", ("leaf-02", "Loopback1")),
+                         ("ip_address", "create", (None, "10.0.0.1/24"))]
+
+    assert hold_updates(plan, Snapshot(fabric=FABRIC, incomplete={"Catalog": "HTTP 503"})) == 1
+    # The new switch is made whole (its primary IP is part of making it); leaf-01 keeps what NetBox has.
+    assert ops(plan) == [("device", "create", "leaf-02"), ("device", "kept", "leaf-01"),
+                         ("device", "update", "leaf-02"), ("interface", "create", ("leaf-02", "Loopback1")),
+                         ("ip_address", "create", (None, "10.0.0.1/24"))]
+    assert plan.problems[-1][2].startswith("1 change(s) to objects NetBox holds held back: the read of Catalog")

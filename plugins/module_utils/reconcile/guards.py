@@ -10,6 +10,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import WIRING_KINDS
 
 REMOVING_OPS = ("delete", "mark")
+CHANGING_OPS = ("update", "release")
 
 
 def check_deletions(plan, inventory, source, fabric, max_delete_ratio, force=False):
@@ -63,13 +64,38 @@ def hold_removals(plan, snapshot):
     """
     if not snapshot.problems:
         return 0
-    held = 0
-    for action in plan.actions:
-        if action.op in REMOVING_OPS:
-            action.op = "kept"
-            action.reason = "held back while %d source object(s) are skipped" % len(snapshot.problems)
-            held += 1
+    held = _hold(plan, lambda action: action.op in REMOVING_OPS,
+                 "held back while %d source object(s) are skipped" % len(snapshot.problems))
     if held:
         plan.problems.append(("prune", "deletions", "%d removal(s) held back while %d source object(s) are skipped "
                               "as malformed; they happen once those are fixed" % (held, len(snapshot.problems))))
+    return held
+
+
+def hold_updates(plan, snapshot):
+    """Keep every change to an object NetBox already holds while a read of the source was incomplete.
+
+    A kind that could not be read (the Catalog, the Agents) leaves what is
+    derived from it empty in the desired state: writing that would clear the
+    VNIs or agent facts NetBox holds. New objects are still made; the first
+    complete read brings the rest up to date. Returns how many were held.
+    """
+    if not snapshot.incomplete:
+        return 0
+    kinds = ", ".join(sorted(snapshot.incomplete))
+    held = _hold(plan, lambda action: action.op in CHANGING_OPS and action.record is not None,
+                 "held back while the read of %s is incomplete" % kinds)
+    if held:
+        plan.problems.append(("source", kinds, "%d change(s) to objects NetBox holds held back: the read of %s "
+                              "failed or was cut short; they happen on the next complete read" % (held, kinds)))
+    return held
+
+
+def _hold(plan, should_hold, reason):
+    held = 0
+    for action in plan.actions:
+        if should_hold(action):
+            action.op = "kept"
+            action.reason = reason
+            held += 1
     return held
