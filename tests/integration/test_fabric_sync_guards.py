@@ -64,7 +64,7 @@ def test_an_incomplete_read_blocks_every_deletion_even_with_force(nb, kube_stand
     assert result["summary"]["device"]["delete"] == 1
 
 
-def test_an_incomplete_read_with_nothing_to_delete_still_syncs_as_partial(nb, kube_standin_factory):
+def test_an_incomplete_read_holds_updates_until_the_read_is_whole(nb, kube_standin_factory):
     kube = kube_standin_factory([h.VLAB])
     server = h.standin_object(kube, "Server", "server-05")
     server["spec"]["description"] = "S-05 renamed"
@@ -75,7 +75,14 @@ def test_an_incomplete_read_with_nothing_to_delete_still_syncs_as_partial(nb, ku
 
     assert result["result"] == "partial"
     assert list(result["source"]["incomplete"]) == ["Fabricator"]
+    assert h.write_ops(result) == {}
+    assert h.api_list(nb, "dcim/devices", name="server-05")[0]["description"] != "S-05 renamed"
+
+    kube.faults.clear()
+    result, _run = h.sync(h.config_for(nb, kube))
+    assert result["result"] == "success"
     assert h.write_ops(result) == {"device": {"update": 1}}
+    assert h.api_list(nb, "dcim/devices", name="server-05")[0]["description"] == "S-05 renamed"
 
 
 def test_an_incomplete_read_clears_no_fact_it_could_not_read(nb, kube_standin_factory):
