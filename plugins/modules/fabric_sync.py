@@ -102,7 +102,10 @@ changes:
   type: dict
   sample: {"cable": {"create": 1, "delete": 1}}
 applied:
-  description: What was actually written per kind and action (absent in check mode).
+  description:
+    - Writes NetBox accepted, per kind and action (absent in check mode). A new switch's primary IP is set by a
+      write of its own after its IP exists, so it counts here as an update while RV(summary), which counts
+      objects, counts the switch once as created.
   returned: when something was written
   type: dict
 problems:
