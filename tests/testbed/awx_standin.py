@@ -51,7 +51,6 @@ import hmac
 import json
 import re
 import secrets
-import signal
 import socket
 import ssl
 import sys
@@ -62,6 +61,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import dateutil.rrule
 from dateutil.tz import tzutc
+
+from testbed.serving import clear_state_dir, serve_until_stopped
 
 PRODUCT_NAME = "AWX"
 PRODUCT_VERSION = "24.6.1"
@@ -1813,37 +1814,14 @@ def _parse_time(text):
 # ---------------------------------------------------------------------------
 
 
-def _write_file(path: Path, text: str, private: bool = False) -> None:
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(text, encoding="utf-8")
-    if private:
-        temp.chmod(0o600)
-    temp.replace(path)
-
-
 def serve(args) -> int:
-    state_dir = Path(args.state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / "ready").unlink(missing_ok=True)
+    state_dir = clear_state_dir(args.state_dir)
     standin = AwxStandin(host=args.host, port=args.port, token=args.token, username=args.username,
                          password=args.password, tls=args.tls, state_dir=state_dir, verbose=args.verbose,
                          playbooks=args.playbook or DEFAULT_PLAYBOOKS)
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
-    standin.start()
-    try:
-        _write_file(state_dir / "token", standin.token + "\n", private=True)
-        _write_file(state_dir / "password", standin.password + "\n", private=True)
-        _write_file(state_dir / "url", standin.url + "\n")
-        _write_file(state_dir / "ready", standin.url + "\n")
-        print("AWX stand-in serving %s (AWX %s API); token in %s" % (standin.url, PRODUCT_VERSION, state_dir / "token"),
-              flush=True)
-        stopping.wait()
-    finally:
-        (state_dir / "ready").unlink(missing_ok=True)
-        standin.stop()
-    return 0
+    return serve_until_stopped(standin, state_dir, {"token": standin.token, "password": standin.password},
+                               "AWX stand-in serving %%(url)s (AWX %s API); token in %s"
+                               % (PRODUCT_VERSION, state_dir / "token"))
 
 
 def main(argv=None) -> int:

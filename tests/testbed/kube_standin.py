@@ -39,11 +39,9 @@ import datetime
 import hmac
 import ipaddress
 import json
-import os
 import posixpath
 import re
 import secrets
-import signal
 import socket
 import shutil
 import ssl
@@ -59,6 +57,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
+
+from testbed.serving import clear_state_dir, serve_until_stopped, write_private
 
 ADMIN_PREFIX = "/__standin__"
 BASE_NAMESPACES = ("default", "fab", "kube-system")
@@ -1090,12 +1090,6 @@ def _crypto() -> types.SimpleNamespace:
                                  eku=ExtendedKeyUsageOID, name_oid=NameOID, invalid_signature=InvalidSignature)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-
-
 def _key_pem(crypto, key) -> bytes:
     ser = crypto.serialization
     return key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())
@@ -1140,7 +1134,7 @@ def _write_ca(crypto, ca_crt: Path, ca_key: Path) -> None:
         .add_extension(_key_usage(x509, cert_sign=True), critical=True)
         .sign(key, crypto.hashes.SHA256())
     )
-    _write_private(ca_key, _key_pem(crypto, key))
+    write_private(ca_key, _key_pem(crypto, key))
     ca_crt.write_bytes(cert.public_bytes(crypto.serialization.Encoding.PEM))
 
 
@@ -1169,7 +1163,7 @@ def _write_server_cert(crypto, ca_crt: Path, ca_key: Path, srv_crt: Path, srv_ke
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_private.public_key()), critical=False)
         .sign(ca_private, crypto.hashes.SHA256())
     )
-    _write_private(srv_key, _key_pem(crypto, key))
+    write_private(srv_key, _key_pem(crypto, key))
     srv_crt.write_bytes(cert.public_bytes(crypto.serialization.Encoding.PEM))
 
 
@@ -2025,7 +2019,7 @@ class KubeStandin:
         }
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_private(path, yaml.safe_dump(config, sort_keys=False).encode())
+        write_private(path, yaml.safe_dump(config, sort_keys=False).encode())
         return path
 
     # -- runtime changes -----------------------------------------------------
@@ -2108,20 +2102,8 @@ class KubeStandin:
 # ---------------------------------------------------------------------------
 
 
-def _write_file(path: Path, text: str, private: bool = False) -> None:
-    # Written aside and renamed so that a watcher never reads half a file.
-    temp = path.with_name(path.name + ".tmp")
-    if private:
-        _write_private(temp, text.encode())
-    else:
-        temp.write_text(text, encoding="utf-8")
-    temp.replace(path)
-
-
 def serve(args) -> int:
-    state_dir = Path(args.state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / "ready").unlink(missing_ok=True)
+    state_dir = clear_state_dir(args.state_dir)
     standin = KubeStandin(
         fixture_dirs=args.fixtures or [],
         state_dir=state_dir,
@@ -2132,22 +2114,10 @@ def serve(args) -> int:
         not_installed=args.not_installed or [],
         verbose=args.verbose,
     )
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
-    standin.start()
-    try:
-        _write_file(state_dir / "token", standin.token + "\n", private=True)
-        _write_file(state_dir / "forbidden-token", standin.forbidden_token + "\n", private=True)
-        _write_file(state_dir / "url", standin.url + "\n")
-        _write_file(state_dir / "ready", standin.url + "\n")
-        print(f"kube stand-in serving {standin.url} ({len(standin.store)} objects); kubeconfig "
-              f"{standin.kubeconfig_path}", flush=True)
-        stopping.wait()
-    finally:
-        (state_dir / "ready").unlink(missing_ok=True)
-        standin.stop()
-    return 0
+    return serve_until_stopped(standin, state_dir,
+                               {"token": standin.token, "forbidden-token": standin.forbidden_token},
+                               "kube stand-in serving %%(url)s (%d objects); kubeconfig %s"
+                               % (len(standin.store), standin.kubeconfig_path))
 
 
 def main(argv=None) -> int:
