@@ -149,6 +149,7 @@ class SyncRun:
         config = self.config
         self.source = self.timer.phase("read_source", read_source, config)
         self.snapshot = self.timer.phase("snapshot", build_snapshot, config.fabric, self.source, BUILTIN_PROFILES)
+        self.source.release()
         self.desired = self.timer.phase("desired", build_desired, self.snapshot, config, now=self.now)
         if self.client is None:
             self.client = open_netbox(config)

@@ -163,3 +163,17 @@ def test_list_by_with_a_pool_spreads_neighbouring_values_over_the_workers():
         nb.list_by("dcim/interfaces", "device_id", many, pool=pool)
     assert len(nb.session.calls) == len(chunk_values(many, "device_id")) > 3
     assert all(sum(len("device_id") + len(str(v)) + 2 for v in call) <= 3500 for call in nb.session.calls)
+
+
+def test_listed_rows_lose_the_links_of_their_nested_objects_only():
+    row = {"id": 7, "name": "E1/1", "url": "http://netbox.invalid/api/dcim/interfaces/7/",
+           "device": {"id": 1, "url": "http://netbox.invalid/api/dcim/devices/1/", "display": "leaf-01",
+                      "name": "leaf-01"},
+           "type": {"value": "10gbase-x-sfpp", "label": "SFP+ (10GE)"},
+           "tags": [{"id": 3, "url": "http://netbox.invalid/api/extras/tags/3/", "display": "t", "slug": "t"}],
+           "custom_fields": {"url": "https://example.com", "display": "kept"}}
+    nb = client(Response(200, {"results": [row], "next": None}))
+    assert nb.list("dcim/interfaces") == [{
+        "id": 7, "name": "E1/1", "url": "http://netbox.invalid/api/dcim/interfaces/7/",
+        "device": {"id": 1, "name": "leaf-01"}, "type": {"value": "10gbase-x-sfpp", "label": "SFP+ (10GE)"},
+        "tags": [{"id": 3, "slug": "t"}], "custom_fields": {"url": "https://example.com", "display": "kept"}}]

@@ -457,7 +457,7 @@ def test_no_secret_reaches_records_or_desired_objects(fixture):
     snapshot, state = desired_of(data, dhcp_leases=True)
     assert SECRET_MARK not in repr(snapshot.ipam)
     assert SECRET_MARK not in repr(snapshot.agents)
-    assert "Agent" not in snapshot.raw
+    assert SECRET_MARK not in repr(snapshot)
     for kind, objects in state.objects.items():
         for obj in objects.values():
             assert SECRET_MARK not in repr((obj.key, obj.fields, obj.late, obj.label)).upper(), (kind, obj.key)

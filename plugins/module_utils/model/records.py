@@ -209,7 +209,6 @@ class Snapshot:
     catalog_port_channels: Dict[Tuple[str, str], int] = field(default_factory=dict)
     # API port spelling -> NetBox interface name (``E1/55`` on a broken-out port is ``E1/55/1``).
     interface_names: Dict[Tuple[str, str], str] = field(default_factory=dict)
-    raw: Dict[str, Dict[str, dict]] = field(default_factory=dict)
     release: str = ""
     # The overlay (namespaces, VPCs, externals, peerings, leases): a model.ipam.IpamModel.
     ipam: Optional[object] = None

@@ -17,14 +17,6 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records
     Snapshot,
 )
 
-# Raw objects kept for the IPAM mapping. Agents are never kept raw: their spec
-# carries password hashes, SSH keys and registry credentials.
-RAW_KINDS = (
-    "SwitchGroup", "VLANNamespace", "IPv4Namespace", "VPC", "VPCAttachment", "VPCPeering",
-    "External", "ExternalAttachment", "ExternalPeering", "DHCPSubnet", "GatewayGroup", "GatewayPeering",
-)
-
-
 def _parse_all(snapshot, data, kind, parser, target):
     target.update(parse.parse_objects(snapshot, data, kind, parser))
 
@@ -182,7 +174,5 @@ def build_snapshot(fabric, data, builtin_profiles=None):
     for obj in data.items("Fabricator"):
         snapshot.release = parse.fabricator_release(obj) or snapshot.release
 
-    for kind in RAW_KINDS:
-        snapshot.raw[kind] = dict((parse.name_of(obj), obj) for obj in data.items(kind) if parse.name_of(obj))
     snapshot.ipam = build_ipam(snapshot, data)
     return snapshot

@@ -211,7 +211,7 @@ class NetBoxClient:
         while True:
             page = self.request("GET", endpoint, params=None if url else query, url=url)
             results = page.get("results") or []
-            rows.extend(results)
+            rows.extend(_without_links(row) for row in results)
             url = page.get("next")
             if not url or not results:
                 return rows
@@ -261,6 +261,20 @@ class NetBoxClient:
         headers = {"If-Match": if_match} if if_match else None
         body = self._stamped([data])[0]
         return self.request("PATCH", "%s/%d" % (endpoint.strip("/"), object_id), body=body, headers=headers)
+
+
+def _without_links(row):
+    """A listed row without its nested objects' ``url`` and ``display``.
+
+    The sync reads ids, names and choice values; the links are a tenth of what
+    a big fabric's inventory holds in memory.
+    """
+    for value in row.values():
+        for nested in (value if isinstance(value, list) else (value,)):
+            if isinstance(nested, dict) and "id" in nested:
+                nested.pop("url", None)
+                nested.pop("display", None)
+    return row
 
 
 def _short(body):

@@ -40,7 +40,7 @@ def check_deletions(plan, inventory, source, fabric, max_delete_ratio, force=Fal
             fabric=fabric, details={"guard": "incomplete_source", "deletions": going})
     if force:
         return
-    if not any(source.items(kind) for kind in WIRING_KINDS):
+    if not any(source.count().get(kind) for kind in WIRING_KINDS):
         raise GuardError(
             "refusing to delete %d object(s): the source has no switches, servers or connections while NetBox "
             "holds %d object(s) of the fabric; set force: true if the fabric really is empty" % (going, owned),

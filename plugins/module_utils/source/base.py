@@ -16,11 +16,13 @@ class SourceData:
     def __init__(self, origin):
         self.origin = origin
         self.objects = {}
+        self.counts = {}
         self.incomplete = {}
         self.requests = 0
 
     def add(self, kind, items):
         self.objects.setdefault(kind, []).extend(items)
+        self.counts[kind] = len(self.objects[kind])
 
     def items(self, kind):
         return self.objects.get(kind, [])
@@ -33,4 +35,8 @@ class SourceData:
         return not self.incomplete
 
     def count(self):
-        return dict((kind, len(items)) for kind, items in self.objects.items())
+        return dict(self.counts)
+
+    def release(self):
+        """Drop the raw objects, keeping their counts: once parsed they are the largest thing a big fabric's run holds."""
+        self.objects = {}

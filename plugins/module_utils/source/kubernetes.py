@@ -43,6 +43,7 @@ DEFAULT_PAGE_SIZE = 500
 DEFAULT_TIMEOUT = (10, 60)
 TRANSIENT_STATUS = frozenset((429, 500, 502, 503, 504))
 MAX_LIST_RESTARTS = 2
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 class _ListExpired(Exception):
@@ -152,7 +153,8 @@ class KubernetesSource:
             page = self.backoff.call(self._get_page, kind, token)
             if page is None:
                 return []
-            items.extend(page.get("items") or [])
+            for item in page.get("items") or []:
+                items.append(_without_bookkeeping(item))
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return items
@@ -204,6 +206,21 @@ class KubernetesSource:
         else:
             message = "HTTP %s from %%s: %s" % (status, exc.reason)
         raise KubernetesAPIError(message % endpoint, fabric=self.fabric, endpoint=endpoint, status=status) from exc
+
+
+def _without_bookkeeping(item):
+    """An object without the server's field-ownership records and kubectl's copy of the last apply.
+
+    Nothing reads them, and on a cluster written by server-side apply they are
+    often bigger than the object itself.
+    """
+    metadata = item.get("metadata") if isinstance(item, dict) else None
+    if isinstance(metadata, dict):
+        metadata.pop("managedFields", None)
+        annotations = metadata.get("annotations")
+        if isinstance(annotations, dict):
+            annotations.pop(LAST_APPLIED, None)
+    return item
 
 
 def read_kubernetes(auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, backoff=None):
