@@ -17,6 +17,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records
     Snapshot,
 )
 
+
 def _parse_all(snapshot, data, kind, parser, target):
     target.update(parse.parse_objects(snapshot, data, kind, parser))
 
