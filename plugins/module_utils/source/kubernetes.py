@@ -153,8 +153,7 @@ class KubernetesSource:
             page = self.backoff.call(self._get_page, kind, token)
             if page is None:
                 return []
-            for item in page.get("items") or []:
-                items.append(_without_bookkeeping(item))
+            items.extend(_without_bookkeeping(item) for item in page.get("items") or [])
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return items
