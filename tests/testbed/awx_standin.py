@@ -55,14 +55,14 @@ import socket
 import ssl
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import dateutil.rrule
 from dateutil.tz import tzutc
 
-from testbed.serving import clear_state_dir, serve_until_stopped
+from testbed.serving import QuietServer, clear_state_dir, serve_until_stopped
 
 PRODUCT_NAME = "AWX"
 PRODUCT_VERSION = "24.6.1"
@@ -1524,17 +1524,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Vary", "Accept, Authorization")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        super().handle_error(request, client_address)
-
-
 API_ROOT = {"description": "AWX REST API", "current_version": "/api/v2/", "available_versions": {"v2": "/api/v2/"},
             "oauth2": "/api/o/", "custom_logo": "", "custom_login_info": "", "login_redirect_override": ""}
 LIST_VIEWS = ("organizations", "credential_types", "credentials", "execution_environments", "projects",
@@ -1565,7 +1554,7 @@ class AwxStandin:
         self.store = Store(clock=clock, playbooks=playbooks, inventory_files=inventory_files)
         self.requests = RequestLog()
         self._tokens = {self.token: (0, username)}
-        self._server: _Server | None = None
+        self._server: QuietServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- life cycle -------------------------------------------------------------
@@ -1573,7 +1562,7 @@ class AwxStandin:
     def start(self) -> AwxStandin:
         handler = type("AwxStandinHandler", (_Handler,), {"standin": self})
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        server_class = type("AwxStandinServer", (_Server,), {"address_family": family})
+        server_class = type("AwxStandinServer", (QuietServer,), {"address_family": family})
         self._server = server_class((self.host, self._requested_port), handler)
         if self.tls:
             from testbed.kube_standin import ensure_certificates

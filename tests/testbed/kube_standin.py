@@ -45,20 +45,19 @@ import secrets
 import socket
 import shutil
 import ssl
-import sys
 import tempfile
 import threading
 import time
 import types
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from testbed.serving import clear_state_dir, serve_until_stopped, write_private
+from testbed.serving import QuietServer, clear_state_dir, serve_until_stopped, write_private
 
 ADMIN_PREFIX = "/__standin__"
 BASE_NAMESPACES = ("default", "fab", "kube-system")
@@ -1882,19 +1881,6 @@ def _scope_fits(rtype: ResourceType, request: ResourceRequest, verb: str) -> boo
     return request.namespace is not None or (verb in ("list", "watch") and request.name is None)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        # Clients hanging up or failing the TLS handshake are routine here (the fault tests do it
-        # on purpose); anything else is a bug in this server and gets the usual traceback.
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        super().handle_error(request, client_address)
-
-
 # ---------------------------------------------------------------------------
 # The stand-in
 # ---------------------------------------------------------------------------
@@ -1936,7 +1922,7 @@ class KubeStandin:
         self.requests = RequestLog()
         self._connections: set = set()
         self._stopping = threading.Event()
-        self._server: _Server | None = None
+        self._server: QuietServer | None = None
         self._thread: threading.Thread | None = None
         self.store.replace_objects(list(objects or []) + load_fixture_objects(self.fixture_dirs))
 
@@ -1949,7 +1935,7 @@ class KubeStandin:
         self.ca_file, cert_file, key_file = ensure_certificates(self.state_dir, hosts)
         handler = type("StandinHandler", (_Handler,), {"standin": self})
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        server_class = type("StandinServer", (_Server,), {"address_family": family})
+        server_class = type("StandinServer", (QuietServer,), {"address_family": family})
         self._server = server_class((self.host, self._requested_port), handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_file, key_file)

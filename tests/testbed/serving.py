@@ -1,4 +1,4 @@
-"""The foreground loop both API stand-ins serve in: state files, a ready marker, stop on SIGTERM.
+"""What both API stand-ins serve with: the HTTP server, state files, a ready marker, stop on SIGTERM.
 
 Whoever starts a stand-in as a process (the test bed, a test, molecule) waits
 for STATE_DIR/ready and reads the URL and secrets from the files beside it.
@@ -8,8 +8,25 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A threaded HTTP(S) server that stops at once and takes hang-ups calmly."""
+
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # Clients hanging up or failing the TLS handshake are routine here (the fault tests do it
+        # on purpose); anything else is a bug in the stand-in and gets the usual traceback.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 def write_private(path: Path, data: bytes) -> None:
