@@ -17,10 +17,8 @@ import requests
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import CUSTOM_FIELDS, TAGS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import chunk_values
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import ORDER, SPECS
-
-# A GET's query string stays under gunicorn's 4094-byte request line.
-MAX_QUERY = 3500
 
 
 class Floor:
@@ -130,17 +128,7 @@ class Floor:
 
     def _learn_ports(self, created):
         device_ids = [self.ids["device"][a.key] for a in created]
-        groups, group, length = [], [], 0
-        for device_id in device_ids:
-            cost = len("device_id=%d&" % device_id)
-            if group and length + cost > MAX_QUERY:
-                groups.append(group)
-                group, length = [], 0
-            group.append(device_id)
-            length += cost
-        if group:
-            groups.append(group)
-        for group in groups:
+        for group in chunk_values(device_ids, "device_id"):
             params = {"device_id": group, "fields": "id,name,device", "limit": 0}
             page = self._call("GET", "dcim/interfaces", params=params)
             while True:
