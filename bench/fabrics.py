@@ -7,7 +7,7 @@ import dataclasses
 import random
 import uuid
 
-from testbed.generator import PRESETS, FabricSpec, generate_fabric
+from testbed.generator import PRESETS, FabricSpec, generate_fabric, port_refs
 
 # The named sizes; XL is opt-in because it roughly triples the run time.
 SIZES = {
@@ -42,20 +42,6 @@ def describe(objects):
     return counts
 
 
-def _ports_in(value, found):
-    """Every ``device/port`` reference inside a Connection spec."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "port" and isinstance(item, str) and "/" in item:
-                found.append(item)
-            else:
-                _ports_in(item, found)
-    elif isinstance(value, list):
-        for item in value:
-            _ports_in(item, found)
-    return found
-
-
 class _Fabric:
     """Indexes over a list of API objects, enough to move ports and add or remove servers."""
 
@@ -68,7 +54,7 @@ class _Fabric:
         self.switches = dict((o["metadata"]["name"], o) for o in self.by_kind.get("Switch", []))
         self.used = set()
         for conn in self.by_kind.get("Connection", []):
-            self.used.update(_ports_in(conn["spec"], []))
+            self.used.update(port_refs(conn["spec"]))
 
     def free_ports(self, switch):
         profile = self.profiles.get(self.switches[switch]["spec"].get("profile"))
@@ -92,7 +78,7 @@ def _port_order(name):
 
 
 def _server_of(conn):
-    for port in _ports_in(conn["spec"], []):
+    for port in port_refs(conn["spec"]):
         device = port.split("/", 1)[0]
         if device.startswith("server"):
             return device
@@ -136,7 +122,7 @@ def mutate(objects, fraction=0.01, seed=1):
     dropped_conns = set(c["metadata"]["name"] for c in fabric.by_kind.get("Connection", []) if _server_of(c) in gone)
     for conn in fabric.by_kind.get("Connection", []):
         if conn["metadata"]["name"] in dropped_conns:
-            fabric.used.difference_update(_ports_in(conn["spec"], []))
+            fabric.used.difference_update(port_refs(conn["spec"]))
     kept = []
     for obj in objects:
         name = obj["metadata"]["name"]

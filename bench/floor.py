@@ -16,7 +16,7 @@ from collections import Counter
 import requests
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import CUSTOM_FIELDS, TAGS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import CUSTOM_FIELDS, TAGS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import chunk_values
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import ORDER, SPECS
 

@@ -17,10 +17,10 @@ import time
 
 import yaml
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import FabricConfig
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.config import FabricConfig
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.desired import build_desired
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import (
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import (
     CUSTOM_FIELDS,
     FABRIC_FIELD,
     SYNC_TAG,

@@ -38,7 +38,7 @@ def process_stats():
 
 
 def fabric_config(request):
-    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import FabricConfig
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.config import FabricConfig
 
     options = dict(request.get("options") or {})
     return FabricConfig(fabric=request["fabric"], netbox_url=request["netbox_url"],
@@ -74,7 +74,7 @@ def run_sync(request):
     if profiler:
         profiler.enable()
     run = SyncRun(config)
-    result = run.execute()
+    result = run.execute().as_dict()
     if profiler:
         profiler.disable()
     wall = time.perf_counter() - start

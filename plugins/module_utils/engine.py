@@ -4,16 +4,14 @@
 """One fabric, one run: source -> snapshot -> desired -> plan -> apply -> result.
 
 Each stage is a function of the one before; only reading the source and
-reading/writing NetBox do I/O. The engine takes plain values (a FabricConfig)
+reading/writing NetBox do I/O. The engine takes plain values (a config.FabricConfig)
 and never touches Ansible.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Optional
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.desired import build_desired
@@ -23,80 +21,13 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.invent
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.apply import Applier
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions, hold_removals, hold_updates
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import WRITE_OPS, make_plan
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.report import build_diff
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.retry import Backoff
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import PARTIAL, SUCCESS, RunResult
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import read_wiring_dir
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kubernetes import read_kubernetes
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.profiles import BUILTIN_PROFILES
-
-PRUNE_POLICIES = ("delete", "mark", "keep")
-
-
-@dataclass
-class FabricConfig:
-    """Everything one run needs to know, as plain values."""
-
-    fabric: str
-    netbox_url: str
-    netbox_token: str
-    site: str = ""
-    tenant: Optional[str] = None
-    wiring_dir: Optional[str] = None
-    k8s_auth: dict = field(default_factory=dict)
-    netbox_validate_certs: bool = True
-    prune: str = "delete"
-    orphan_grace: int = 7 * 24 * 3600
-    max_delete_ratio: float = 0.3
-    force: bool = False
-    adopt: bool = False
-    k8s_page_size: int = 500
-    netbox_chunk_size: int = 200
-    netbox_workers: int = 3
-    retries: int = 5
-    retry_delay: float = 1.0
-    retry_max_delay: float = 30.0
-    retry_max_time: float = 120.0
-    diff_limit: int = 100
-    agent_stale_after: int = 120
-    dhcp_leases: bool = False
-
-    def __post_init__(self):
-        if not self.fabric:
-            raise ConfigError("a fabric name is required")
-        self.site = self.site or self.fabric
-        if self.prune not in PRUNE_POLICIES:
-            raise ConfigError("prune must be one of %s, not %r" % (", ".join(PRUNE_POLICIES), self.prune),
-                              fabric=self.fabric)
-        if not 0 <= float(self.max_delete_ratio) <= 1:
-            raise ConfigError("max_delete_ratio must be between 0 and 1", fabric=self.fabric)
-        if not self.netbox_url or not self.netbox_token:
-            raise ConfigError("netbox_url and netbox_token are required (or NETBOX_API and NETBOX_TOKEN)",
-                              fabric=self.fabric)
-
-    @property
-    def source_label(self):
-        """Where the fabric is read from, for the record; never a credential."""
-        if self.wiring_dir:
-            return "files:%s" % self.wiring_dir
-        if self.k8s_auth.get("host"):
-            return "kubernetes:%s" % self.k8s_auth["host"]
-        kubeconfig = self.k8s_auth.get("kubeconfig")
-        if isinstance(kubeconfig, dict):
-            return "kubeconfig:(inline)"
-        return "kubeconfig:%s" % kubeconfig if kubeconfig else ""
-
-    @property
-    def source_kind(self):
-        if self.wiring_dir:
-            return "files"
-        if self.k8s_auth.get("kubeconfig") or self.k8s_auth.get("host"):
-            return "kubernetes"
-        return None
-
-    def backoff(self):
-        return Backoff(retries=self.retries, delay=self.retry_delay, max_delay=self.retry_max_delay,
-                       max_time=self.retry_max_time)
 
 
 class Timer:
@@ -173,16 +104,13 @@ class SyncRun:
         return self.result()
 
     def problems(self):
-        """Every skipped or refused object: source objects by their kind and name, NetBox objects by their label."""
-        found = [{"kind": p.kind, "name": p.name, "cause": p.cause,
-                  "text": "%s %s: %s" % (p.kind, p.name, p.cause)} for p in self.snapshot.problems]
-        netbox_side = list(self.desired.problems)
-        netbox_side.extend((a.kind, a.label, a.reason) for a in self.plan.actions if a.op in ("conflict", "blocked"))
-        netbox_side.extend(self.plan.problems)
+        """Every skipped or refused object and every held change, from every stage."""
+        found = list(self.snapshot.problems) + list(self.desired.problems)
+        found.extend(Problem.about(a.kind, a.label, a.reason) for a in self.plan.actions
+                     if a.op in ("conflict", "blocked"))
+        found.extend(self.plan.problems)
         if self.applier is not None:
-            netbox_side.extend(self.applier.problems)
-        for kind, label, cause in netbox_side:
-            found.append({"kind": kind, "name": label, "cause": cause, "text": "%s: %s" % (label, cause)})
+            found.extend(self.applier.problems)
         return found
 
     def result(self):
@@ -191,29 +119,23 @@ class SyncRun:
         if self.schema.changed:
             summary["schema"] = {"create": sum(self.schema.created.values()),
                                  "update": sum(self.schema.updated.values())}
-        result = {
-            "changed": self.plan.changed or self.schema.changed,
-            "result": "partial" if problems or self.source.incomplete else "success",
-            "fabric": self.config.fabric,
-            "check_mode": self.check_mode,
-            "release": self.snapshot.release,
-            "source": {"origin": self.source.origin, "objects": self.source.count(),
-                       "incomplete": dict(self.source.incomplete)},
-            "summary": summary,
-            "changes": dict((kind, dict((op, n) for op, n in ops.items() if n and op in WRITE_OPS))
-                            for kind, ops in summary.items() if any(ops.get(op) for op in WRITE_OPS)),
-            "problems": problems,
-            "warnings": [p.pop("text") for p in problems],
-            "requests": {"netbox": self.client.request_counts(), "kubernetes": self.source.requests},
-            "timings": dict(self.timer.phases, total=self.timer.total()),
-        }
-        if self.applier is not None:
-            result["applied"] = self.applier.counts()
-        if self.want_diff:
-            result["diff"] = build_diff(self.plan, self.config.diff_limit)
-        return result
+        return RunResult(
+            fabric=self.config.fabric,
+            check_mode=self.check_mode,
+            changed=self.plan.changed or self.schema.changed,
+            outcome=PARTIAL if problems or self.source.incomplete else SUCCESS,
+            release=self.snapshot.release,
+            source={"origin": self.source.origin, "objects": self.source.count(),
+                    "incomplete": dict(self.source.incomplete)},
+            summary=summary,
+            problems=problems,
+            requests={"netbox": self.client.request_counts(), "kubernetes": self.source.requests},
+            timings=dict(self.timer.phases, total=self.timer.total()),
+            applied=self.applier.counts() if self.applier is not None else None,
+            diff=build_diff(self.plan, self.config.diff_limit) if self.want_diff else None,
+        )
 
 
 def sync_fabric(config, check_mode=False, want_diff=False, client=None, now=None):
-    """Run one sync of one fabric and return its result dict."""
+    """Run one sync of one fabric and return its RunResult."""
     return SyncRun(config, check_mode=check_mode, want_diff=want_diff, client=client, now=now).execute()

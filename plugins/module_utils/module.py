@@ -3,19 +3,20 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one wrapper around AnsibleModule; the only file here that imports Ansible's module API.
 
-It holds an AnsibleModule rather than being one, checks the Python libraries
-the engine needs, turns options into a FabricConfig, and turns a SyncError
-into one failure with ``msg`` and the error's details.
+It holds an AnsibleModule rather than being one, builds the argument specs
+from the options declared in ``options.py``, checks the Python libraries the
+engine needs, turns options into a FabricConfig, and turns a SyncError into one
+failure with ``msg`` and the error's details.
 """
 
 from __future__ import annotations
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.args import K8S_AUTH_KEYS
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import FabricConfig
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import options
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.config import FabricConfig
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import (
     HAS_PYNETBOX,
@@ -29,12 +30,22 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kubern
 # should not bury the task output.
 MAX_WARNINGS = 25
 
-CONFIG_KEYS = (
-    "fabric", "site", "tenant", "wiring_dir", "prune", "orphan_grace", "max_delete_ratio", "force", "adopt",
-    "k8s_page_size", "netbox_chunk_size", "netbox_workers", "retries", "retry_delay", "retry_max_delay",
-    "retry_max_time", "diff_limit", "netbox_url", "netbox_token", "netbox_validate_certs",
-    "agent_stale_after", "dhcp_leases",
-)
+
+def argument_spec(*groups, **extra):
+    """A fresh spec from option groups (names in ``options.GROUPS``), plus a module's own options."""
+    spec = {}
+    for group in groups:
+        for name, option in options.GROUPS[group].items():
+            entry = option.spec()
+            if option.env:
+                entry["fallback"] = (env_fallback, list(option.env))
+            spec[name] = entry
+    spec.update(extra)
+    return spec
+
+
+def sync_argument_spec(**extra):
+    return argument_spec("netbox_auth", "k8s_auth", "sync_options", "record_options", **extra)
 
 
 class NetboxSyncModule:
@@ -66,13 +77,7 @@ class NetboxSyncModule:
         self._module.warn(message)
 
     def fabric_config(self):
-        values = dict((key, self.params.get(key)) for key in CONFIG_KEYS if key in self.params)
-        values = dict((key, value) for key, value in values.items() if value is not None)
-        # AWX injects every variable of a credential type, empty ones too: an
-        # empty K8S_AUTH_* value means "not set", not "a context named ''".
-        values["k8s_auth"] = dict((key, self.params.get(key)) for key in K8S_AUTH_KEYS
-                                  if self.params.get(key) not in (None, ""))
-        return FabricConfig(**values)
+        return FabricConfig.from_params(self.params)
 
     def netbox_client(self):
         """A NetBox client from the NetBox options alone (for modules that do not sync)."""
@@ -82,15 +87,16 @@ class NetboxSyncModule:
         return NetBoxClient(url, token, validate_certs=self.params.get("netbox_validate_certs", True))
 
     def exit_json(self, **result):
-        warnings = result.get("warnings") or []
+        warnings = result.pop("warnings", None) or []
         for message in warnings[:MAX_WARNINGS]:
             self.warn(message)
         if len(warnings) > MAX_WARNINGS:
             self.warn("... and %d more problems; see the result's problems list" % (len(warnings) - MAX_WARNINGS))
-        result.pop("warnings", None)
         self._module.exit_json(**result)
 
-    def fail_from_error(self, error, **result):
+    def fail_from_error(self, error, warnings=(), **result):
+        for message in warnings:
+            self.warn(message)
         details = dict(getattr(error, "details", {}) or {})
         self._module.fail_json(msg=str(error), error=error.__class__.__name__, details=details,
                                exception=traceback.format_exc(), **result)

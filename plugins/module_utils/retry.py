@@ -14,13 +14,14 @@ from __future__ import annotations
 import random
 import time
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import options
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import TransientError
 
-DEFAULT_RETRIES = 5
-DEFAULT_DELAY = 1.0
+DEFAULT_RETRIES = options.default("retries")
+DEFAULT_DELAY = options.default("retry_delay")
 DEFAULT_BACKOFF = 2.0
-DEFAULT_MAX_DELAY = 30.0
-DEFAULT_MAX_TIME = 120.0
+DEFAULT_MAX_DELAY = options.default("retry_max_delay")
+DEFAULT_MAX_TIME = options.default("retry_max_time")
 
 
 class Backoff:

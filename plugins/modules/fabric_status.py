@@ -105,22 +105,22 @@ counts:
   sample: {"in_sync": 2, "error": 1}
 """
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.args import NETBOX_AUTH_SPEC, merged_spec
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import options
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SyncError
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.report_status import detail, fabric_status, table
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule, argument_spec
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import detail, fabric_status, table
 
 FABRIC_SPEC = {
     "name": {"type": "str", "required": True},
     "configured": {"type": "bool", "default": True},
-    "sync_enabled": {"type": "bool", "default": True},
-    "sync_interval": {"type": "int", "default": 300},
+    "sync_enabled": options.RECORD["sync_enabled"].spec(),
+    "sync_interval": options.RECORD["sync_interval"].spec(),
 }
 
 
 def main():
-    spec = merged_spec(NETBOX_AUTH_SPEC, fabrics={"type": "list", "elements": "dict", "required": True,
-                                                  "options": FABRIC_SPEC})
+    spec = argument_spec("netbox_auth", fabrics={"type": "list", "elements": "dict", "required": True,
+                                                 "options": FABRIC_SPEC})
     module = NetboxSyncModule(argument_spec=spec, supports_check_mode=True)
     try:
         rows = fabric_status(module.netbox_client(), module.params["fabrics"])

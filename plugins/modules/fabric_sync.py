@@ -143,46 +143,30 @@ diff:
   elements: dict
 """
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import metrics
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.args import sync_argument_spec
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import sync_fabric
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, SyncError
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import RecordedRun
-
-
-def write_metrics(module, recorded, result=None):
-    path = module.params["metrics_file"]
-    if not path or recorded is None or not recorded.record_fields:
-        return
-    text = metrics.render(module.params["fabric"], recorded.record_fields, recorded.status, result)
-    try:
-        metrics.write_atomic(path, text)
-    except OSError as exc:
-        module.warn("cannot write metrics to %s: %s" % (path, exc))
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule, sync_argument_spec
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun
 
 
 def main():
     module = NetboxSyncModule(argument_spec=sync_argument_spec(), supports_check_mode=True)
-    params = module.params
     recorded = None
     try:
         config = module.fabric_config()
-        if not params["record_status"]:
-            result = sync_fabric(config, check_mode=module.check_mode, want_diff=module.diff)
-        else:
-            recorded = RecordedRun(config, config.source_label, sync_enabled=params["sync_enabled"],
-                                   sync_interval=params["sync_interval"], lease_ttl=params["lease_ttl"],
-                                   check_mode=module.check_mode, want_diff=module.diff)
+        if config.record_status:
+            recorded = RecordedRun(config, check_mode=module.check_mode, want_diff=module.diff)
             result = recorded.execute()
+        else:
+            result = sync_fabric(config, check_mode=module.check_mode, want_diff=module.diff)
     except LeaseHeldError as held:
-        module.exit_json(changed=False, skipped=True, result="skipped", fabric=params["fabric"],
+        module.exit_json(changed=False, skipped=True, result="skipped", fabric=module.params["fabric"],
                          msg=str(held), lease=held.details)
     except SyncError as error:
-        write_metrics(module, recorded)
-        module.fail_from_error(error)
-    write_metrics(module, recorded, result)
-    module.exit_json(**result)
+        module.fail_from_error(error, warnings=recorded.warnings if recorded else [])
+    output = result.as_dict()
+    output["warnings"] += recorded.warnings if recorded else []
+    module.exit_json(**output)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,13 @@ import yaml
 
 from testbed.netbox import SAVED_PREFIX, TestbedError
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import FabricConfig, SyncRun
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.config import FabricConfig
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import SyncRun
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import RecordedRun
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import KINDS_BY_NAME
+from testbed.paths import FIXTURES, REPO_ROOT, TESTS_DIR
 
-TESTS_DIR = Path(__file__).resolve().parent.parent
-REPO_ROOT = TESTS_DIR.parent
-FIXTURES = TESTS_DIR / "fixtures"
 VLAB = FIXTURES / "vlab"
 VLAB_SITE = "VLAB"
 
@@ -74,11 +73,11 @@ def config_for(netbox, source, fabric="vlab", site=VLAB_SITE, token=None, **opti
 def sync(config, check_mode=False, want_diff=False, now=None, client=None):
     """One run; returns (result, the SyncRun) so a test can look at every stage."""
     run = SyncRun(config, check_mode=check_mode, want_diff=want_diff, client=client, now=now)
-    return run.execute(), run
+    return run.execute().as_dict(), run
 
 
 def recorded_sync(config, check_mode=False):
-    return RecordedRun(config, config.source_label, check_mode=check_mode).execute()
+    return RecordedRun(config, check_mode=check_mode).execute().as_dict()
 
 
 def client_for(config):

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
+from testbed.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 WRAPPER = REPO_ROOT / "roles" / "schedule_cron" / "files" / "hedgehog-netbox-sync-run"
 TOKEN = "nbt_testkey12345.s3cr3t-Value-That-Must-Not-Leak-0123456789"
 # A Monday, 10:00:00 UTC; a whole minute, as cron's ticks are.

@@ -7,12 +7,6 @@ import pytest
 import sync_helpers as h
 
 
-@pytest.fixture
-def vlab_nb(fresh_netbox, netbox_testbed):
-    h.restore_vlab(netbox_testbed, fresh_netbox)
-    return fresh_netbox
-
-
 def test_check_on_an_empty_netbox_writes_nothing_not_even_the_schema(fresh_netbox):
     nb = fresh_netbox
     config = h.config_for(nb, h.VLAB, diff_limit=10)

@@ -12,12 +12,6 @@ import sync_helpers as h
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import GuardError, KubernetesAPIError
 
 
-@pytest.fixture
-def nb(fresh_netbox, netbox_testbed):
-    h.restore_vlab(netbox_testbed, fresh_netbox)
-    return fresh_netbox
-
-
 def _without_server(kube, number):
     """The fabric minus one server with its connection and VPC attachment."""
     connection = next(o["metadata"]["name"] for o in h.fixture_objects("Connection")
@@ -29,22 +23,22 @@ def _without_server(kube, number):
     h.standin_delete(kube, "Server", "server-%02d" % number)
 
 
-def _refused(nb, config, match):
+def _refused(vlab_nb, config, match):
     """Run, expect the guard, and show that NetBox saw no write at all."""
-    before_log = h.change_count(nb)
-    before = h.state_of(nb)
+    before_log = h.change_count(vlab_nb)
+    before = h.state_of(vlab_nb)
     client = h.client_for(config)
     with pytest.raises(GuardError, match=match) as caught:
         h.sync(config, client=client)
     assert client.request_counts()["writes"] == 0
-    assert h.change_count(nb) == before_log
-    assert h.state_of(nb) == before
+    assert h.change_count(vlab_nb) == before_log
+    assert h.state_of(vlab_nb) == before
     assert str(caught.value).startswith("fabric %s: refusing to delete " % config.fabric)
     return caught.value
 
 
 @pytest.mark.parametrize("fault", ["error", "cut-json", "short-body"])
-def test_an_incomplete_read_blocks_every_deletion_even_with_force(nb, kube_standin_factory, fault):
+def test_an_incomplete_read_blocks_every_deletion_even_with_force(vlab_nb, kube_standin_factory, fault):
     kube = kube_standin_factory([h.VLAB])
     _without_server(kube, 3)
     # Catalogs are not wiring: a failed read of them is survivable, but the fabric's state is then unknown.
@@ -53,46 +47,46 @@ def test_an_incomplete_read_blocks_every_deletion_even_with_force(nb, kube_stand
     else:
         kube.faults.truncate(count=0, mode=fault, path="/catalogs")
 
-    error = _refused(nb, h.config_for(nb, kube), r"the read of Catalog failed or was cut short")
+    error = _refused(vlab_nb, h.config_for(vlab_nb, kube), r"the read of Catalog failed or was cut short")
     assert error.details["guard"] == "incomplete_source"
     assert "catalogs" in str(error)
-    _refused(nb, h.config_for(nb, kube, force=True), r"the read of Catalog failed")
+    _refused(vlab_nb, h.config_for(vlab_nb, kube, force=True), r"the read of Catalog failed")
 
     # With the read whole again the deletion goes through.
     kube.faults.clear()
-    result, _run = h.sync(h.config_for(nb, kube))
+    result, _run = h.sync(h.config_for(vlab_nb, kube))
     assert result["summary"]["device"]["delete"] == 1
 
 
-def test_an_incomplete_read_holds_updates_until_the_read_is_whole(nb, kube_standin_factory):
+def test_an_incomplete_read_holds_updates_until_the_read_is_whole(vlab_nb, kube_standin_factory):
     kube = kube_standin_factory([h.VLAB])
     server = h.standin_object(kube, "Server", "server-05")
     server["spec"]["description"] = "S-05 renamed"
     kube.store.put(server)
     kube.faults.fail(503, count=0, path="/fabricators")
 
-    result, _run = h.sync(h.config_for(nb, kube))
+    result, _run = h.sync(h.config_for(vlab_nb, kube))
 
     assert result["result"] == "partial"
     assert list(result["source"]["incomplete"]) == ["Fabricator"]
     assert h.write_ops(result) == {}
-    assert h.api_list(nb, "dcim/devices", name="server-05")[0]["description"] != "S-05 renamed"
+    assert h.api_list(vlab_nb, "dcim/devices", name="server-05")[0]["description"] != "S-05 renamed"
 
     kube.faults.clear()
-    result, _run = h.sync(h.config_for(nb, kube))
+    result, _run = h.sync(h.config_for(vlab_nb, kube))
     assert result["result"] == "success"
     assert h.write_ops(result) == {"device": {"update": 1}}
-    assert h.api_list(nb, "dcim/devices", name="server-05")[0]["description"] == "S-05 renamed"
+    assert h.api_list(vlab_nb, "dcim/devices", name="server-05")[0]["description"] == "S-05 renamed"
 
 
-def test_an_incomplete_read_clears_no_fact_it_could_not_read(nb, kube_standin_factory):
+def test_an_incomplete_read_clears_no_fact_it_could_not_read(vlab_nb, kube_standin_factory):
     kube = kube_standin_factory([h.VLAB])
     kube.faults.fail(503, count=0, path="/catalogs")
-    before_log = h.change_count(nb)
-    vrfs = h.api_list(nb, "ipam/vrfs", cf_hedgehog_fabric="vlab")
+    before_log = h.change_count(vlab_nb)
+    vrfs = h.api_list(vlab_nb, "ipam/vrfs", cf_hedgehog_fabric="vlab")
     assert vrfs and all(v["custom_fields"]["hedgehog_vni"] for v in vrfs)
 
-    result, _run = h.sync(h.config_for(nb, kube))
+    result, _run = h.sync(h.config_for(vlab_nb, kube))
 
     assert list(result["source"]["incomplete"]) == ["Catalog"]
     assert result["result"] == "partial"
@@ -101,45 +95,45 @@ def test_an_incomplete_read_clears_no_fact_it_could_not_read(nb, kube_standin_fa
     assert result["summary"]["vrf"]["kept"] == len(vrfs)
     held = [p for p in result["problems"] if p["kind"] == "source"]
     assert len(held) == 1 and "the read of Catalog failed or was cut short" in held[0]["cause"]
-    assert h.change_count(nb) == before_log
-    assert h.api_list(nb, "ipam/vrfs", cf_hedgehog_fabric="vlab") == vrfs
+    assert h.change_count(vlab_nb) == before_log
+    assert h.api_list(vlab_nb, "ipam/vrfs", cf_hedgehog_fabric="vlab") == vrfs
 
 
-def test_a_failed_read_of_the_wiring_stops_the_run_before_any_write(nb, kube_standin_factory):
+def test_a_failed_read_of_the_wiring_stops_the_run_before_any_write(vlab_nb, kube_standin_factory):
     kube = kube_standin_factory([h.VLAB])
     _without_server(kube, 3)
     kube.faults.fail(503, count=0, path="/servers")
-    config = h.config_for(nb, kube)
-    before_log = h.change_count(nb)
+    config = h.config_for(vlab_nb, kube)
+    before_log = h.change_count(vlab_nb)
     with pytest.raises(KubernetesAPIError) as caught:
         h.sync(config)
     assert "fabric vlab" in str(caught.value)
     assert "/apis/wiring.githedgehog.com/v1beta1/namespaces/default/servers" in str(caught.value)
-    assert h.change_count(nb) == before_log
+    assert h.change_count(vlab_nb) == before_log
 
 
-def test_an_empty_source_deletes_nothing_unless_forced(nb, kube_standin_factory):
+def test_an_empty_source_deletes_nothing_unless_forced(vlab_nb, kube_standin_factory):
     kube = kube_standin_factory([])
-    owned = h.owned_counts(nb, "vlab")
+    owned = h.owned_counts(vlab_nb, "vlab")
 
-    error = _refused(nb, h.config_for(nb, kube), r"the source has no switches, servers or connections")
+    error = _refused(vlab_nb, h.config_for(vlab_nb, kube), r"the source has no switches, servers or connections")
     assert error.details["guard"] == "empty_source"
     assert "set force: true" in str(error)
     assert "NetBox holds %d object(s)" % error.details["owned"] in str(error)
 
-    result, _run = h.sync(h.config_for(nb, kube, force=True))
+    result, _run = h.sync(h.config_for(vlab_nb, kube, force=True))
 
     assert result["summary"]["device"]["delete"] == 11
-    remaining = h.owned_counts(nb, "vlab")
+    remaining = h.owned_counts(vlab_nb, "vlab")
     for kind in ("device", "interface", "cable", "ip_address", "prefix"):
         assert remaining[kind] == 0, (kind, remaining)
     assert owned["device"] == 11
     # Shared objects stay for other fabrics and people.
-    assert h.api_count(nb, "dcim/device-types", slug="vs") == 1
-    assert h.api_count(nb, "dcim/sites", slug="vlab") == 1
+    assert h.api_count(vlab_nb, "dcim/device-types", slug="vs") == 1
+    assert h.api_count(vlab_nb, "dcim/sites", slug="vlab") == 1
 
 
-def test_a_source_that_lost_most_of_the_fabric_trips_the_ratio_guard(nb, kube_standin_factory):
+def test_a_source_that_lost_most_of_the_fabric_trips_the_ratio_guard(vlab_nb, kube_standin_factory):
     """Only the spines left: their ports, LAGs and the rest that go with the leaves and servers count too."""
     kube = kube_standin_factory([h.VLAB])
     for number in range(1, 7):
@@ -150,7 +144,7 @@ def test_a_source_that_lost_most_of_the_fabric_trips_the_ratio_guard(nb, kube_st
     for leaf in ("leaf-01", "leaf-02", "leaf-03"):
         h.standin_delete(kube, "Switch", leaf)
 
-    error = _refused(nb, h.config_for(nb, kube), r"refusing to delete \d+ of \d+ object\(s\) \(\d+% > "
+    error = _refused(vlab_nb, h.config_for(vlab_nb, kube), r"refusing to delete \d+ of \d+ object\(s\) \(\d+% > "
                                                  r"max_delete_ratio 30%\); set force: true")
     assert error.details["guard"] == "max_delete_ratio"
     assert error.details["deletions"] > 0.5 * error.details["owned"]
@@ -158,19 +152,19 @@ def test_a_source_that_lost_most_of_the_fabric_trips_the_ratio_guard(nb, kube_st
 
     # A ratio above the plan's lets it through, and so does force.
     ratio = float(error.details["deletions"]) / error.details["owned"]
-    checked, _run = h.sync(h.config_for(nb, kube, max_delete_ratio=min(1.0, ratio + 0.01)), check_mode=True)
+    checked, _run = h.sync(h.config_for(vlab_nb, kube, max_delete_ratio=min(1.0, ratio + 0.01)), check_mode=True)
     assert checked["summary"]["device"]["delete"] == 9
-    result, _run = h.sync(h.config_for(nb, kube, force=True))
+    result, _run = h.sync(h.config_for(vlab_nb, kube, force=True))
     assert result["summary"]["device"]["delete"] == 9
-    assert sorted(d["name"] for d in h.api_list(nb, "dcim/devices", cf_hedgehog_fabric="vlab")) == [
+    assert sorted(d["name"] for d in h.api_list(vlab_nb, "dcim/devices", cf_hedgehog_fabric="vlab")) == [
         "spine-01", "spine-02"]
 
 
-def test_a_small_deletion_passes_the_ratio_guard(nb, kube_standin_factory):
+def test_a_small_deletion_passes_the_ratio_guard(vlab_nb, kube_standin_factory):
     kube = kube_standin_factory([h.VLAB])
     _without_server(kube, 4)
     # The same plan trips a ratio of zero...
-    _refused(nb, h.config_for(nb, kube, max_delete_ratio=0.0), r"max_delete_ratio 0%")
+    _refused(vlab_nb, h.config_for(vlab_nb, kube, max_delete_ratio=0.0), r"max_delete_ratio 0%")
     # ...and passes the default.
-    result, _run = h.sync(h.config_for(nb, kube))
+    result, _run = h.sync(h.config_for(vlab_nb, kube))
     assert result["summary"]["device"]["delete"] == 1

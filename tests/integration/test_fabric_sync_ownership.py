@@ -15,12 +15,6 @@ OTHER_FABRIC = generator.FabricSpec(
     fabric_subnet="172.31.128.0/17", ipv4_subnet="10.1.0.0/16")
 
 
-@pytest.fixture
-def vlab_nb(fresh_netbox, netbox_testbed):
-    h.restore_vlab(netbox_testbed, fresh_netbox)
-    return fresh_netbox
-
-
 def _hand_made_leaf(nb):
     """A leaf-01 someone made by hand in the fabric's site before the first sync."""
     api = nb.api

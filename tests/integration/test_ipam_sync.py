@@ -17,10 +17,11 @@ import pytest
 import requests
 import yaml
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import FabricConfig, SyncRun
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import RecordedRun
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.config import FabricConfig
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import SyncRun
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun
+from testbed.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FABRIC = "vlab"
 SITE = "VLAB"
 # The fixtures' agents last reported at 10:00Z: a minute later they are fresh.
@@ -44,7 +45,7 @@ def config(netbox, directory, **options):
 
 
 def sync(netbox, directory, now=NOW, **options):
-    result = SyncRun(config(netbox, directory, **options), now=now, want_diff=True).execute()
+    result = SyncRun(config(netbox, directory, **options), now=now, want_diff=True).execute().as_dict()
     assert [w for w in result["warnings"] if not _known_dcim_warning(w)] == []
     return result
 
@@ -390,8 +391,7 @@ def test_no_secret_in_results_diffs_objects_journal_or_changelog(gateway_fabric,
     # The recorded path, as the module runs it, with the old agent keys, leases and diff.
     fabric = fixture_copy(tmp_path, "vlab-gateway")
     shutil.copy(FIXTURES / "vlab" / "agents.yaml", fabric / "agents.yaml")
-    recorded = RecordedRun(config(nb, fabric, dhcp_leases=True), "files:%s" % fabric, want_diff=True,
-                           now=NOW).execute()
+    recorded = RecordedRun(config(nb, fabric, dhcp_leases=True), want_diff=True, now=NOW).execute().as_dict()
     outputs = [gateway_fabric["result"], gateway_fabric["again"], recorded]
     for output in outputs:
         assert SECRET_MARK not in json.dumps(output, default=str).upper()

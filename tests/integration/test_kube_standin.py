@@ -34,9 +34,8 @@ from kubernetes import config as k8s_config  # noqa: E402
 from kubernetes.client.exceptions import ApiException  # noqa: E402
 from kubernetes.dynamic import DynamicClient  # noqa: E402
 from kubernetes.dynamic.exceptions import ResourceNotFoundError  # noqa: E402
+from testbed.paths import REPO_ROOT, TESTS_DIR
 
-TESTS_DIR = Path(__file__).resolve().parent.parent
-REPO_ROOT = TESTS_DIR.parent
 BASIC = TESTS_DIR / "fixtures" / "standin" / "basic"
 WIRING, V1BETA1 = "wiring.githedgehog.com", "v1beta1"
 ALL_SWITCHES = {"default/leaf-01", "default/leaf-02", "default/spine-01", "lab/leaf-01", "lab/spine-01"}

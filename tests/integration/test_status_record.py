@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import FabricConfig
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.config import FabricConfig
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
     KubernetesAPIError,
     LeaseHeldError,
     NetBoxAPIError,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import RecordedRun, find_anchor
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.report_status import fabric_status
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import fabric_status
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun, find_anchor
 
 VLAB = Path(__file__).resolve().parents[1] / "fixtures" / "vlab"
 FABRIC = "vlab"
@@ -34,7 +34,7 @@ def config(netbox, standin, **overrides):
 
 
 def recorded(netbox, standin, **overrides):
-    return RecordedRun(config(netbox, standin, **overrides), "kubernetes:test", sync_interval=300)
+    return RecordedRun(config(netbox, standin, **dict({"sync_interval": 300}, **overrides)))
 
 
 def record_fields(netbox):
@@ -58,7 +58,7 @@ def standin(tmp_path_factory):
 @pytest.fixture(scope="module")
 def synced(netbox, standin):
     """One successful recorded run; the tests below build on its record."""
-    result = recorded(netbox, standin).execute()
+    result = recorded(netbox, standin).execute().as_dict()
     assert result["result"] == "success", result["warnings"]
     return result
 
@@ -78,7 +78,7 @@ def test_a_run_records_its_outcome_and_a_journal_entry(netbox, synced):
 
 
 def test_an_unchanged_rerun_writes_nothing_to_the_fabric(netbox, standin, synced):
-    result = recorded(netbox, standin).execute()
+    result = recorded(netbox, standin).execute().as_dict()
     assert result["changed"] is False
     assert result["requests"]["netbox"]["writes"] == 0
     # The record itself: take the lease, write the outcome, add a journal entry.
@@ -96,7 +96,7 @@ def test_a_broken_source_makes_error_with_the_cause_and_fixing_it_makes_in_sync(
     assert fields["hedgehog_status"] == "error" == status_row(netbox)["status"]
     assert "wrong" not in json.dumps(fields)
 
-    result = recorded(netbox, standin).execute()
+    result = recorded(netbox, standin).execute().as_dict()
     assert result["status"] == "in_sync"
     fields = record_fields(netbox)
     assert fields["hedgehog_last_error"] is None
@@ -127,7 +127,7 @@ def test_a_held_lease_makes_a_second_run_exit_without_writing(netbox, standin, s
     # An expired lease (a run that died) is taken over.
     lease["until"] = (now - timedelta(seconds=1)).isoformat()
     client.patch_one("virtualization/clusters", anchor["id"], {"custom_fields": {"hedgehog_lease": lease}})
-    result = recorded(netbox, standin).execute()
+    result = recorded(netbox, standin).execute().as_dict()
     assert result["status"] == "in_sync"
     assert record_fields(netbox)["hedgehog_lease"] is None
 
@@ -136,7 +136,7 @@ def test_a_503_burst_from_kubernetes_is_retried_to_success(netbox, standin, sync
     standin.requests.reset()
     standin.faults.fail(status=503, nth=1, count=3)
     try:
-        result = recorded(netbox, standin).execute()
+        result = recorded(netbox, standin).execute().as_dict()
     finally:
         standin.faults.clear()
     assert result["result"] == "success"
@@ -183,7 +183,7 @@ def test_a_503_burst_from_netbox_is_retried_to_success(netbox, standin, synced):
     thread.start()
     try:
         url = "http://127.0.0.1:%d" % server.server_address[1]
-        result = recorded(netbox, standin, netbox_url=url).execute()
+        result = recorded(netbox, standin, netbox_url=url).execute().as_dict()
     finally:
         server.shutdown()
     assert result["result"] == "success"

@@ -21,9 +21,8 @@ from pathlib import Path
 import pytest
 
 from testbed.awx_standin import AwxStandin
+from testbed.paths import REPO_ROOT
 
-TESTS_DIR = Path(__file__).resolve().parent.parent
-REPO_ROOT = TESTS_DIR.parent
 COLLECTIONS_PATH = REPO_ROOT / ".ansible" / "collections"
 RECAP_LINE = re.compile(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", re.MULTILINE)
 

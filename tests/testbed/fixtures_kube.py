@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from testbed.kube_standin import KubeStandin
+from testbed.paths import FIXTURES, TESTS_DIR
 
-TESTS_DIR = Path(__file__).resolve().parent.parent
-VLAB_FIXTURES = TESTS_DIR / "fixtures" / "vlab"
+VLAB_FIXTURES = FIXTURES / "vlab"
 
 
 @contextlib.contextmanager

@@ -693,28 +693,25 @@ def _switch_ports(topo, switch):
     """Every '<switch>/<port>' the topology uses on one switch."""
     found = []
     for conn in topo.conns:
-        for ref in _conn_port_refs(conn):
+        for ref in port_refs(conn.body):
             if ref.split("/", 1)[0] == switch:
                 found.append(ref)
     return found
 
 
-def _conn_port_refs(conn):
-    refs = []
-    _collect_ports(conn.body, refs)
-    return refs
-
-
-def _collect_ports(node, refs):
+def port_refs(node, refs=None):
+    """Every ``device/port`` reference (a ``port`` key) inside a Connection spec, in document order."""
+    refs = [] if refs is None else refs
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == "port":
+            if key == "port" and isinstance(value, str):
                 refs.append(value)
             else:
-                _collect_ports(value, refs)
+                port_refs(value, refs)
     elif isinstance(node, list):
         for item in node:
-            _collect_ports(item, refs)
+            port_refs(item, refs)
+    return refs
 
 
 def _port_sort_key(port):

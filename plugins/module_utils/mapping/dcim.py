@@ -24,6 +24,8 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records
     SERVER_TYPES,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import breakout_count
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox import anchor
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.anchor import CLUSTER_TYPE_SLUG
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import COMPONENT_DEFAULTS
 
 # Vendors by SwitchProfile name prefix; displayName is the fall-back.
@@ -61,7 +63,6 @@ ROLE_NAMES = {
 SERVER_TYPE = "hedgehog-server"
 GATEWAY_TYPE = "hedgehog-gateway"
 GENERIC_VENDOR = "Generic"
-CLUSTER_TYPE = "hedgehog-fabric"
 MANAGEMENT_PORT = "M1"
 PROTOCOL_LOOPBACK = "Loopback1"
 VTEP_LOOPBACK = "Loopback2"
@@ -107,7 +108,7 @@ def add_shared(state, snapshot, config):
         if snapshot.gateways:
             state.add(Desired("device_type", GATEWAY_TYPE, {
                 "manufacturer": Ref("manufacturer", generic), "model": "Hedgehog gateway", "slug": GATEWAY_TYPE, "u_height": 1}))
-    state.add(Desired("cluster_type", CLUSTER_TYPE, {"name": "Hedgehog Fabric", "slug": CLUSTER_TYPE}))
+    state.add(Desired("cluster_type", CLUSTER_TYPE_SLUG, anchor.cluster_type_fields()))
 
 
 def _add_profile(state, profile):
@@ -150,13 +151,9 @@ def _profile_facts(profile):
 
 
 def add_cluster(state, config):
-    state.add(Desired("cluster", config.fabric, {
-        "name": config.fabric,
-        "type": Ref("cluster_type", CLUSTER_TYPE),
-        "scope_type": "dcim.site",
-        "scope_id": Ref("site", slugify(config.site)),
-        "status": "active",
-    }, label="fabric record %s" % config.fabric))
+    fields = anchor.cluster_fields(config.fabric, Ref("cluster_type", CLUSTER_TYPE_SLUG),
+                                   Ref("site", slugify(config.site)))
+    state.add(Desired("cluster", config.fabric, fields, label="fabric record %s" % config.fabric))
 
 
 def _device_fields(config, name, device_type, role, description, custom_fields=None, platform=None, serial=""):

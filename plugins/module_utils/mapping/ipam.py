@@ -23,6 +23,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objec
     slugify,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.ipam import EXTERNAL_PREFIX
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 
 # NetBox's own check of IPAddress.dns_name.
 _DNS_NAME = re.compile(r"^([0-9A-Za-z_-]+|\*)(\.[0-9A-Za-z_-]+)*\.?$")
@@ -309,8 +310,8 @@ def _leases(state, model):
     """DHCP leases as IPs with status dhcp; a static lease or a gateway at the same address wins."""
     for lease in sorted(model.leases, key=lambda l: (l.vpc, ipaddress.ip_interface(l.address))):
         if lease.vpc and lease.vpc not in model.vpcs:
-            state.problems.append(("ip_address", "DHCP lease %s (%s)" % (lease.address, lease.subnet),
-                                   "VPC %s does not exist or was skipped" % lease.vpc))
+            state.problems.append(Problem.about("ip_address", "DHCP lease %s (%s)" % (lease.address, lease.subnet),
+                                                "VPC %s does not exist or was skipped" % lease.vpc))
             continue
         if state.get("ip_address", (lease.vpc or None, lease.address)) is not None:
             continue

@@ -16,6 +16,8 @@ import hashlib
 import re
 from collections import OrderedDict, namedtuple
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
+
 
 class Ref(namedtuple("Ref", "kind key")):
     """A reference to another desired or existing object, by kind and key."""
@@ -69,7 +71,8 @@ class DesiredState:
         existing = bucket.get(obj.key)
         if existing is not None:
             if existing.fields != obj.fields:
-                self.problems.append((obj.kind, obj.label, "defined twice with different values; the first is kept"))
+                self.problems.append(Problem.about(obj.kind, obj.label,
+                                                  "defined twice with different values; the first is kept"))
             return existing
         bucket[obj.key] = obj
         return obj

@@ -13,17 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-
-@dataclass
-class Problem:
-    """A source object that could not be used, and why."""
-
-    kind: str
-    name: str
-    cause: str
-
-    def __str__(self):
-        return "%s %s: %s" % (self.kind, self.name, self.cause)
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 
 
 @dataclass

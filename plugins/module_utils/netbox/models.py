@@ -1,96 +1,172 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the sync knows about each NetBox model it writes: endpoint, fields, key, ownership.
+"""One row per NetBox model the sync writes: endpoint, fields, key, lookup, dependencies, ownership.
 
-The order of ``SPECS`` is the dependency order: creates and updates run down
-it, deletions run up it.
+Adding a kind is adding a row here (and a mapper that makes its desired
+objects). ``ORDER`` is derived from the rows' dependencies: creates and
+updates run down it, deletions run up it.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import FABRIC_FIELD
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox import keys
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.lookups import (
+    ByValues,
+    CablesWithEnds,
+    DeviceInterfaces,
+    OwnedAndCandidates,
+    OwnedAndGroups,
+    TemplatesOfTypes,
+    site_scope,
+)
 
 
 class ModelSpec:
     """One kind of NetBox object as the sync handles it."""
 
-    def __init__(self, kind, endpoint, fields, owned=True, read="owned", mark=None, object_type=None,
-                 key_fields=()):
+    def __init__(self, kind, endpoint, fields, key, lookup, depends=(), owned=True, plain_key=None, mark=None,
+                 object_type=None, key_fields=(), parent=None, also=None):
         self.kind = kind
         self.endpoint = endpoint
         self.fields = tuple(fields)
+        # row, inventory -> the key the desired state uses for the same object.
+        self.key = key
+        # row -> that key read off the row alone (before the inventory exists).
+        self.plain_key = plain_key or key
+        self.lookup = lookup
+        # Kinds whose objects this kind refers to: they are written first.
+        self.depends = tuple(depends)
         # Shared objects (manufacturers, roles, ASNs, ...) are created when
         # missing and otherwise left alone: other fabrics and people use them.
         self.owned = owned
-        self.read = read
         # prune: mark -> the field values that say "left the fabric".
         self.mark = mark or {}
         self.object_type = object_type
         self.key_fields = tuple(key_fields)
+        # (kind, field): NetBox deletes these objects with that parent.
+        self.parent = parent
+        # (kind, (key, name) -> key): each object is also known as one of that kind (a LAG is
+        # an interface to whatever refers to an interface by name: cables, IPs, its members).
+        self.also = also
+
+    def alias(self, key, name):
+        """(kind, key) this object is also known by, or None."""
+        if not self.also:
+            return None
+        kind, key_of = self.also
+        return kind, key_of(key, name)
 
     def read_fields(self):
         extra = ("id", "tags", "custom_fields") if self.owned else ("id",)
         return tuple(dict.fromkeys(extra + self.key_fields + self.fields))
 
 
-def _specs(*specs):
-    return OrderedDict((spec.kind, spec) for spec in specs)
+def interface_kind(row):
+    """Which of the sync's interface kinds a row of ``dcim/interfaces`` is."""
+    custom = row.get("custom_fields") or {}
+    if (row.get("type") or {}).get("value") == "lag" and custom.get("hedgehog_connection"):
+        # A LAG the sync made for a connection; one someone else made is just an interface.
+        return "lag"
+    if custom.get("hedgehog_external_attachment"):
+        return "subinterface"
+    return "interface"
 
 
-SPECS = _specs(
-    ModelSpec("tenant", "tenancy/tenants", ("name", "slug"), owned=False, read="slug"),
-    ModelSpec("site", "dcim/sites", ("name", "slug", "status"), owned=False, read="slug"),
-    ModelSpec("manufacturer", "dcim/manufacturers", ("name", "slug"), owned=False, read="slug"),
-    ModelSpec("platform", "dcim/platforms", ("name", "slug"), owned=False, read="slug"),
-    ModelSpec("device_role", "dcim/device-roles", ("name", "slug", "color"), owned=False, read="slug"),
+def _slugs(key, obj):
+    return obj.fields["slug"]
+
+
+def _field_value(name):
+    return lambda obj: obj.fields[name]
+
+
+_SHARED = dict(owned=False, lookup=ByValues("slug", _slugs))
+_INTERFACES = DeviceInterfaces(interface_kind)
+
+MODELS = (
+    ModelSpec("tenant", "tenancy/tenants", ("name", "slug"), keys.by_slug, **_SHARED),
+    ModelSpec("site", "dcim/sites", ("name", "slug", "status"), keys.by_slug, **_SHARED),
+    ModelSpec("manufacturer", "dcim/manufacturers", ("name", "slug"), keys.by_slug, **_SHARED),
+    ModelSpec("platform", "dcim/platforms", ("name", "slug"), keys.by_slug, **_SHARED),
+    ModelSpec("device_role", "dcim/device-roles", ("name", "slug", "color"), keys.by_slug, **_SHARED),
     ModelSpec("device_type", "dcim/device-types", ("manufacturer", "model", "slug", "u_height", "custom_fields"),
-              owned=False, read="slug"),
+              keys.by_slug, depends=("manufacturer",), **_SHARED),
     ModelSpec("interface_template", "dcim/interface-templates",
-              ("device_type", "name", "type", "mgmt_only", "label", "description"), owned=False, read="device_type"),
-    ModelSpec("rir", "ipam/rirs", ("name", "slug", "is_private"), owned=False, read="slug"),
-    ModelSpec("asn", "ipam/asns", ("asn", "rir"), owned=False, read="asn"),
-    ModelSpec("cluster_type", "virtualization/cluster-types", ("name", "slug"), owned=False, read="slug"),
+              ("device_type", "name", "type", "mgmt_only", "label", "description"), keys.template_key,
+              TemplatesOfTypes(), depends=("device_type",), owned=False),
+    ModelSpec("rir", "ipam/rirs", ("name", "slug", "is_private"), keys.by_slug, **_SHARED),
+    ModelSpec("asn", "ipam/asns", ("asn", "rir"), keys.by_asn, ByValues("asn", lambda key, obj: key),
+              depends=("rir",), owned=False),
+    ModelSpec("cluster_type", "virtualization/cluster-types", ("name", "slug"), keys.by_slug, **_SHARED),
     ModelSpec("cluster", "virtualization/clusters", ("name", "type", "scope_type", "scope_id", "status"),
-              read="name", object_type="virtualization.cluster"),
+              keys.by_name, OwnedAndCandidates("name", _field_value("name")), depends=("cluster_type", "site"),
+              object_type="virtualization.cluster"),
     ModelSpec("vlan_group", "ipam/vlan-groups",
               ("name", "slug", "scope_type", "scope_id", "vid_ranges", "description", "custom_fields"),
-              read="name", object_type="ipam.vlangroup"),
+              keys.by_name, OwnedAndCandidates("name", _field_value("name")), depends=("cluster",),
+              object_type="ipam.vlangroup"),
     ModelSpec("vrf", "ipam/vrfs", ("name", "description", "enforce_unique", "tenant", "custom_fields"),
-              read="name", object_type="ipam.vrf"),
+              keys.vrf_key, OwnedAndCandidates("name", _field_value("name")), depends=("tenant",),
+              object_type="ipam.vrf"),
     ModelSpec("vlan", "ipam/vlans", ("group", "vid", "name", "status", "description", "custom_fields"),
-              read="vlan", mark={"status": "deprecated"}, object_type="ipam.vlan"),
+              keys.vlan_key, OwnedAndGroups(), depends=("vlan_group",), mark={"status": "deprecated"},
+              object_type="ipam.vlan"),
     ModelSpec("device", "dcim/devices",
               ("name", "device_type", "role", "site", "cluster", "status", "description", "serial", "platform",
                "tenant", "primary_ip4", "custom_fields"),
-              read="name", mark={"status": "offline"}, object_type="dcim.device"),
+              keys.by_name, OwnedAndCandidates("name", _field_value("name"), scope=site_scope),
+              depends=("device_type", "device_role", "site", "cluster", "platform", "tenant"),
+              mark={"status": "offline"}, object_type="dcim.device"),
     ModelSpec("lag", "dcim/interfaces", ("device", "name", "type", "description", "mtu", "enabled", "custom_fields",
                                          "mode", "untagged_vlan", "tagged_vlans"),
-              read="device", mark={"enabled": False}, object_type="dcim.interface"),
+              keys.lag_key, _INTERFACES, depends=("device", "vlan"), mark={"enabled": False},
+              object_type="dcim.interface", parent=("device", "device"), also=("interface", keys.device_and_name)),
     ModelSpec("interface", "dcim/interfaces",
               ("device", "name", "type", "description", "mtu", "lag", "enabled", "custom_fields",
                "mode", "untagged_vlan", "tagged_vlans", "mgmt_only"),
-              read="device", mark={"enabled": False}, object_type="dcim.interface", key_fields=("cable",)),
-    # Subinterfaces of switch ports for ExternalAttachments; after the ports, their parents.
+              keys.port_key, _INTERFACES, depends=("device", "lag", "vlan"), mark={"enabled": False},
+              object_type="dcim.interface", key_fields=("cable",), parent=("device", "device")),
+    # Subinterfaces of switch ports for ExternalAttachments: after the ports, their parents.
     ModelSpec("subinterface", "dcim/interfaces",
               ("device", "name", "type", "parent", "vrf", "mode", "untagged_vlan", "description", "enabled",
                "custom_fields"),
-              read="device", mark={"enabled": False}, object_type="dcim.interface"),
+              keys.port_key, _INTERFACES, depends=("interface", "vrf", "vlan"), mark={"enabled": False},
+              object_type="dcim.interface", parent=("device", "device")),
     ModelSpec("prefix", "ipam/prefixes", ("prefix", "vrf", "status", "scope_type", "scope_id", "description", "vlan"),
-              read="prefix", mark={"status": "deprecated"}, object_type="ipam.prefix"),
+              keys.prefix_key, OwnedAndCandidates("prefix", _field_value("prefix")), depends=("vrf", "vlan", "site"),
+              mark={"status": "deprecated"}, object_type="ipam.prefix"),
     ModelSpec("ip_range", "ipam/ip-ranges", ("start_address", "end_address", "vrf", "status", "description"),
-              read="ip_range", mark={"status": "deprecated"}, object_type="ipam.iprange"),
+              keys.range_key, OwnedAndCandidates("start_address", lambda obj: obj.fields["start_address"].split("/")[0]),
+              depends=("vrf",), mark={"status": "deprecated"}, object_type="ipam.iprange"),
     ModelSpec("ip_address", "ipam/ip-addresses",
               ("address", "vrf", "status", "role", "assigned_object_type", "assigned_object_id", "description",
                "dns_name"),
-              read="address", mark={"status": "deprecated"}, object_type="ipam.ipaddress"),
-    ModelSpec("cable", "dcim/cables", ("label", "status", "custom_fields"), read="cable",
-              mark={"status": "decommissioning"}, object_type="dcim.cable"),
+              keys.address_key, OwnedAndCandidates("address", _field_value("address")),
+              depends=("vrf", "interface", "subinterface"), mark={"status": "deprecated"},
+              object_type="ipam.ipaddress"),
+    ModelSpec("cable", "dcim/cables", ("label", "status", "custom_fields"), keys.cable_key, CablesWithEnds(),
+              depends=("interface",), mark={"status": "decommissioning"}, object_type="dcim.cable"),
 )
 
-ORDER = tuple(SPECS)
+
+def dependency_order(models):
+    """Kinds so that each comes after what it depends on; ties keep the rows' order."""
+    remaining = OrderedDict((spec.kind, set(spec.depends)) for spec in models)
+    order = []
+    while remaining:
+        ready = next((kind for kind, needs in remaining.items() if not needs - set(order)), None)
+        if ready is None:
+            raise ValueError("model dependencies form a cycle: %s" % ", ".join(remaining))
+        order.append(ready)
+        del remaining[ready]
+    return tuple(order)
+
+
+SPECS = OrderedDict((spec.kind, spec) for spec in MODELS)
+ORDER = dependency_order(MODELS)
 
 # Fields a component port gets back when the fabric stops describing it.
 COMPONENT_DEFAULTS = {"lag": None, "mtu": None, "mode": None, "untagged_vlan": None, "tagged_vlans": []}
@@ -101,11 +177,5 @@ KEY_ONLY_FIELDS = frozenset(("a_terminations", "b_terminations"))
 # Many-to-many fields: NetBox lists them in its own order, so they compare as sets.
 UNORDERED_FIELDS = frozenset(("tagged_vlans",))
 
-# Cascades in NetBox: deleting a device deletes its interfaces.
-PARENT_FIELD = {"interface": ("device", "device"), "lag": ("device", "device"), "subinterface": ("device", "device")}
-
-
-def owner_of(record):
-    """The fabric that owns a NetBox record, or None."""
-    custom = record.get("custom_fields") or {}
-    return custom.get(FABRIC_FIELD) or None
+# Cascades in NetBox: deleting a parent deletes these kinds' objects.
+PARENT_FIELD = dict((spec.kind, spec.parent) for spec in MODELS if spec.parent)

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import CUSTOM_FIELDS, TAGS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import CUSTOM_FIELDS, TAGS
 
 
 class SchemaState:

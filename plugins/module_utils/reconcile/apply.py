@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import NetBoxAPIError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import ORDER, SPECS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 
 # Statuses that mean "these objects were refused", as opposed to "NetBox is broken".
 REFUSED = (400, 404, 409)
@@ -72,7 +73,7 @@ class Applier:
 
     def _fail(self, action, cause):
         self.failed.add((action.kind, action.key))
-        self.problems.append((action.kind, action.label, cause))
+        self.problems.append(Problem.about(action.kind, action.label, cause))
 
     # -- the run ------------------------------------------------------------------
 
@@ -114,9 +115,7 @@ class Applier:
             if not row:
                 continue
             self.done[(kind, "create")] += 1
-            self.inventory.register(kind, action.key, row.get("id"))
-            if kind == "lag":
-                self.inventory.register("interface", (action.key[0], row.get("name")), row.get("id"))
+            self._learn(spec, action.key, row)
 
     def _update(self, kind, ops, late=None):
         spec = SPECS[kind]
@@ -131,12 +130,19 @@ class Applier:
         for action, row in self._in_chunks(items, lambda objs: self.client.update(spec.endpoint, objs)):
             if row:
                 self.done[(kind, action.op)] += 1
-                if kind == "lag" and "name" in action.changes:
-                    self.inventory.register("interface", (action.key[0], row.get("name")), row.get("id"))
+                if "name" in action.changes:
+                    self._learn(spec, action.key, row)
+
+    def _learn(self, spec, key, row):
+        """A written object's id, under its key and under the key it is also known by (a renamed LAG)."""
+        self.inventory.register(spec.kind, key, row.get("id"))
+        alias = spec.alias(key, row.get("name"))
+        if alias:
+            self.inventory.register(alias[0], alias[1], row.get("id"))
 
     def _learn_new_ports(self):
         """NetBox made the new devices' ports from their templates: learn their ids."""
-        pending = [key for key, row in self.inventory.records["interface"].items() if row.get("id") is None]
+        pending = self.plan.template_rows
         if not pending:
             return
         devices = set(device for device, _name in pending)
@@ -147,9 +153,9 @@ class Applier:
         spec = SPECS["interface"]
         for row in self.client.list_by(spec.endpoint, "device_id", ids, fields=("id", "name", "device")):
             key = ((row.get("device") or {}).get("name"), row.get("name"))
-            record = self.inventory.records["interface"].get(key)
-            if record is not None and record.get("id") is None:
-                record["id"] = row["id"]
+            template_row = pending.get(key)
+            if template_row is not None:
+                template_row["id"] = row["id"]
             self.inventory.register("interface", key, row["id"])
 
     # -- bulk writes with isolation of refused objects ------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import GuardError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import ORDER, PARENT_FIELD, SPECS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import WIRING_KINDS
 
 REMOVING_OPS = ("delete", "mark")
@@ -67,8 +68,9 @@ def hold_removals(plan, snapshot):
     held = _hold(plan, lambda action: action.op in REMOVING_OPS,
                  "held back while %d source object(s) are skipped" % len(snapshot.problems))
     if held:
-        plan.problems.append(("prune", "deletions", "%d removal(s) held back while %d source object(s) are skipped "
-                              "as malformed; they happen once those are fixed" % (held, len(snapshot.problems))))
+        plan.problems.append(Problem.about("prune", "deletions", "%d removal(s) held back while %d source object(s) "
+                                           "are skipped as malformed; they happen once those are fixed"
+                                           % (held, len(snapshot.problems))))
     return held
 
 
@@ -86,8 +88,9 @@ def hold_updates(plan, snapshot):
     held = _hold(plan, lambda action: action.op in CHANGING_OPS and action.record is not None,
                  "held back while the read of %s is incomplete" % kinds)
     if held:
-        plan.problems.append(("source", kinds, "%d change(s) to objects NetBox holds held back: the read of %s "
-                              "failed or was cut short; they happen on the next complete read" % (held, kinds)))
+        plan.problems.append(Problem.about("source", kinds, "%d change(s) to objects NetBox holds held back: the read "
+                                           "of %s failed or was cut short; they happen on the next complete read"
+                                           % (held, kinds)))
     return held
 
 

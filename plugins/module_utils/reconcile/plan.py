@@ -15,21 +15,26 @@ from collections import OrderedDict
 from datetime import datetime
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref, iter_refs
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import (
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import (
     FABRIC_FIELD,
     ORPHAN_TAG,
     ORPHANED_SINCE_FIELD,
     SYNC_TAG,
+    owner_of,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import (
     COMPONENT_DEFAULTS,
     KEY_ONLY_FIELDS,
+    MODELS,
     ORDER,
     PARENT_FIELD,
     SPECS,
     UNORDERED_FIELDS,
-    owner_of,
 )
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
+
+# Kinds that objects of another kind are also known as (a LAG is an interface).
+ALIASED_KINDS = frozenset(spec.also[0] for spec in MODELS if spec.also)
 
 WRITE_OPS = ("create", "update", "delete", "mark", "release")
 ALL_OPS = WRITE_OPS + ("unchanged", "conflict", "blocked", "kept")
@@ -67,6 +72,8 @@ class Plan:
         self.fabric = fabric
         self.actions = []
         self.problems = []
+        # (device, port) -> the port NetBox makes from a template when it makes a new device.
+        self.template_rows = {}
 
     def add(self, action):
         self.actions.append(action)
@@ -164,14 +171,14 @@ class Planner:
         spec = SPECS[kind]
         records = self.inventory.records[kind]
         for key, row in records.items():
-            if not spec.owned or owner_of(row) == self.fabric or row.get("id") is None:
+            if not spec.owned or owner_of(row) == self.fabric:
                 self.available[kind].add(key)
-        if kind == "interface":
-            # Ports and LAGs share one id space for whatever refers to an interface by name.
-            for key in self.inventory.ids.get("interface", {}):
-                self.available["interface"].add(key)
+        if kind in ALIASED_KINDS:
+            # Objects known by another kind's key (a LAG as an interface) count for that kind too.
+            self.available[kind].update(self.inventory.ids.get(kind, {}))
         for key, obj in self.desired.of(kind).items():
-            self._plan_object(spec, key, obj, records.get(key))
+            row = records.get(key)
+            self._plan_object(spec, key, obj, row if row is not None else self.plan.template_rows.get(key))
 
     def _plan_object(self, spec, key, obj, row):
         kind = spec.kind
@@ -205,8 +212,9 @@ class Planner:
 
     def _now_available(self, kind, key, obj):
         self.available[kind].add(key)
-        if kind == "lag":
-            self.available["interface"].add((key[0], obj.fields["name"]))
+        alias = SPECS[kind].alias(key, obj.fields.get("name"))
+        if alias:
+            self.available[alias[0]].add(alias[1])
 
     def _unusable(self, kind, key, why):
         self.unusable[kind][key] = why
@@ -217,13 +225,18 @@ class Planner:
         self.plan.add(Action("conflict", spec.kind, key, obj.label, obj, row, reason=why))
 
     def _expect_template_ports(self, device_key, obj):
-        """A new device gets a port per interface template of its type; later kinds can use them."""
+        """A new device gets a port per interface template of its type; later kinds can use them.
+
+        The rows are what NetBox will hold once it made the device: the plan
+        compares the desired ports against them, and the applier learns their
+        ids after creating the devices.
+        """
         device_type = obj.fields["device_type"].key
         for (type_key, name), template in self.desired.of("interface_template").items():
-            if type_key != device_type:
-                continue
             key = (device_key, name)
-            self.inventory.records["interface"].setdefault(key, {
+            if type_key != device_type or key in self.inventory.records["interface"]:
+                continue
+            self.plan.template_rows.setdefault(key, {
                 "id": None, "name": name, "type": {"value": template.fields["type"]},
                 "description": "", "lag": None, "mtu": None, "mgmt_only": template.fields["mgmt_only"],
                 "enabled": True, "tags": [], "custom_fields": {}, "device": {"name": device_key},
@@ -288,7 +301,7 @@ class Planner:
                     continue
                 missing = self._missing_ref(obj, late=True)
                 if missing:
-                    self.plan.problems.append((kind, obj.label, "left without %s: %s" % (
+                    self.plan.problems.append(Problem.about(kind, obj.label, "left without %s: %s" % (
                         ", ".join(sorted(obj.late)), missing)))
                     continue
                 row = action.record or {}

@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import options
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import WRITE_OPS, normalize
 
-DEFAULT_DIFF_LIMIT = 100
+DEFAULT_DIFF_LIMIT = options.default("diff_limit")
 
 
 def _show(value):

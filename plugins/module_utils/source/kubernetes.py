@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import ssl
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import options
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
     ConfigError,
     KubernetesAPIError,
@@ -39,7 +40,7 @@ except ImportError:
     class ConfigException(Exception):
         pass
 
-DEFAULT_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = options.default("k8s_page_size")
 DEFAULT_TIMEOUT = (10, 60)
 TRANSIENT_STATUS = frozenset((429, 500, 502, 503, 504))
 MAX_LIST_RESTARTS = 2

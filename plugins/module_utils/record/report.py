@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import FABRIC_FIELD
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.status import (
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.anchor import CLUSTERS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import FABRIC_FIELD
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import WRITE_OPS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import (
     humanize_delta,
     next_run,
     parse_time,
@@ -25,7 +28,7 @@ def read_records(client, names):
     """The anchor Cluster of each named fabric that has one."""
     if not names:
         return {}
-    rows = client.list_by("virtualization/clusters", "name", list(names), fields=("id", "name", "custom_fields"))
+    rows = client.list_by(CLUSTERS, "name", list(names), fields=("id", "name", "custom_fields"))
     # Filtering by cluster type would fail on a NetBox the sync never ran against
     # (the type does not exist yet); the fabric's own marker is what counts.
     return dict((row["name"], row) for row in rows
@@ -36,7 +39,7 @@ def _changes(counts):
     total = {}
     for ops in (counts or {}).values():
         for op, number in ops.items():
-            if op in ("create", "update", "delete", "mark", "release"):
+            if op in WRITE_OPS:
                 total[op] = total.get(op, 0) + number
     return ", ".join("%d %s" % (n, op) for op, n in sorted(total.items())) or "none"
 
@@ -45,11 +48,11 @@ def fabric_row(fabric, record, now):
     """One fabric as seen by status.yml: the inventory's view, merged with its NetBox record."""
     fields = dict((record or {}).get("custom_fields") or {})
     # The inventory is the truth for configuration; the record may lag one run behind.
-    fields["hedgehog_sync_enabled"] = fabric.get("sync_enabled", True)
-    fields["hedgehog_sync_interval"] = fabric.get("sync_interval")
+    fields[record.SYNC_ENABLED] = fabric.get("sync_enabled", True)
+    fields[record.SYNC_INTERVAL] = fabric.get("sync_interval")
     status = status_of_record(fields, configured=fabric.get("configured", True), now=now)
-    success = parse_time(fields.get("hedgehog_last_success"))
-    attempt = fields.get("hedgehog_last_attempt")
+    success = parse_time(fields.get(record.LAST_SUCCESS))
+    attempt = fields.get(record.LAST_ATTEMPT)
     due, due_text = next_run(attempt, fabric.get("sync_interval"), now)
     if status in ("disabled", "not_configured"):
         due, due_text = None, "not scheduled"
@@ -58,17 +61,17 @@ def fabric_row(fabric, record, now):
         "status": status,
         "sync_enabled": bool(fabric.get("sync_enabled", True)),
         "interval": fabric.get("sync_interval"),
-        "last_success": fields.get("hedgehog_last_success"),
+        "last_success": fields.get(record.LAST_SUCCESS),
         "age": humanize_delta((success - now).total_seconds()).replace(" overdue", " ago") if success else "never",
         "last_attempt": attempt,
-        "last_result": fields.get("hedgehog_last_result"),
-        "last_error": fields.get("hedgehog_last_error"),
-        "duration": fields.get("hedgehog_last_duration"),
-        "counts": fields.get("hedgehog_last_counts") or {},
-        "changes": _changes(fields.get("hedgehog_last_counts")),
-        "release": fields.get("hedgehog_source_release"),
-        "source": fields.get("hedgehog_source"),
-        "lease": fields.get("hedgehog_lease"),
+        "last_result": fields.get(record.LAST_RESULT),
+        "last_error": fields.get(record.LAST_ERROR),
+        "duration": fields.get(record.LAST_DURATION),
+        "counts": fields.get(record.LAST_COUNTS) or {},
+        "changes": _changes(fields.get(record.LAST_COUNTS)),
+        "release": fields.get(record.SOURCE_RELEASE),
+        "source": fields.get(record.SOURCE),
+        "lease": fields.get(record.LEASE),
         "next_run": due.isoformat() if due else None,
         "next_run_text": due_text,
         "record_id": (record or {}).get("id"),

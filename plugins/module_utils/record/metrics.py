@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import tempfile
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.status import STATUSES, parse_time
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import WRITE_OPS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import parse_time
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import FAILED, RESULTS
 
 PREFIX = "hedgehog_netbox_sync"
-RESULTS = ("success", "partial", "failed")
-WRITE_OPS = ("create", "update", "delete", "mark", "release")
 
 
 def _escape(value):
@@ -54,26 +55,26 @@ def _timestamp(value):
 def render(fabric, record_fields, status, result=None):
     """The fabric's metrics: from its record (last success survives a failed run) and this run's result."""
     fields = record_fields or {}
-    last_result = fields.get("hedgehog_last_result") or "failed"
+    last_result = fields.get(record.LAST_RESULT) or FAILED
     out = _Writer()
     out.metric("last_success_timestamp_seconds", "Unix time of the fabric's last successful sync (0: never).",
-               [({"fabric": fabric}, _timestamp(fields.get("hedgehog_last_success")))])
+               [({"fabric": fabric}, _timestamp(fields.get(record.LAST_SUCCESS)))])
     out.metric("last_attempt_timestamp_seconds", "Unix time of the fabric's last sync attempt.",
-               [({"fabric": fabric}, _timestamp(fields.get("hedgehog_last_attempt")))])
+               [({"fabric": fabric}, _timestamp(fields.get(record.LAST_ATTEMPT)))])
     out.metric("last_duration_seconds", "Seconds the fabric's last sync took.",
-               [({"fabric": fabric}, float(fields.get("hedgehog_last_duration") or 0))])
+               [({"fabric": fabric}, float(fields.get(record.LAST_DURATION) or 0))])
     out.metric("last_result", "1 for the result of the fabric's last sync (success, partial, failed).",
                [({"fabric": fabric, "result": name}, name == last_result) for name in RESULTS])
     out.metric("status", "1 for the fabric's computed status.",
-               [({"fabric": fabric, "status": name}, name == status) for name in STATUSES])
+               [({"fabric": fabric, "status": name}, name == status) for name in record.STATUSES])
     changed = []
     problems = 0
     if result is not None:
-        for kind, ops in sorted((result.get("summary") or {}).items()):
+        for kind, ops in sorted(result.summary.items()):
             for op in WRITE_OPS:
                 if ops.get(op):
                     changed.append(({"fabric": fabric, "kind": kind, "action": op}, ops[op]))
-        problems = len(result.get("problems") or [])
+        problems = len(result.problems)
     out.metric("objects_changed", "Objects the fabric's last sync changed, by NetBox kind and action.", changed)
     out.metric("problems", "Source objects skipped or NetBox writes refused in the fabric's last sync.",
                [({"fabric": fabric}, problems)])

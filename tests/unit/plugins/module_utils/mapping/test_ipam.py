@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import FabricConfig
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.config import FabricConfig
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.dcim import agent_facts
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.desired import build_desired
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, DesiredState, Ref
@@ -23,8 +23,8 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.invent
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import read_wiring_dir
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.profiles import BUILTIN_PROFILES
+from testbed.paths import FIXTURES
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
 # The fixtures' agents report at 10:00Z; a minute later they are fresh.
 VLAB_NOW = datetime(2026, 8, 20, 10, 1, tzinfo=timezone.utc)
 MCLAG_NOW = datetime(2025, 7, 21, 10, 1, tzinfo=timezone.utc)

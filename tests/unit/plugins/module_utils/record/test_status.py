@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import status
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields, lease, status
 
 NOW = datetime(2026, 11, 29, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -42,7 +42,7 @@ def test_compute_status(overrides, expected):
 
 
 def test_statuses_are_the_documented_set():
-    assert status.STATUSES == ("not_configured", "disabled", "syncing", "never_synced", "error",
+    assert fields.STATUSES == ("not_configured", "disabled", "syncing", "never_synced", "error",
                                "out_of_sync", "in_sync")
 
 
@@ -70,5 +70,5 @@ def test_next_run_from_last_attempt():
 
 def test_holder_names_the_awx_job(monkeypatch):
     monkeypatch.setenv("JOB_ID", "4242")
-    assert ":awx-job-4242:" in status.holder_id()
-    assert status.holder_id() != status.holder_id()
+    assert ":awx-job-4242:" in lease.holder_id()
+    assert lease.holder_id() != lease.holder_id()

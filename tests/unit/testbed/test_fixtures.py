@@ -2,7 +2,7 @@
 
 The checker here is written against the API rules (hedgehog-crds.md), not against the generator,
 so that it also catches a generator that is consistently wrong. Run with
-``PYTHONPATH=tests python -m pytest tests/unit/test_fixtures.py``.
+``PYTHONPATH=tests python -m pytest tests/unit/testbed/test_fixtures.py``.
 """
 
 from __future__ import annotations
@@ -11,18 +11,14 @@ import dataclasses
 import ipaddress
 import os
 import re
-import sys
 
 import pytest
 import yaml
 
-TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if TESTS_DIR not in sys.path:  # also runnable without the shared conftest
-    sys.path.insert(0, TESTS_DIR)
+from testbed import generator
+from testbed.paths import FIXTURES
 
-from testbed import generator  # noqa: E402  pylint: disable=wrong-import-position
-
-FIXTURES_DIR = os.path.join(TESTS_DIR, "fixtures")
+FIXTURES_DIR = str(FIXTURES)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FABRIC_FIXTURES = ("vlab", "vlab-mclag", "vlab-gateway")
 USER_KINDS = {"Switch", "SwitchGroup", "SwitchProfile", "Server", "Connection", "VLANNamespace", "IPv4Namespace", "VPC",

@@ -2,15 +2,24 @@
 
 import re
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import metrics
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import metrics
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import RunResult
 
 FIELDS = {"hedgehog_last_success": "2026-11-29T12:00:00Z", "hedgehog_last_attempt": "2026-11-29T12:05:00Z",
           "hedgehog_last_duration": 1.5, "hedgehog_last_result": "failed"}
+
+
+def run_result(summary, problems=()):
+    return RunResult(fabric="dc1", check_mode=False, changed=True, outcome="partial", release="", source={},
+                     summary=summary, problems=list(problems), requests={}, timings={})
+
+
 LINE = re.compile(r'^hedgehog_netbox_sync_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$')
 
 
 def test_every_sample_line_is_valid_exposition_format():
-    result = {"summary": {"device": {"create": 2, "update": 0}}, "problems": [{}]}
+    result = run_result({"device": {"create": 2, "update": 0}}, [Problem("Switch", "s1", "bad")])
     text = metrics.render("dc1", FIELDS, "error", result)
     for line in text.splitlines():
         assert line.startswith("# HELP ") or line.startswith("# TYPE ") or LINE.match(line), line
@@ -25,7 +34,7 @@ def test_a_failed_run_keeps_the_last_success_time():
 
 
 def test_changes_by_kind_and_action():
-    result = {"summary": {"device": {"create": 2, "update": 0}, "cable": {"delete": 3}}, "problems": []}
+    result = run_result({"device": {"create": 2, "update": 0}, "cable": {"delete": 3}})
     text = metrics.render("dc1", FIELDS, "in_sync", result)
     assert 'hedgehog_netbox_sync_objects_changed{action="create",fabric="dc1",kind="device"} 2' in text
     assert 'hedgehog_netbox_sync_objects_changed{action="delete",fabric="dc1",kind="cable"} 3' in text

@@ -15,8 +15,8 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapsho
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import read_wiring_dir
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.profiles import BUILTIN_PROFILES
+from testbed.paths import FIXTURES
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
 _READ = {}
 
 

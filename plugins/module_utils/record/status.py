@@ -1,50 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fabric's record in NetBox (its anchor Cluster) and the one function that computes its status.
+"""The one function that computes a fabric's status, and the time arithmetic around it.
 
 Status lives in NetBox, not on the controller, because AWX execution
 environments are thrown away after each job. Every reader (status.yml, the
-record's own ``hedgehog_status`` field, metrics) computes the status with
+record's own status field, metrics) computes the status with
 ``compute_status``, so no two of them can disagree.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from datetime import datetime, timedelta, timezone
 
-STATUSES = ("not_configured", "disabled", "syncing", "never_synced", "error", "out_of_sync", "in_sync")
-
-CLUSTER_TYPES = ("virtualization.cluster",)
-
-
-def _status_field(name, type_, label, description, **extra):
-    spec = {"name": name, "type": type_, "object_types": list(CLUSTER_TYPES), "label": label,
-            "description": description, "group_name": "Hedgehog sync", "required": False,
-            "ui_editable": "no", "filter_logic": "disabled"}
-    spec.update(extra)
-    return spec
-
-
-STATUS_FIELDS = (
-    _status_field("hedgehog_status", "text", "Sync status",
-                  "Computed at the end of each run: " + ", ".join(STATUSES), filter_logic="exact"),
-    _status_field("hedgehog_source", "text", "Source", "Where the fabric is read from (no credentials)"),
-    _status_field("hedgehog_sync_enabled", "boolean", "Sync enabled", "Scheduled runs on or off"),
-    _status_field("hedgehog_sync_interval", "integer", "Sync interval (s)", "Seconds between scheduled runs"),
-    _status_field("hedgehog_last_attempt", "datetime", "Last attempt", "Start of the last run, whatever its result"),
-    _status_field("hedgehog_last_success", "datetime", "Last success", "Start of the last run that synced"),
-    _status_field("hedgehog_last_result", "text", "Last result", "success, partial or failed"),
-    _status_field("hedgehog_last_error", "longtext", "Last error", "Why the last run failed; empty after a success"),
-    _status_field("hedgehog_last_duration", "decimal", "Last duration (s)", "Seconds the last run took"),
-    _status_field("hedgehog_last_counts", "json", "Last counts", "Objects per kind: created, updated, deleted, ..."),
-    _status_field("hedgehog_source_release", "text", "Fabric release", "Fabricator status.release"),
-    _status_field("hedgehog_lease", "json", "Run lease", "Who runs the fabric now, since and until when"),
-)
-
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
 
 def parse_time(value):
     if not value:
@@ -98,15 +67,15 @@ def compute_status(configured, enabled, lease, last_attempt, last_success, last_
 def status_of_record(custom_fields, configured, now, grace=None):
     """compute_status over a NetBox record's custom fields."""
     fields = custom_fields or {}
-    enabled = fields.get("hedgehog_sync_enabled")
+    enabled = fields.get(record.SYNC_ENABLED)
     return compute_status(
         configured=configured,
         enabled=True if enabled is None else bool(enabled),
-        lease=fields.get("hedgehog_lease"),
-        last_attempt=fields.get("hedgehog_last_attempt"),
-        last_success=fields.get("hedgehog_last_success"),
-        last_result=fields.get("hedgehog_last_result"),
-        interval=fields.get("hedgehog_sync_interval"),
+        lease=fields.get(record.LEASE),
+        last_attempt=fields.get(record.LAST_ATTEMPT),
+        last_success=fields.get(record.LAST_SUCCESS),
+        last_result=fields.get(record.LAST_RESULT),
+        interval=fields.get(record.SYNC_INTERVAL),
         now=now,
         grace=grace,
     )
@@ -133,12 +102,3 @@ def humanize_delta(seconds):
     else:
         text = "%d d" % (seconds // 86400)
     return "%s overdue" % text if late else "in %s" % text
-
-
-def holder_id():
-    """Who holds a lease: host, process, and the AWX job when there is one."""
-    job = os.environ.get("JOB_ID") or os.environ.get("AWX_JOB_ID") or os.environ.get("TOWER_JOB_ID")
-    base = "%s:%d" % (socket.gethostname(), os.getpid())
-    if job:
-        base += ":awx-job-%s" % job
-    return "%s:%s" % (base, uuid.uuid4().hex[:8])

@@ -12,7 +12,8 @@ import pytest
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import GuardError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, DesiredState, Ref
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import Problem, Snapshot
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import Snapshot
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import Inventory
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import (
     check_deletions,
@@ -291,7 +292,7 @@ def test_skipped_source_objects_hold_back_every_removal():
     assert hold_removals(plan, snapshot) == 2
     assert plan.select("delete") == [] and not plan.changed
     assert [a.op for a in plan.actions if a.key in ("d02", "d03")] == ["kept", "kept"]
-    assert plan.problems[-1][2].startswith("2 removal(s) held back while 1 source object(s) are skipped")
+    assert plan.problems[-1].cause.startswith("2 removal(s) held back while 1 source object(s) are skipped")
 
 
 def test_an_incomplete_read_holds_changes_to_what_netbox_holds_but_not_new_objects():
@@ -311,4 +312,4 @@ def test_an_incomplete_read_holds_changes_to_what_netbox_holds_but_not_new_objec
     assert ops(plan) == [("device", "create", "leaf-02"), ("device", "kept", "leaf-01"),
                          ("device", "update", "leaf-02"), ("interface", "create", ("leaf-02", "Loopback1")),
                          ("ip_address", "create", (None, "10.0.0.1/24"))]
-    assert plan.problems[-1][2].startswith("1 change(s) to objects NetBox holds held back: the read of Catalog")
+    assert plan.problems[-1].cause.startswith("1 change(s) to objects NetBox holds held back: the read of Catalog")

@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fabric's record: the names of its custom fields, and their definitions in NetBox.
+
+Every reader and writer of the record (the run, status.yml, metrics) uses
+these names, so a field is renamed in one place.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import custom_field
+
+STATUS = "hedgehog_status"
+SOURCE = "hedgehog_source"
+SYNC_ENABLED = "hedgehog_sync_enabled"
+SYNC_INTERVAL = "hedgehog_sync_interval"
+LAST_ATTEMPT = "hedgehog_last_attempt"
+LAST_SUCCESS = "hedgehog_last_success"
+LAST_RESULT = "hedgehog_last_result"
+LAST_ERROR = "hedgehog_last_error"
+LAST_DURATION = "hedgehog_last_duration"
+LAST_COUNTS = "hedgehog_last_counts"
+SOURCE_RELEASE = "hedgehog_source_release"
+LEASE = "hedgehog_lease"
+
+STATUSES = ("not_configured", "disabled", "syncing", "never_synced", "error", "out_of_sync", "in_sync")
+
+RECORD_TYPES = ("virtualization.cluster",)
+GROUP = "Hedgehog sync"
+
+
+def _record_field(name, type_, label, description, **extra):
+    extra.setdefault("filter_logic", "disabled")
+    return custom_field(name, type_, RECORD_TYPES, label, description, group_name=GROUP, **extra)
+
+
+STATUS_FIELDS = (
+    _record_field(STATUS, "text", "Sync status", "Computed at the end of each run: " + ", ".join(STATUSES),
+                  filter_logic="exact"),
+    _record_field(SOURCE, "text", "Source", "Where the fabric is read from (no credentials)"),
+    _record_field(SYNC_ENABLED, "boolean", "Sync enabled", "Scheduled runs on or off"),
+    _record_field(SYNC_INTERVAL, "integer", "Sync interval (s)", "Seconds between scheduled runs"),
+    _record_field(LAST_ATTEMPT, "datetime", "Last attempt", "Start of the last run, whatever its result"),
+    _record_field(LAST_SUCCESS, "datetime", "Last success", "Start of the last run that synced"),
+    _record_field(LAST_RESULT, "text", "Last result", "success, partial or failed"),
+    _record_field(LAST_ERROR, "longtext", "Last error", "Why the last run failed; empty after a success"),
+    _record_field(LAST_DURATION, "decimal", "Last duration (s)", "Seconds the last run took"),
+    _record_field(LAST_COUNTS, "json", "Last counts", "Objects per kind: created, updated, deleted, ..."),
+    _record_field(SOURCE_RELEASE, "text", "Fabric release", "Fabricator status.release"),
+    _record_field(LEASE, "json", "Run lease", "Who runs the fabric now, since and until when"),
+)
