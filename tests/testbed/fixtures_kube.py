@@ -73,7 +73,10 @@ def kube_vlab(tmp_path_factory: pytest.TempPathFactory):
     """A stand-in serving the VLAB fixtures, shared by one test module."""
     if not VLAB_FIXTURES.is_dir():
         pytest.skip(f"no VLAB fixtures at {VLAB_FIXTURES.relative_to(TESTS_DIR.parent)}")
+    # pytest's base temp folder is made on first use under the temp dir of that moment: made inside the
+    # discovery cache, it would vanish with it and take later tests' tmp_path along.
+    state_dir = tmp_path_factory.mktemp("kube-vlab")
     with isolated_discovery_cache():
-        standin = KubeStandin(fixture_dirs=[VLAB_FIXTURES], state_dir=tmp_path_factory.mktemp("kube-vlab"), port=0)
+        standin = KubeStandin(fixture_dirs=[VLAB_FIXTURES], state_dir=state_dir, port=0)
         with standin:
             yield standin
