@@ -12,7 +12,10 @@ and record objects would cost memory and time for nothing.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from datetime import timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
     NetBoxAPIError,
@@ -34,6 +37,7 @@ except ImportError:
     HAS_PYNETBOX = False
 
 TRANSIENT_STATUS = frozenset((429, 502, 503, 504))
+WRITE_METHODS = frozenset(("POST", "PATCH", "PUT", "DELETE"))
 DEFAULT_TIMEOUT = (10, 300)
 # gunicorn refuses request lines over 4094 bytes by default.
 MAX_QUERY_LENGTH = 3500
@@ -88,6 +92,11 @@ class NetBoxClient:
         self.session = self._open_session(token, validate_certs)
         self._version = None
         self.changelog_message = None
+        # (request id, monotonic time of the answer) of every write: NetBox files the
+        # changes a request made under its id, which is how the sync knows its own.
+        self.write_requests = []
+        # NetBox's clock (the Date of the last answer) and our monotonic time then.
+        self._server_clock = None
 
     def _open_session(self, token, validate_certs):
         if HAS_PYNETBOX:
@@ -116,8 +125,42 @@ class NetBoxClient:
         with self._lock:
             counts = dict(self.requests)
         counts["total"] = sum(counts.values())
-        counts["writes"] = sum(v for k, v in counts.items() if k in ("POST", "PATCH", "PUT", "DELETE"))
+        counts["writes"] = sum(v for k, v in counts.items() if k in WRITE_METHODS)
         return counts
+
+    def _note(self, method, response):
+        """What an answer tells beyond its body: the API version, NetBox's clock, a write's request id."""
+        headers = response.headers or {}
+        if self._version is None and headers.get("API-Version"):
+            self._version = parse_version(headers["API-Version"])
+        received = time.monotonic()
+        date = headers.get("Date")
+        if date:
+            try:
+                stamp = parsedate_to_datetime(date)
+            except (TypeError, ValueError):
+                stamp = None
+            if stamp is not None:
+                with self._lock:
+                    self._server_clock = (stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc), received)
+        request_id = headers.get("X-Request-ID")
+        if method in WRITE_METHODS and request_id:
+            with self._lock:
+                self.write_requests.append((request_id, received))
+
+    def server_now(self):
+        """NetBox's time now, from the Date of its last answer (None before any answer)."""
+        with self._lock:
+            clock = self._server_clock
+        if clock is None:
+            return None
+        stamp, received = clock
+        return stamp + timedelta(seconds=time.monotonic() - received)
+
+    def own_requests(self, since=0):
+        """Request ids of the writes made so far (from position ``since``), oldest first."""
+        with self._lock:
+            return list(self.write_requests[since:])
 
     # -- transport ----------------------------------------------------------
 
@@ -158,6 +201,7 @@ class NetBoxClient:
         except TransientError as exc:
             raise NetBoxAPIError("NetBox stayed unavailable: %s" % exc.message, fabric=self.fabric,
                                  endpoint=endpoint, status=exc.status) from exc
+        self._note(method, response)
         if response.status_code >= 400:
             raise self._refusal(method, endpoint, response)
         if response.status_code == 204 or not response.content:
@@ -193,19 +237,24 @@ class NetBoxClient:
             self._version = parse_version(status.get("netbox-version"))
         return self._version
 
-    def list(self, endpoint, params=None, fields=None):
+    def list(self, endpoint, params=None, fields=None, start=None):
         """Every row matching ``params``, at the server's largest page, only ``fields``.
 
         ``limit=0`` asks for the server's MAX_PAGE_SIZE; NetBox 4.6+ pages by
         cursor (``start``), which avoids a COUNT and an OFFSET scan per page.
+        ``start`` asks for the rows from that id on, in id order.
         """
         query = dict(params or {})
         query["limit"] = 0
         if fields:
             query["fields"] = ",".join(fields)
-        cursor = self.version >= (4, 6, 0)
-        if cursor:
-            query["start"] = 0
+        # The version comes with every answer (API-Version): before the first one, a
+        # plain first page costs less than a status request, and the next pages
+        # follow the links NetBox gives.
+        if self._version is not None and self._version >= (4, 6, 0):
+            query["start"] = start or 0
+        elif start is not None:
+            query.update({"id__gte": start, "ordering": "id"})
         rows = []
         url = None
         while True:
@@ -215,6 +264,15 @@ class NetBoxClient:
             url = page.get("next")
             if not url or not results:
                 return rows
+
+    def page(self, endpoint, params=None, fields=None, limit=1):
+        """The first ``limit`` rows matching ``params`` and how many match in all (NetBox counts them)."""
+        query = dict(params or {})
+        query["limit"] = limit
+        if fields:
+            query["fields"] = ",".join(fields)
+        page = self.request("GET", endpoint, params=query) or {}
+        return [_without_links(row) for row in page.get("results") or []], page.get("count")
 
     def list_by(self, endpoint, param, values, params=None, fields=None, pool=None):
         """``list`` filtered by many values of one parameter, in as few requests as the URL length allows.
