@@ -98,20 +98,35 @@ def test_every_owned_object_carries_the_marker(nb):
     assert counts["cluster"] == 1
 
 
-def test_every_port_of_the_vs_profile_exists_with_its_nos_name(nb):
+def test_every_port_of_the_vs_profile_exists_and_its_template_carries_the_nos_name(nb):
+    templates = dict((t["name"], t) for t in h.api_list(nb, "dcim/interface-templates", device_type="vs"))
+    assert sorted(templates) == sorted(VS_PORTS)
+    assert templates["M1"]["description"] == "Management0"
+    for number in range(1, 49):
+        assert templates["E1/%d" % number]["description"] == "Ethernet%d" % (number - 1)
     for switch in SWITCHES:
         ports = dict((i["name"], i) for i in h.api_list(nb, "dcim/interfaces", device=switch)
                      if i["name"] in VS_PORTS)
         assert sorted(ports) == sorted(VS_PORTS), switch
         assert ports["M1"]["mgmt_only"] is True
         assert ports["M1"]["type"]["value"] == "1000base-t"
-        assert ports["M1"]["description"] == "Management0"
         for number in range(1, 49):
             port = ports["E1/%d" % number]
             assert port["mgmt_only"] is False
             assert port["type"]["value"] == "25gbase-x-sfp28"
             assert port["label"] == str(number)
-            assert port["description"] == "Ethernet%d" % (number - 1), (switch, port["name"])
+
+
+def test_ports_made_from_the_device_type_are_written_only_when_a_connection_says_something(landed):
+    """They belong to the fabric through their device: no marker, no tag, no write of their own."""
+    nb = landed["netbox"]
+    rows = h.api_list(nb, "dcim/interfaces", site="vlab", fields="id,name,device,lag,custom_fields,tags")
+    switch_ports = [i for i in rows if i["device"]["name"] in SWITCHES and i["name"] in VS_PORTS]
+    # Only switch ports that join a LAG (the bundled and ESLAG links) or carry a VPC's VLANs are written, once each.
+    assert len([i for i in switch_ports if i["lag"]]) == 8
+    assert landed["result"]["applied"]["interface"] == {"create": 18, "update": 8 + 2}
+    for port in switch_ports:
+        assert port["custom_fields"]["hedgehog_fabric"] is None and port["tags"] == [], port["name"]
 
 
 def test_interface_counts(nb):

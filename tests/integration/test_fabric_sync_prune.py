@@ -94,7 +94,8 @@ def test_an_orphan_that_comes_back_is_unmarked(vlab_nb, kube):
 
 def test_keep_never_deletes_nor_marks(vlab_nb, kube):
     config = h.config_for(vlab_nb, kube, prune="keep")
-    before = h.state_of(vlab_nb, fabric="vlab", endpoints=list(h.OWNED_ENDPOINTS.values()))
+    # Every object, not only the marked ones: the fabric's switch ports carry no marker of their own.
+    before = h.state_of(vlab_nb, endpoints=list(h.OWNED_ENDPOINTS.values()))
 
     kept, _run = h.sync(config)
 
@@ -102,7 +103,7 @@ def test_keep_never_deletes_nor_marks(vlab_nb, kube):
     assert h.write_ops(kept) == {"interface": {"update": 1}}
     assert kept["summary"]["device"]["kept"] == 1
     assert kept["summary"]["cable"]["kept"] == 1
-    diff = h.state_diff(before, h.state_of(vlab_nb, fabric="vlab", endpoints=list(h.OWNED_ENDPOINTS.values())))
+    diff = h.state_diff(before, h.state_of(vlab_nb, endpoints=list(h.OWNED_ENDPOINTS.values())))
     assert diff == {"removed": [], "added": [], "touched": ["dcim/interfaces: leaf-01 E1/3"]}
     # However long it has been gone.
     later, _run = h.sync(config, now=datetime.now(timezone.utc) + timedelta(days=365))

@@ -4,8 +4,9 @@
 """Snapshot -> desired DCIM objects: site, device types, devices, interfaces, LAGs, cables.
 
 Switch ports come from the device type's interface templates, so NetBox makes
-every front-panel port when it makes the device; the sync only touches a port
-when the fabric says something about it (LAG membership, MTU).
+every front-panel port when it makes the device; they belong to the fabric
+through their device (no marker of their own), and the sync only writes a port
+when the fabric says something about it (LAG membership, MTU, VLANs).
 """
 
 from __future__ import annotations
@@ -265,14 +266,14 @@ def add_switch_interfaces(state, snapshot):
             _owned_interface(state, name, VTEP_LOOPBACK, "virtual", "VTEP IP")
         profile = snapshot.profiles[switch.profile]
         for port in sorted(profile.ports):
-            # NetBox does not copy a template's description to the port it makes,
-            # so the NOS name is written on each port; lag and mtu are the
-            # defaults a port goes back to when no connection uses it.
+            # NetBox makes these ports from the device type's templates, which carry
+            # the NOS names; a port is written only when a connection says something
+            # about it (lag, mtu, VLANs), and these defaults are what it goes back to.
             # Type and mgmt_only as the template has them: an adopted device of
             # another type lacks these ports, and NetBox makes none without a type.
             info = profile.ports[port]
             state.add(Desired("interface", (name, port), dict(
-                {"device": Ref("device", name), "name": port, "description": info.nos or info.base_nos,
+                {"device": Ref("device", name), "name": port,
                  "type": "1000base-t" if info.management else interface_type(profile.speed_of(port)),
                  "mgmt_only": info.management},
                 **COMPONENT_DEFAULTS), component=True, label="interface %s %s" % (name, port)))

@@ -55,12 +55,15 @@ class Inventory:
 class InventoryReader:
     """Reads the inventory of one fabric for one desired state."""
 
-    def __init__(self, client, fabric, schema_ready, adopt=False, workers=1):
+    def __init__(self, client, fabric, schema_ready, adopt=False, workers=1, scope=None):
         self.client = client
         self.fabric = fabric
         self.schema_ready = schema_ready
         self.adopt = adopt
         self.workers = max(1, int(workers))
+        # A targeted read: ``{kind: rows}`` already read for the objects others edited
+        # stand for the kinds' owned rows; the rest is found by the desired keys alone.
+        self.scope = scope
         # What the lookups share within one read (the device interfaces, read once for three kinds).
         self.shared = {}
         self.pool = None
@@ -88,7 +91,7 @@ class InventoryReader:
 
     def _start_owned_reads(self, pool):
         """Every owned model's rows, requested at once; devices first, as the port read waits for them."""
-        if not self.schema_ready:
+        if not self.schema_ready or self.scope is not None:
             return {}
         kinds = [kind for kind in ORDER if SPECS[kind].owned and SPECS[kind].lookup.prefetch_owned]
         kinds.sort(key=lambda kind: kind != "device")
@@ -101,6 +104,8 @@ class InventoryReader:
         """The model's rows that carry the fabric's marker (none before the marker's custom field exists)."""
         if not self.schema_ready:
             return []
+        if self.scope is not None:
+            return list(self.scope.get(spec.kind, ()))
         started = self._owned_reads.pop(spec.kind, None)
         return started.result() if started is not None else self._list_owned(spec)
 

@@ -14,18 +14,20 @@ REMOVING_OPS = ("delete", "mark")
 CHANGING_OPS = ("update", "release")
 
 
-def check_deletions(plan, inventory, source, fabric, max_delete_ratio, force=False):
+def check_deletions(plan, inventory, source, fabric, max_delete_ratio, force=False, owned_total=None):
     """Raise GuardError when the plan removes objects and one of the guards says it must not.
 
     - a read of the source failed or came back cut short (never overridable:
       the fabric's real state is unknown);
     - the source holds no wiring at all while NetBox holds objects of the fabric;
-    - more than ``max_delete_ratio`` of the fabric's objects would go.
+    - more than ``max_delete_ratio`` of the fabric's objects would go (``owned_total``
+      of them when a targeted run says so).
     """
     removing = [a for a in plan.actions if a.op in REMOVING_OPS]
     if not removing:
         return
-    owned = sum(len(inventory.owned(kind)) for kind in ORDER if SPECS[kind].owned)
+    # A targeted run reads a few objects: the share is of the whole fabric, as the last full run counted it.
+    owned = owned_total or sum(len(inventory.owned(kind)) for kind in ORDER if SPECS[kind].owned)
     # A device's ports and LAGs go with it without actions of their own; they
     # are in ``owned`` and must count as going, or a source that lost most
     # devices would pass the ratio guard on the strength of their ports.

@@ -6,7 +6,8 @@
 Only fields the sync manages are compared; tags are merged (ours added, nobody
 else's removed); custom fields are compared key by key. An object NetBox holds
 without this fabric's marker is a conflict, unless it is a port NetBox made
-from the device type of a device this fabric owns, or the fabric adopts.
+from the device type of a device this fabric owns (such a port belongs to the
+fabric through its device and gets no marker of its own), or the fabric adopts.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def normalize(value):
 
 
 class Planner:
-    def __init__(self, desired, inventory, fabric, tag_ids, adopt=False, prune="delete", orphan_grace=0, now=None):
+    def __init__(self, desired, inventory, fabric, tag_ids, adopt=False, prune="delete", orphan_grace=0, now=None,
+                 kept=None, only=None, prune_ids=None):
         self.desired = desired
         self.inventory = inventory
         self.fabric = fabric
@@ -127,6 +129,12 @@ class Planner:
         self.prune = prune
         self.orphan_grace = orphan_grace
         self.now = now
+        # Hand edits left alone by policy: their fields are not compared while the fabric wants what it wanted then.
+        self.kept = kept
+        # A targeted plan: only these (kind, key) are planned, only rows with these ids may be pruned;
+        # the other desired objects are there for their ids.
+        self.only = only
+        self.prune_ids = prune_ids
         self.plan = Plan(fabric)
         # Keys that will exist after the run (current usable + created), per kind.
         self.available = dict((kind, set()) for kind in ORDER)
@@ -171,14 +179,23 @@ class Planner:
         spec = SPECS[kind]
         records = self.inventory.records[kind]
         for key, row in records.items():
-            if not spec.owned or owner_of(row) == self.fabric:
+            if not spec.owned or owner_of(row) == self.fabric or self._component_of_ours(kind, key, row):
                 self.available[kind].add(key)
         if kind in ALIASED_KINDS:
             # Objects known by another kind's key (a LAG as an interface) count for that kind too.
             self.available[kind].update(self.inventory.ids.get(kind, {}))
         for key, obj in self.desired.of(kind).items():
+            if self.only is not None and (kind, key) not in self.only:
+                continue
             row = records.get(key)
             self._plan_object(spec, key, obj, row if row is not None else self.plan.template_rows.get(key))
+
+    def _component_of_ours(self, kind, key, row):
+        """A port NetBox made from the template of a device this fabric holds: ours through the device."""
+        obj = self.desired.get(kind, key)
+        device = (row.get("device") or {}).get("name")
+        return (obj is not None and obj.component and owner_of(row) is None
+                and device in self.available.get("device", ()))
 
     def _plan_object(self, spec, key, obj, row):
         kind = spec.kind
@@ -236,11 +253,12 @@ class Planner:
             key = (device_key, name)
             if type_key != device_type or key in self.inventory.records["interface"]:
                 continue
-            self.plan.template_rows.setdefault(key, {
-                "id": None, "name": name, "type": {"value": template.fields["type"]},
-                "description": "", "lag": None, "mtu": None, "mgmt_only": template.fields["mgmt_only"],
-                "enabled": True, "tags": [], "custom_fields": {}, "device": {"name": device_key},
-            })
+            # The device's id is known once it is made, as the desired reference to it resolves.
+            self.plan.template_rows.setdefault(key, dict(
+                COMPONENT_DEFAULTS, tagged_vlans=[], id=None, name=name, description="", enabled=True, tags=[],
+                type={"value": template.fields["type"], "label": template.fields["type"]},
+                mgmt_only=template.fields["mgmt_only"], custom_fields={},
+                device={"id": PENDING, "name": device_key}))
             self.available["interface"].add(key)
 
     def _create_fields(self, spec, obj):
@@ -254,8 +272,9 @@ class Planner:
 
     def _changes(self, spec, obj, row):
         changes = {}
+        kept = self.kept.fields_kept(spec.kind, obj) if self.kept is not None else ()
         for field, want in obj.fields.items():
-            if field in KEY_ONLY_FIELDS:
+            if field in KEY_ONLY_FIELDS or field in kept:
                 continue
             if field == "custom_fields":
                 continue
@@ -265,14 +284,18 @@ class Planner:
             if want_value != have:
                 changes[field] = want
         custom = dict(obj.fields.get("custom_fields") or {})
-        custom[FABRIC_FIELD] = self.fabric
+        if not obj.component:
+            # A port NetBox made from its device's template belongs to the fabric
+            # through the device: marking each one would be a write per port.
+            custom[FABRIC_FIELD] = self.fabric
         have_custom = row.get("custom_fields") or {}
         if have_custom.get(ORPHANED_SINCE_FIELD):
             custom[ORPHANED_SINCE_FIELD] = None
-        custom_changes = dict((k, v) for k, v in custom.items() if normalize(have_custom.get(k)) != v)
+        custom_changes = dict((k, v) for k, v in custom.items()
+                              if normalize(have_custom.get(k)) != v and "custom_fields.%s" % k not in kept)
         if custom_changes:
             changes["custom_fields"] = custom_changes
-        tags = self._merged_tags(row, add=SYNC_TAG, remove=ORPHAN_TAG)
+        tags = self._merged_tags(row, add=None if obj.component else SYNC_TAG, remove=ORPHAN_TAG)
         if tags is not None:
             changes["tags"] = tags
         return changes
@@ -313,7 +336,7 @@ class Planner:
     # -- pruning ------------------------------------------------------------------
 
     def _plan_prune(self):
-        if self.prune != "keep":
+        if self.prune != "keep" and self.prune_ids is None:
             wanted = self.desired.of("device")
             self.pruned_devices = set(key for key in self.inventory.owned("device") if key not in wanted)
         for kind in reversed(ORDER):
@@ -322,7 +345,7 @@ class Planner:
                 continue
             wanted = self.desired.of(kind)
             for key, row in self.inventory.owned(kind).items():
-                if key in wanted:
+                if key in wanted or (self.prune_ids is not None and row.get("id") not in self.prune_ids):
                     continue
                 label = "%s %s" % (kind.replace("_", " "), _show(key))
                 if self._cascades(kind, row):
@@ -399,6 +422,7 @@ def _older_than(since, now, seconds):
     return (now - stamp).total_seconds() >= seconds
 
 
-def make_plan(desired, inventory, fabric, tag_ids, adopt=False, prune="delete", orphan_grace=0, now=None):
-    return Planner(desired, inventory, fabric, tag_ids, adopt=adopt, prune=prune,
-                   orphan_grace=orphan_grace, now=now).make()
+def make_plan(desired, inventory, fabric, tag_ids, adopt=False, prune="delete", orphan_grace=0, now=None, kept=None,
+              only=None, prune_ids=None):
+    return Planner(desired, inventory, fabric, tag_ids, adopt=adopt, prune=prune, orphan_grace=orphan_grace, now=now,
+                   kept=kept, only=only, prune_ids=prune_ids).make()

@@ -146,16 +146,22 @@ def test_adopt_takes_over_an_unowned_object_but_never_another_fabrics():
     assert plan.select("conflict")[0].reason == "it belongs to fabric other"
 
 
-def test_a_port_made_from_the_device_type_is_taken_over_without_adopt():
-    port = Desired("interface", ("leaf-01", "E1/1"), {"device": Ref("device", "leaf-01"), "name": "E1/1",
-                                                      "description": "Ethernet0"}, component=True)
-    row = {"id": 30, "name": "E1/1", "device": {"id": 10, "name": "leaf-01"}, "description": "", "tags": [],
-           "custom_fields": {"hedgehog_fabric": None}}
-    plan = plan_for([site(), device(), port], inventory(device=[("leaf-01", device_row())],
-                                                        interface=[(("leaf-01", "E1/1"), row)]))
-    update = plan.select("update", "interface")[0]
-    assert update.changes["description"] == "Ethernet0"
-    assert update.changes["custom_fields"] == {"hedgehog_fabric": FABRIC}
+def test_a_port_made_from_the_device_type_belongs_to_the_fabric_through_its_device():
+    """Taken over without adopt, written only for what the fabric says about it, and never marked."""
+    row = {"id": 30, "name": "E1/1", "device": {"id": 10, "name": "leaf-01"}, "description": "", "lag": None,
+           "mtu": None, "tags": [], "custom_fields": {"hedgehog_fabric": None}}
+    pristine = Desired("interface", ("leaf-01", "E1/1"), {"device": Ref("device", "leaf-01"), "name": "E1/1",
+                                                          "lag": None, "mtu": None}, component=True)
+    plan = plan_for([site(), device(), pristine], inventory(device=[("leaf-01", device_row())],
+                                                            interface=[(("leaf-01", "E1/1"), row)]))
+    assert ops(plan) == [] and not plan.changed
+    assert [a.op for a in plan.actions if a.kind == "interface"] == ["unchanged"]
+
+    in_use = Desired("interface", ("leaf-01", "E1/1"), {"device": Ref("device", "leaf-01"), "name": "E1/1",
+                                                        "lag": None, "mtu": 9000}, component=True)
+    plan = plan_for([site(), device(), in_use], inventory(device=[("leaf-01", device_row())],
+                                                          interface=[(("leaf-01", "E1/1"), row)]))
+    assert plan.select("update", "interface")[0].changes == {"mtu": 9000}
 
 
 def test_late_fields_are_an_update_after_the_create_and_count_once():
