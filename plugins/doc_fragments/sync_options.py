@@ -119,4 +119,30 @@ options:
       - Static leases of a VPC subnet (C(dhcp.static)) are always recorded, with status V(reserved).
     type: bool
     default: false
+  full:
+    description:
+      - Reconcile every object of the fabric now, whatever the fabric's record says (C(-e full=true) on
+        C(playbooks/sync.yml)).
+      - Without it, a run whose fabric, options and versions are unchanged since the last complete run, and in whose
+        NetBox nobody else changed the fabric's objects since, reads nothing more and writes only its outcome; objects
+        others changed are read and handled one by one (see O(hand_edits)); anything uncertain is reconciled in full,
+        with the reason in the result.
+    type: bool
+    default: false
+  full_resync_interval:
+    description:
+      - Seconds after which a run reconciles every object again even when nothing seems changed. V(0) reconciles
+        in full on every run.
+    type: int
+    default: 86400
+  hand_edits:
+    description:
+      - What happens to changes someone else made to the fabric's objects in NetBox (found in NetBox's change log).
+      - V(repair) writes the fabric's values back.
+      - V(keep) leaves the changed fields as they were set until the fabric itself changes them; an object deleted
+        by hand is made again either way.
+      - Either way the result, the journal entry and the record name the object, the fields, who and when.
+    type: str
+    choices: [repair, keep]
+    default: repair
 """

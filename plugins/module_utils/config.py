@@ -52,6 +52,9 @@ class FabricConfig:
     diff_limit: int = _default("diff_limit")
     agent_stale_after: int = _default("agent_stale_after")
     dhcp_leases: bool = _default("dhcp_leases")
+    full: bool = _default("full")
+    full_resync_interval: int = _default("full_resync_interval")
+    hand_edits: str = _default("hand_edits")
     record_status: bool = _default("record_status")
     sync_enabled: bool = _default("sync_enabled")
     sync_interval: int = _default("sync_interval")
@@ -65,6 +68,10 @@ class FabricConfig:
         if self.prune not in PRUNE_POLICIES:
             raise ConfigError("prune must be one of %s, not %r" % (", ".join(PRUNE_POLICIES), self.prune),
                               fabric=self.fabric)
+        if self.hand_edits not in options.SYNC["hand_edits"].choices:
+            raise ConfigError("hand_edits must be repair or keep, not %r" % self.hand_edits, fabric=self.fabric)
+        if int(self.full_resync_interval) < 0:
+            raise ConfigError("full_resync_interval must be 0 or more seconds", fabric=self.fabric)
         if not 0 <= float(self.max_delete_ratio) <= 1:
             raise ConfigError("max_delete_ratio must be between 0 and 1", fabric=self.fabric)
         if not self.netbox_url or not self.netbox_token:

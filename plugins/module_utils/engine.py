@@ -22,7 +22,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.apply import Applier
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions, hold_removals, hold_updates
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import ALL_OPS, Plan, make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.report import build_diff
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import PARTIAL, SUCCESS, RunResult
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import read_wiring_dir
@@ -62,6 +62,23 @@ def open_netbox(config):
                         backoff=config.backoff(), fabric=config.fabric, workers=config.netbox_workers)
 
 
+class Scope:
+    """What a targeted run reconciles: some desired objects, and the NetBox rows it read for them.
+
+    ``desired`` holds the objects to reconcile (``only``) and those they refer to;
+    ``rows`` the current rows of the edited objects per kind; ``prune_ids`` the
+    ids of edited rows the fabric owns but no longer wants; ``owned_total`` the
+    fabric's size, for the deletion ratio guard.
+    """
+
+    def __init__(self, desired, rows, only, prune_ids=(), owned_total=0):
+        self.desired = desired
+        self.rows = rows
+        self.only = frozenset(only)
+        self.prune_ids = frozenset(prune_ids)
+        self.owned_total = owned_total
+
+
 class SyncRun:
     """The stages of one run, kept so callers (status, tests, benchmark) can look at each."""
 
@@ -75,32 +92,66 @@ class SyncRun:
         self.source = self.snapshot = self.desired = self.inventory = self.plan = None
         self.schema = schema
         self.applier = None
+        # How this run reconciled: "full", "repair" (only what others edited) or "unchanged".
+        self.path = "full"
+        self.reason = None
+        self.hand_edits = []
+        self.kept = None
+        # Called with the plan and the inventory before the guards: a caller's last word on the plan.
+        self.review = None
 
     def execute(self):
+        self.prepare()
+        return self.reconcile()
+
+    def prepare(self):
+        """Read the fabric and work out what NetBox should hold."""
         config = self.config
         self.source = self.timer.phase("read_source", read_source, config)
         self.snapshot = self.timer.phase("snapshot", build_snapshot, config.fabric, self.source, BUILTIN_PROFILES)
         self.source.release()
         self.desired = self.timer.phase("desired", build_desired, self.snapshot, config, now=self.now)
+        self.connect()
+        return self
+
+    def connect(self):
         if self.client is None:
-            self.client = open_netbox(config)
-        self.client.changelog_message = "hedgehog.netbox_sync: fabric %s" % config.fabric
+            self.client = open_netbox(self.config)
+        self.client.changelog_message = "hedgehog.netbox_sync: fabric %s" % self.config.fabric
+        return self.client
+
+    def reconcile(self, scope=None):
+        """Read NetBox (all the fabric holds, or a scope of it), plan, guard and apply."""
+        config = self.config
+        self.connect()
         if self.schema is None:
             self.schema = self.timer.phase("schema", ensure_schema, self.client, self.check_mode)
         reader = InventoryReader(self.client, config.fabric, self.schema.ready, adopt=config.adopt,
-                                 workers=config.netbox_workers)
-        self.inventory = self.timer.phase("read_netbox", reader.read, self.desired)
-        self.plan = self.timer.phase("plan", make_plan, self.desired, self.inventory, config.fabric,
+                                 workers=config.netbox_workers, scope=scope.rows if scope else None)
+        desired = scope.desired if scope else self.desired
+        self.inventory = self.timer.phase("read_netbox", reader.read, desired)
+        self.plan = self.timer.phase("plan", make_plan, desired, self.inventory, config.fabric,
                                      self.schema.tag_ids, adopt=config.adopt, prune=config.prune,
-                                     orphan_grace=config.orphan_grace, now=self.now)
+                                     orphan_grace=config.orphan_grace, now=self.now, kept=self.kept,
+                                     only=scope.only if scope else None,
+                                     prune_ids=scope.prune_ids if scope else None)
+        if self.review is not None:
+            self.review(self.plan, self.inventory)
         hold_removals(self.plan, self.snapshot)
         hold_updates(self.plan, self.snapshot)
         check_deletions(self.plan, self.inventory, self.source, config.fabric, config.max_delete_ratio,
-                        force=config.force)
+                        force=config.force, owned_total=scope.owned_total if scope else None)
         if not self.check_mode and self.plan.changed:
             self.applier = Applier(self.client, self.plan, self.inventory, self.schema.tag_ids,
                                    chunk_size=config.netbox_chunk_size, workers=config.netbox_workers)
             self.timer.phase("apply", self.applier.run)
+        return self.result()
+
+    def unchanged(self, reason=None):
+        """Nothing changed on either side: the run reads no more and writes nothing."""
+        self.path = "unchanged"
+        self.reason = reason
+        self.plan = Plan(self.config.fabric)
         return self.result()
 
     def problems(self):
@@ -113,26 +164,36 @@ class SyncRun:
             found.extend(self.applier.problems)
         return found
 
-    def result(self):
-        problems = self.problems()
+    def summary(self):
+        if self.path == "unchanged":
+            # Confirmed by the change log rather than read: every desired object is as the last run left it.
+            return dict((kind, dict(dict.fromkeys(ALL_OPS, 0), unchanged=len(objects)))
+                        for kind, objects in self.desired.objects.items())
         summary = self.plan.counts()
-        if self.schema.changed:
+        if self.schema is not None and self.schema.changed:
             summary["schema"] = {"create": sum(self.schema.created.values()),
                                  "update": sum(self.schema.updated.values())}
+        return summary
+
+    def result(self):
+        problems = self.problems()
         return RunResult(
             fabric=self.config.fabric,
             check_mode=self.check_mode,
-            changed=self.plan.changed or self.schema.changed,
+            changed=self.plan.changed or bool(self.schema is not None and self.schema.changed),
             outcome=PARTIAL if problems or self.source.incomplete else SUCCESS,
             release=self.snapshot.release,
             source={"origin": self.source.origin, "objects": self.source.count(),
                     "incomplete": dict(self.source.incomplete)},
-            summary=summary,
+            summary=self.summary(),
             problems=problems,
             requests={"netbox": self.client.request_counts(), "kubernetes": self.source.requests},
             timings=dict(self.timer.phases, total=self.timer.total()),
             applied=self.applier.counts() if self.applier is not None else None,
             diff=build_diff(self.plan, self.config.diff_limit) if self.want_diff else None,
+            path=self.path,
+            reason=self.reason,
+            hand_edits=[edit.as_dict() for edit in self.hand_edits],
         )
 
 

@@ -100,6 +100,10 @@ SYNC = _group(
     Option("diff_limit", "int", default=100),
     Option("agent_stale_after", "int", default=120),
     Option("dhcp_leases", "bool", default=False),
+    # -e full=true on sync.yml: a run asked for by hand, not an inventory setting.
+    Option("full", "bool", default=False, var="full"),
+    Option("full_resync_interval", "int", default=86400),
+    Option("hand_edits", "str", default="repair", choices=("repair", "keep")),
 )
 
 # doc fragment: hedgehog.netbox_sync.record_options

@@ -41,6 +41,12 @@ class RunResult:
     applied: Optional[dict] = None
     diff: Optional[list] = None
     status: Optional[str] = None
+    # How the run reconciled: "full", "repair" (only objects others edited) or "unchanged"
+    # (nothing changed on either side), and why a full reconcile was needed.
+    path: str = "full"
+    reason: Optional[str] = None
+    # Objects the fabric owns that someone else changed since the last run: what, who, when, and what was done.
+    hand_edits: List[dict] = dataclasses.field(default_factory=list)
 
     @property
     def changes(self):
@@ -71,6 +77,9 @@ class RunResult:
             "warnings": self.warnings,
             "requests": self.requests,
             "timings": self.timings,
+            "path": self.path,
+            "reason": self.reason,
+            "hand_edits": self.hand_edits,
         }
         if self.applied is not None:
             result["applied"] = self.applied

@@ -67,10 +67,12 @@ class InventoryReader:
         # What the lookups share within one read (the device interfaces, read once for three kinds).
         self.shared = {}
         self.pool = None
+        self.desired = None
         self._owned_reads = {}
 
     def read(self, desired):
         inventory = Inventory(self.fabric)
+        self.desired = desired
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             self.pool, self.shared = pool, {}
             self._owned_reads = self._start_owned_reads(pool)

@@ -120,7 +120,20 @@ class DeviceInterfaces:
         if not devices:
             return []
         fields = tuple(dict.fromkeys(field for other in reader.specs_on(spec.endpoint) for field in other.read_fields()))
+        if reader.scope is not None:
+            return _scoped_interfaces(reader, spec, devices, fields)
         return reader.client.list_by(spec.endpoint, "device_id", devices, fields=fields, pool=reader.pool)
+
+
+def _scoped_interfaces(reader, spec, devices, fields):
+    """A targeted read: the named ports of the devices, and the edited rows read before."""
+    names = set()
+    for other in reader.specs_on(spec.endpoint):
+        names.update(obj.fields.get("name") for obj in reader.desired.of(other.kind).values())
+        names.update(row.get("name") for row in reader.scope.get(other.kind, ()))
+    names.discard(None)
+    rows = reader.client.list_by(spec.endpoint, "name", sorted(names), params={"device_id": devices}, fields=fields)
+    return _merged(rows, [row for other in reader.specs_on(spec.endpoint) for row in reader.scope.get(other.kind, ())])
 
 
 class CablesWithEnds:

@@ -296,7 +296,7 @@ class Planner:
         if custom_changes:
             changes["custom_fields"] = custom_changes
         tags = self._merged_tags(row, add=None if obj.component else SYNC_TAG, remove=ORPHAN_TAG)
-        if tags is not None:
+        if tags is not None and "tags" not in kept:
             changes["tags"] = tags
         return changes
 

@@ -23,6 +23,11 @@ LAST_DURATION = "hedgehog_last_duration"
 LAST_COUNTS = "hedgehog_last_counts"
 SOURCE_RELEASE = "hedgehog_source_release"
 LEASE = "hedgehog_lease"
+# How the last run reconciled (unchanged, repair, full and why), the hand edits the last run that found
+# any found, and what the next run starts from (machine state, hidden in the UI).
+LAST_PATH = "hedgehog_last_path"
+HAND_EDITS = "hedgehog_hand_edits"
+BASIS = "hedgehog_sync_basis"
 
 STATUSES = ("not_configured", "disabled", "syncing", "never_synced", "error", "out_of_sync", "in_sync")
 
@@ -49,4 +54,9 @@ STATUS_FIELDS = (
     _record_field(LAST_COUNTS, "json", "Last counts", "Objects per kind: created, updated, deleted, ..."),
     _record_field(SOURCE_RELEASE, "text", "Fabric release", "Fabricator status.release"),
     _record_field(LEASE, "json", "Run lease", "Who runs the fabric now, since and until when"),
+    _record_field(LAST_PATH, "text", "Last path", "unchanged, repair (only what others edited) or full, and why"),
+    _record_field(HAND_EDITS, "json", "Hand edits", "Changes by others to the fabric's objects: what, who, when, "
+                  "and what the sync did"),
+    _record_field(BASIS, "json", "Sync basis", "What the next run starts from: digests, change-log mark, owned ids",
+                  ui_visible="hidden"),
 )

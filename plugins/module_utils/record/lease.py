@@ -35,7 +35,10 @@ def holder_id():
 
 
 def take_lease(client, anchor_id, fabric, holder, started, ttl, fields):
-    """Take the lease on the record (writing ``fields`` with it), or raise LeaseHeldError."""
+    """Take the lease on the record (writing ``fields`` with it), or raise LeaseHeldError.
+
+    Returns the record as it was read before the lease was written.
+    """
     current, etag = client.read_one(CLUSTERS, anchor_id)
     lease = (current.get("custom_fields") or {}).get(record.LEASE) or {}
     if lease_is_live(lease, started) and lease.get("holder") != holder:
@@ -52,4 +55,4 @@ def take_lease(client, anchor_id, fabric, holder, started, ttl, fields):
             raise LeaseHeldError("another run took the lease a moment ago; this run did nothing",
                                  fabric=fabric) from exc
         raise
-    return lease
+    return current

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.resync import Resync
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import SyncRun, open_netbox
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import NetBoxAPIError, SyncError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import slugify
@@ -81,24 +82,45 @@ class RecordedRun:
             return SyncRun(self.config, check_mode=True, want_diff=self.want_diff, client=self.client,
                            now=self.started).execute()
         before = self.client.request_counts()
-        schema = ensure_schema(self.client, custom_fields=ALL_FIELDS)
-        self.anchor = ensure_anchor(self.client, self.config, schema.tag_ids)
-        take_lease(self.client, self.anchor["id"], self.config.fabric, self.holder, self.started,
-                   self.config.lease_ttl, self._starting_fields())
+        schema = None
+        self.anchor = find_anchor(self.client, self.config.fabric)
+        if self.anchor is None:
+            schema = self._schema()
+            self.anchor = ensure_anchor(self.client, self.config, schema.tag_ids)
+        current = self._take_lease(schema)
+        # Writes from here on are the sync's own, which the next run must not take for hand edits.
+        own_from = len(self.client.own_requests())
         try:
             run = SyncRun(self.config, want_diff=self.want_diff, client=self.client, now=self.started, schema=schema)
             start = self.client.request_counts()
-            result = run.execute()
+            resync = Resync(run, current, own_from, self._schema,
+                            last_result=(current.get("custom_fields") or {}).get(record.LAST_RESULT))
+            result = resync.execute()
             sync_counts = _minus(self.client.request_counts(), start)
         except SyncError as error:
             self._record_failure(error)
             self._write_metrics()
             raise
-        self._record_result(result, sync_counts)
+        self._record_result(result, sync_counts, resync.next_basis)
         record_counts = _minus(_minus(self.client.request_counts(), before), sync_counts)
         result = result.with_record(self.status, sync_counts, record_counts)
         self._write_metrics(result)
         return result
+
+    def _schema(self):
+        return ensure_schema(self.client, custom_fields=ALL_FIELDS)
+
+    def _take_lease(self, schema):
+        """The lease; a record field gone missing (deleted by hand) is made again once."""
+        try:
+            return take_lease(self.client, self.anchor["id"], self.config.fabric, self.holder, self.started,
+                              self.config.lease_ttl, self._starting_fields())
+        except NetBoxAPIError as exc:
+            if exc.status != 400 or schema is not None:
+                raise
+        self._schema()
+        return take_lease(self.client, self.anchor["id"], self.config.fabric, self.holder, self.started,
+                          self.config.lease_ttl, self._starting_fields())
 
     def _write_metrics(self, result=None):
         """The fabric's metrics file, failed runs included; a metrics file that cannot be written is a warning."""
@@ -133,7 +155,7 @@ class RecordedRun:
             "assigned_object_type": anchor.CLUSTER_OBJECT_TYPE, "assigned_object_id": self.anchor["id"],
             "kind": journal_kind, "comments": comments}])
 
-    def _record_result(self, result, sync_counts):
+    def _record_result(self, result, sync_counts, basis):
         counts = dict((kind, dict((op, n) for op, n in ops.items() if n)) for kind, ops in result.summary.items())
         warnings = result.warnings
         fields = {
@@ -143,7 +165,14 @@ class RecordedRun:
             record.LAST_ERROR: "; ".join(warnings[:LISTED_PROBLEMS]) if warnings else None,
             record.LAST_COUNTS: counts,
             record.SOURCE_RELEASE: result.release or None,
+            record.LAST_PATH: path_text(result),
+            record.BASIS: basis.as_record() if basis is not None else None,
         }
+        if result.hand_edits:
+            # Kept until a later run finds others: the status detail shows the last ones found.
+            fields[record.HAND_EDITS] = {"found": iso(self.started), "policy": self.config.hand_edits,
+                                         "edits": result.hand_edits[:LISTED_PROBLEMS],
+                                         "count": len(result.hand_edits)}
         self._write_outcome(fields, JOURNAL_KINDS[result.outcome], journal_text(result, sync_counts))
 
     def _record_failure(self, error):
@@ -157,6 +186,20 @@ class RecordedRun:
             pass
 
 
+def path_text(result):
+    """How the run reconciled, in a few words: ``unchanged``, ``repair``, ``full: <why>``."""
+    if result.path == "full" and result.reason:
+        return "full: %s" % result.reason
+    return result.path
+
+
+def _edit_line(edit):
+    what = {"update": "%s changed" % ", ".join(edit["fields"]) if edit["fields"] else "changed",
+            "delete": "deleted", "create": "created"}.get(edit["action"], edit["action"])
+    return "- %s: %s by %s at %s (%s)" % (edit["object"], what, edit["user"] or "someone", edit["time"],
+                                          edit["outcome"])
+
+
 def journal_text(result, sync_counts):
     changed = []
     for kind, ops in result.summary.items():
@@ -166,7 +209,14 @@ def journal_text(result, sync_counts):
     lines = ["Sync %s in %.1f s; %d NetBox request(s), %d write(s); %s Kubernetes request(s)." % (
         result.outcome, result.timings.get("total", 0), sync_counts.get("total", 0), sync_counts.get("writes", 0),
         result.requests.get("kubernetes", 0))]
+    lines.append({"unchanged": "Nothing changed in the fabric or in NetBox since the last run: nothing read or "
+                               "written but this record.",
+                  "repair": "Only the objects others edited were read and handled."}.get(
+        result.path, "Full reconcile: %s." % (result.reason or "every object read and compared")))
     lines.extend(changed or ["No change."])
+    if result.hand_edits:
+        lines.append("Hand edits (%d):" % len(result.hand_edits))
+        lines.extend(_edit_line(edit) for edit in result.hand_edits[:LISTED_PROBLEMS])
     warnings = result.warnings
     if warnings:
         lines.append("Problems (%d):" % len(warnings))

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: hedgehog.netbox_sync contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fingerprints of what decides a run's outcome: the desired state and the options.
+
+The desired state is a pure function of the source, the options and the time
+(a switch agent that went quiet), so two runs with the same digest want the
+same NetBox. A reference is hashed by the kind and key it names, not by an id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref
+
+# Options that change what a run writes or leaves alone; the others (credentials,
+# paging, workers, retries, record keeping) do not change the outcome.
+OUTCOME_OPTIONS = ("site", "tenant", "prune", "orphan_grace", "max_delete_ratio", "force", "adopt",
+                   "agent_stale_after", "dhcp_leases", "hand_edits")
+
+
+def _plain(value):
+    if isinstance(value, Ref):
+        return ["@ref", value.kind, _plain(value.key)]
+    if isinstance(value, tuple):
+        return ["@tuple"] + [_plain(v) for v in value]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return dict((str(k), _plain(v)) for k, v in value.items())
+    return value
+
+
+def object_digest(obj):
+    """One desired object, as text that is equal exactly when the objects are."""
+    return json.dumps([obj.kind, _plain(obj.key), _plain(obj.fields), _plain(obj.late), obj.component],
+                      sort_keys=True, separators=(",", ":"))
+
+
+def value_digest(value):
+    """A short digest of one field's desired value (a kept hand edit remembers it)."""
+    text = json.dumps(_plain(value), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def desired_digest(desired):
+    """The whole desired state: every object of every kind, in a fixed order."""
+    digest = hashlib.sha256()
+    for kind in sorted(desired.objects):
+        texts = sorted(object_digest(obj) for obj in desired.objects[kind].values())
+        for text in texts:
+            digest.update(text.encode("utf-8"))
+            digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def outcome_options(config):
+    """The options that change the outcome, by name (none of them is a secret)."""
+    return dict((name, getattr(config, name)) for name in OUTCOME_OPTIONS)
