@@ -1,11 +1,15 @@
-"""``scripts/bench``: sync time, requests and memory per fabric size, side by side with netbox.netbox and the floor.
+"""``scripts/bench``: sync time, requests and memory per fabric size, side by side with the baseline, netbox.netbox and the floor.
 
-Per size, on a fresh NetBox database from the test bed's template: the initial sync, a
-no-op resync, and a resync after ~1% of the wiring objects changed, each in a child
-process reading the fabric from the Kubernetes API stand-in. Then, on another fresh
-database, the floor (only the plan's bulk writes, sequential) for the initial sync and
-the change. For vlab also the same fabric written by netbox.netbox tasks and by the
-fabric_sync module, each through ansible-playbook, initial run and no-op rerun.
+Per size and per code (the baseline commit's, then this checkout's), on a fresh NetBox
+database from the test bed's template: the initial sync, a no-op resync, a hand edit of
+one owned object by another NetBox user and the run that finds it, a run with full=true,
+a resync after ~1% of the wiring objects changed and the no-op after it; each a recorded
+run (as the fabric_sync module runs it) in a child process reading the fabric from the
+Kubernetes API stand-in. Then, on another fresh database, the floor (only the plan's bulk
+writes, sequential) for the initial sync and the change. For vlab also the same fabric
+written by netbox.netbox tasks and by the fabric_sync module, each through
+ansible-playbook, initial run and no-op rerun. With ``--fleet``, many fabrics in one
+NetBox, a round of runs over all of them per code.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from testbed.generator import write_fabric
 from testbed.kube_standin import KubeStandin
 from testbed.netbox import NetBoxTestbed
 
-from bench import fabrics, playbooks, report
+from bench import baseline, edits, fabrics, playbooks, report
 from bench.server import ServerProbe
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,6 +55,13 @@ def _parse_args(argv):
     parser.add_argument("--workers", type=int, default=None, help="netbox_workers for the sync (default: the engine's)")
     parser.add_argument("--chunk-size", type=int, default=None,
                         help="netbox_chunk_size for the sync and the floor (default: the engine's)")
+    parser.add_argument("--baseline", default="merge-base:main",
+                        help="the commit whose code runs side by side (default merge-base:main, where this branch "
+                             "left main); 'none' to measure this checkout alone")
+    parser.add_argument("--fleet", type=int, default=0, metavar="N",
+                        help="also a fleet: N VLAB-sized fabrics and one L in one NetBox, a round of runs over all "
+                             "of them per code (initial, no-op, full); 0 skips it (default)")
+    parser.add_argument("--fleet-size", default="L", help="the big fabric of the fleet (default L; 'none' for none)")
     parser.add_argument("--profile", action="store_true",
                         help="run every sync under cProfile; .pstats files go to the work folder")
     parser.add_argument("--merge", action="store_true",
@@ -99,6 +110,10 @@ class Bench:
             self.options["netbox_chunk_size"] = args.chunk_size
         self.started = time.monotonic()
         self.checkpoint = None
+        self.baseline = None
+        if args.baseline and args.baseline != "none":
+            commit, collections = baseline.prepare(REPO, args.baseline, self.work)
+            self.baseline = {"commit": commit, "collections": str(collections)}
 
     def say(self, message):
         print("[bench %6.0fs] %s" % (time.monotonic() - self.started, message), file=sys.stderr, flush=True)
@@ -108,11 +123,17 @@ class Bench:
     def reset(self):
         self.testbed.reset()
 
-    def child(self, request, kube=None):
+    def codes(self):
+        """(label, collections folder) of the code to measure: the baseline's first, then this checkout's."""
+        codes = [("baseline", self.baseline["collections"])] if self.baseline else []
+        return codes + [("new", str(COLLECTIONS))]
+
+    def child(self, request, kube=None, collections=None, options=None):
         """Run bench.runner in its own process; its answer plus the server's view of the step."""
         request = dict(request, netbox_url=self.testbed.url, netbox_token=self.testbed.token,
-                       options=self.options)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(COLLECTIONS), str(REPO / "tests")]))
+                       options=dict(self.options, **(options or {})))
+        path = [str(REPO), collections or str(COLLECTIONS), str(REPO / "tests")]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
         kube_before = kube.requests.total if kube else 0
         before = self.probe.sample()
         start = time.perf_counter()
@@ -130,20 +151,42 @@ class Bench:
             answer["kubernetes"] = kube.requests.total - kube_before
         return answer
 
-    def sync(self, name, fabric, kube, label):
-        request = {"mode": "sync", "fabric": fabric, "kubeconfig": str(kube.kubeconfig_path)}
+    def recorded(self, name, fabric, kube, label, code, options=None, quiet=False):
+        """One recorded run (record, lease, journal: as the module runs) of ``code``."""
+        request = {"mode": "recorded", "fabric": fabric, "kubeconfig": str(kube.kubeconfig_path)}
         if self.args.profile:
             request["profile"] = True
-            request["profile_path"] = str(self.work / ("%s-%s.pstats" % (name, label)))
-        answer = self.child(request, kube)
-        self.say("%s %s: %.1f s, NetBox %s, written %d, peak RSS %.0f MB"
-                 % (name, label, answer["wall_s"], _methods(answer["netbox"]), answer["written"],
-                    answer["process"].get("vmhwm_mb", answer["process"]["ru_maxrss_mb"])))
-        if answer["problems"]:
-            self.say("  %d problems, first: %s" % (answer["problems"], answer["first_problems"]))
+            request["profile_path"] = str(self.work / ("%s-%s-%s.pstats" % (name, code[0], label.replace(" ", "-"))))
+        answer = self.child(request, kube, collections=code[1], options=options)
+        if not quiet:
+            self.say("%s %s %s: %.1f s, %s%s, NetBox %s (NetBox CPU %.1f s), written %d, peak RSS %.0f MB"
+                     % (name, code[0], label, answer["wall_s"], answer["path"],
+                        " (%s)" % answer["reason"] if answer.get("reason") else "", _methods(answer["netbox"]),
+                        answer["server"]["netbox_cpu_s"], answer["written"],
+                        answer["process"].get("vmhwm_mb", answer["process"]["ru_maxrss_mb"])))
+            if answer["problems"]:
+                self.say("  %d problems, first: %s" % (answer["problems"], answer["first_problems"]))
         answer.pop("first_problems", None)
         answer.pop("profile", None)
         return answer
+
+    def series(self, name, fabric, kube, objects, changed, code):
+        """The runs of one code on a fresh database: initial, no-op, hand edit, full, change, no-op."""
+        runs = {}
+        kube.store.replace_objects(objects)
+        self.reset()
+        runs["initial"] = self.recorded(name, fabric, kube, "initial", code)
+        runs["noop"] = self.recorded(name, fabric, kube, "no-op", code)
+        editor = edits.Editor(self.testbed.url, self.testbed.token)
+        edit = editor.edit_one_device(fabric, "edited by hand")
+        runs["hand_edit"] = self.recorded(name, fabric, kube, "after a hand edit", code)
+        runs["hand_edit"]["edit"] = edit
+        runs["full"] = self.recorded(name, fabric, kube, "full=true", code, options={"full": True})
+        kube.store.replace_objects(changed)
+        runs["change"] = self.recorded(name, fabric, kube, "1% change", code)
+        runs["noop_after_change"] = self.recorded(name, fabric, kube, "no-op after the change", code)
+        kube.store.replace_objects(objects)
+        return runs
 
     def floor(self, name, fabric, kube, label):
         answer = self.child({"mode": "floor", "fabric": fabric, "kubeconfig": str(kube.kubeconfig_path)}, kube)
@@ -168,12 +211,9 @@ class Bench:
                   "kubernetes_kinds": fabrics.describe(objects), "change": mutation, "runs": {}, "floor": {}}
         kube = KubeStandin(objects=objects, state_dir=self.work / name / "kube").start()
         try:
-            self.reset()
-            result["runs"]["initial"] = self.sync(name, fabric, kube, "initial")
-            result["runs"]["noop"] = self.sync(name, fabric, kube, "no-op")
-            kube.store.replace_objects(changed)
-            result["runs"]["change"] = self.sync(name, fabric, kube, "1% change")
-            result["runs"]["noop_after_change"] = self.sync(name, fabric, kube, "no-op after the change")
+            for code in self.codes():
+                result["runs" if code[0] == "new" else "baseline"] = self.series(name, fabric, kube, objects, changed,
+                                                                                 code)
             if not self.args.no_floor:
                 kube.store.replace_objects(objects)
                 self.reset()
@@ -240,13 +280,55 @@ class Bench:
 
     # -- the whole run ----------------------------------------------------------------
 
+    # -- many fabrics in one NetBox ---------------------------------------------------------
+
+    def fleet(self):
+        """A round of runs over every fabric of the fleet, per code, in one NetBox: totals per round."""
+        members = fabrics.fleet(self.args.fleet, None if self.args.fleet_size == "none" else self.args.fleet_size)
+        stands = []
+        result = {"fabrics": [{"fabric": fabric, "size": size, "kubernetes_objects": len(objects)}
+                              for fabric, size, objects in members], "rounds": {}}
+        try:
+            for fabric, _size, objects in members:
+                stands.append((fabric, KubeStandin(objects=objects, state_dir=self.work / "fleet" / fabric).start()))
+            self.reset()
+            for code in self.codes():
+                labels = ["initial", "no-op"] if code[0] == "baseline" else (
+                    ["first run", "no-op", "full=true"] if self.baseline else ["initial", "no-op", "full=true"])
+                for label in labels:
+                    key = "%s: %s" % (code[0], label)
+                    result["rounds"][key] = self.round(stands, code, label)
+        finally:
+            for _fabric, kube in stands:
+                kube.stop()
+        return result
+
+    def round(self, stands, code, label):
+        before = self.probe.sample()
+        started = time.perf_counter()
+        runs = []
+        for fabric, kube in stands:
+            options = {"full": True} if label == "full=true" else None
+            runs.append(self.recorded("fleet", fabric, kube, label, code, options=options, quiet=True))
+        server = self.probe.since(before)
+        totals = {"fabrics": len(runs), "wall_s": round(time.perf_counter() - started, 1),
+                  "sync_wall_s": round(sum(r["wall_s"] for r in runs), 1), "server": server,
+                  "netbox": _summed(r["netbox"] for r in runs), "written": sum(r["written"] for r in runs),
+                  "paths": _counted(r["path"] for r in runs),
+                  "results": _counted(r["result"] for r in runs)}
+        self.say("fleet %s %s: %d fabrics in %.0f s, NetBox CPU %.1f s, NetBox %s, paths %s" % (
+            code[0], label, len(runs), totals["wall_s"], server["netbox_cpu_s"], _methods(totals["netbox"]),
+            totals["paths"]))
+        return totals
+
     def run(self):
         results = {"date": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
                    "machine": self.machine(), "commit": _git_commit(),
+                   "baseline": self.baseline,
                    "options": {"sizes": self.args.size_list, "change_fraction": self.args.change,
                                "engine_options": self.options, "floor": not self.args.no_floor,
                                "compare": None if self.args.no_compare else self.args.compare_size,
-                               "compare_sample": self.args.compare_sample},
+                               "compare_sample": self.args.compare_sample, "fleet": self.args.fleet},
                    "sizes": {}}
         results["errors"] = {}
         for name in self.args.size_list:
@@ -258,6 +340,12 @@ class Bench:
                 results["errors"][name] = str(exc)[-2000:]
             if self.checkpoint:
                 self.checkpoint(results)
+        if self.args.fleet:
+            try:
+                results["fleet"] = self.fleet()
+            except RuntimeError as exc:
+                self.say("fleet failed: %s" % str(exc)[-2000:])
+                results["errors"]["fleet"] = str(exc)[-2000:]
         results["machine"]["load_average_end"] = list(os.getloadavg())
         results["duration_s"] = round(time.monotonic() - self.started, 1)
         results["targets"] = report.targets(results)
@@ -310,6 +398,21 @@ def _spec_dict(spec):
     fields = ("spines", "leaves", "eslag_pairs", "mclag_pairs", "servers_per_leaf", "vpcs", "subnets_per_vpc",
               "gateways", "fabric_links")
     return dict((f, getattr(spec, f)) for f in fields)
+
+
+def _summed(counts):
+    total = {}
+    for part in counts:
+        for key, value in part.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def _counted(values):
+    counts = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
 
 
 def _methods(counts):

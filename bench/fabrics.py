@@ -35,6 +35,22 @@ def generate(spec):
     return generate_fabric(spec)
 
 
+def fleet_spec(index):
+    """The ``index``-th VLAB-sized fabric of a fleet: its own addresses, so many fit one NetBox."""
+    return dataclasses.replace(
+        PRESETS["vlab"], mgmt_subnet="10.%d.0.0/21" % (100 + index), protocol_subnet="10.%d.8.0/22" % (100 + index),
+        vtep_subnet="10.%d.12.0/22" % (100 + index), fabric_subnet="10.%d.128.0/17" % (100 + index),
+        ipv4_subnet="10.%d.0.0/16" % (20 + index))
+
+
+def fleet(count, big="L"):
+    """(fabric, size, objects) of a fleet: ``count`` VLAB-sized fabrics and one of size ``big``."""
+    members = [("fleet-%02d" % i, "vlab", generate(fleet_spec(i))) for i in range(1, count + 1)]
+    if big:
+        members.append(("fleet-%s" % big.lower(), big, generate(spec_for(big))))
+    return members
+
+
 def describe(objects):
     counts = {}
     for obj in objects:

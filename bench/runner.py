@@ -5,7 +5,10 @@ which holds every fabric and the Kubernetes stand-in), and it starts each run co
 as a scheduled run does. The last line on stdout is the JSON answer.
 
 Modes:
-- ``sync``: one ``SyncRun`` (optionally under cProfile), as the fabric_sync module runs it.
+- ``sync``: one ``SyncRun`` (optionally under cProfile): the engine alone.
+- ``recorded``: one ``RecordedRun``, as the fabric_sync module runs it (record, lease, journal, and the
+  change-driven paths of the code that has them); the requests count the record's too. The code under
+  test is whichever collection the parent put first on the path (this checkout, or the baseline).
 - ``floor``: the plan from a check-mode ``SyncRun`` (not timed), then only the writes it
   needs, one bulk request after the other (see bench.floor).
 """
@@ -38,9 +41,13 @@ def process_stats():
 
 
 def fabric_config(request):
+    import dataclasses
+
     from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.config import FabricConfig
 
-    options = dict(request.get("options") or {})
+    known = set(f.name for f in dataclasses.fields(FabricConfig))
+    # The baseline's code may not know an option this checkout added (full, ...): it runs without it.
+    options = dict((k, v) for k, v in (request.get("options") or {}).items() if k in known)
     return FabricConfig(fabric=request["fabric"], netbox_url=request["netbox_url"],
                         netbox_token=request["netbox_token"],
                         k8s_auth={"kubeconfig": request["kubeconfig"]}, **options)
@@ -96,6 +103,53 @@ def run_sync(request):
     return answer
 
 
+def _sum_counts(*counts):
+    total = {}
+    for part in counts:
+        for key, value in (part or {}).items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def run_recorded(request):
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun
+
+    config = fabric_config(request)
+    profiler = cProfile.Profile() if request.get("profile") else None
+    start = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    result = RecordedRun(config).execute().as_dict()
+    if profiler:
+        profiler.disable()
+    wall = time.perf_counter() - start
+    requests = result["requests"]
+    answer = {
+        "wall_s": round(wall, 3),
+        "engine_s": result["timings"].get("total"),
+        "result": result["result"],
+        "path": result.get("path", "full"),
+        "reason": result.get("reason"),
+        "hand_edits": result.get("hand_edits") or [],
+        "problems": len(result["problems"]),
+        "first_problems": [p.get("cause") for p in result["problems"][:3]],
+        "timings": result["timings"],
+        # Every request of the run, the record's included; the sync's own and the record's apart.
+        "netbox": _sum_counts(requests["netbox"], requests.get("status_record")),
+        "netbox_sync": requests["netbox"],
+        "netbox_record": requests.get("status_record") or {},
+        "kubernetes_client": requests["kubernetes"],
+        "written": _written(result),
+        "planned": _planned(result["summary"]),
+        "desired_objects": sum(ops.get("unchanged", 0) + ops.get("create", 0) + ops.get("update", 0)
+                               + ops.get("conflict", 0) + ops.get("blocked", 0)
+                               for kind, ops in result["summary"].items() if kind != "schema"),
+    }
+    if profiler:
+        answer["profile"] = _profile_text(profiler, request.get("profile_path"))
+    return answer
+
+
 def run_floor(request):
     from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import SyncRun
 
@@ -126,7 +180,7 @@ def _profile_text(profiler, path, lines=25):
     return out.getvalue()
 
 
-MODES = {"sync": run_sync, "floor": run_floor}
+MODES = {"sync": run_sync, "recorded": run_recorded, "floor": run_floor}
 
 
 def main():

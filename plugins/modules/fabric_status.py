@@ -89,13 +89,28 @@ fabrics:
       duration: 1.6
       changes: none
       next_run_text: "in 4 min"
+      last_path: unchanged
+      hand_edits:
+        found: "2026-11-29T21:35:02Z"
+        policy: repair
+        count: 1
+        edits:
+          - object: LAG leaf-02 PortChannel1
+            type: dcim.interface
+            id: 248
+            action: update
+            fields: [description]
+            user: alice
+            time: "2026-11-29T21:33:40Z"
+            outcome: repaired
 table:
   description: The fabrics as fixed-width lines under a header, for people.
   returned: always
   type: list
   elements: str
 details:
-  description: A multi-line block per fabric, including the last error.
+  description: A multi-line block per fabric, including the last error, how the last run reconciled and the hand
+    edits the last run that found any found (object, fields, who, when, what was done).
   returned: always
   type: dict
 counts:

@@ -7,10 +7,12 @@ only the playbook test goes through ansible-playbook.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import shutil
 from pathlib import Path
 
+import requests
 import yaml
 
 from testbed.netbox import SAVED_PREFIX, TestbedError
@@ -78,6 +80,55 @@ def sync(config, check_mode=False, want_diff=False, now=None, client=None):
 
 def recorded_sync(config, check_mode=False):
     return RecordedRun(config, check_mode=check_mode).execute().as_dict()
+
+
+def with_options(config, **options):
+    return dataclasses.replace(config, **options)
+
+
+# The kinds of objects another user may edit in the tests: the fabric's own, the shared ones, and the schema.
+EDITABLE_TYPES = ("dcim.device", "dcim.interface", "dcim.cable", "dcim.devicerole", "ipam.ipaddress", "ipam.prefix",
+                  "ipam.vlan", "ipam.vrf", "extras.customfield", "extras.tag")
+
+
+class Writer:
+    """A NetBox user writing through the REST API with a token of their own, as a person's script would."""
+
+    def __init__(self, netbox, token):
+        self.netbox = netbox
+        self.session = requests.Session()
+        self.session.headers.update({"Authorization": "Token %s" % token, "Accept": "application/json",
+                                     "Content-Type": "application/json"})
+
+    def _url(self, path):
+        return "%s/api/%s/" % (self.netbox.url, path.strip("/"))
+
+    def patch(self, path, body):
+        response = self.session.patch(self._url(path), json=body, timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def delete(self, path):
+        response = self.session.delete(self._url(path), timeout=60)
+        assert response.status_code == 204, response.text
+
+
+def other_user(netbox, name):
+    """A Writer for a new NetBox user ``name`` (made with the admin token), or for the admin's own token (None)."""
+    if name is None:
+        return Writer(netbox, netbox.token)
+    admin = Writer(netbox, netbox.token)
+
+    def post(path, body):
+        response = admin.session.post(admin._url(path), json=body, timeout=60)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    user = post("users/users", {"username": name, "password": "%s-Passw0rd-1234" % name.capitalize()})
+    post("users/permissions", {"name": "%s edits" % name, "object_types": list(EDITABLE_TYPES),
+                               "actions": ["view", "add", "change", "delete"], "users": [user["id"]]})
+    token = post("users/tokens", {"user": user["id"], "version": 1, "write_enabled": True})["token"]
+    return Writer(netbox, token)
 
 
 def client_for(config):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import NetBoxAPIError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import MODELS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import parse_time
 
@@ -55,10 +56,16 @@ class ChangeLog:
         self.client = client
 
     def newest(self):
-        """The id of the newest watched change (None when there is none)."""
+        """The id of the newest watched change, or of the newest change at all when none is watched (None: none)."""
         rows, _count = self.client.page(CHANGES, {"changed_object_type": list(WATCHED_TYPES), "ordering": "-id"},
                                         fields=("id",))
+        if not rows:
+            rows, _count = self.client.page(CHANGES, {"ordering": "-id"}, fields=("id",))
         return rows[0]["id"] if rows else None
+
+    def exists(self, change_id):
+        rows, _count = self.client.page(CHANGES, {"id": change_id}, fields=("id",))
+        return bool(rows)
 
     def since(self, mark):
         """Every watched change from ``mark`` on (the mark's own first), oldest first."""
@@ -72,15 +79,18 @@ class ChangeLog:
 
     def read_since(self, mark):
         """``since``, checked to reach back to the mark; raises ChangeLogError when it does not."""
-        from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import NetBoxAPIError
         try:
             rows = self.since(mark)
+            if rows and rows[0].get("id") == mark:
+                return rows[1:]
+            # The mark may be a change of another type (a fabric with no watched change yet), or gone.
+            present = self.exists(mark)
         except NetBoxAPIError as exc:
             raise ChangeLogError("NetBox's change log cannot be read (%s)" % exc.message) from exc
-        if not rows or rows[0].get("id") != mark:
+        if not present:
             raise ChangeLogError("NetBox's change log no longer holds change %d, where the last run left off "
                                  "(pruned after CHANGELOG_RETENTION days?)" % mark)
-        return rows[1:]
+        return [row for row in rows if row.get("id") != mark]
 
     def data(self, ids):
         """Before and after of the given changes: ``{change id: (prechange, postchange)}``."""

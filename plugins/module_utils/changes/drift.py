@@ -71,9 +71,16 @@ class Edit:
 
     @property
     def text(self):
-        what = {"update": "%s changed" % ", ".join(self.fields) if self.fields else "changed",
-                "delete": "deleted", "create": "created"}.get(self.action, self.action)
-        return "%s: %s by %s at %s (%s)" % (self.label, what, self.user or "someone", self.time, self.outcome or "seen")
+        return edit_text(self.as_dict())
+
+
+def edit_text(edit, time_text=None):
+    """One hand edit (as ``Edit.as_dict`` gives it) for a person: object, what changed, who, when, what was done."""
+    fields = edit.get("fields") or []
+    what = {"update": "%s changed" % ", ".join(fields) if fields else "changed",
+            "delete": "deleted", "create": "created"}.get(edit.get("action"), edit.get("action"))
+    return "%s: %s by %s at %s (%s)" % (edit.get("object"), what, edit.get("user") or "someone",
+                                        time_text or edit.get("time"), edit.get("outcome") or "seen")
 
 
 class Sorted:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.drift import edit_text
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.anchor import CLUSTERS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import FABRIC_FIELD
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import WRITE_OPS
@@ -72,6 +73,8 @@ def fabric_row(fabric, anchor, now):
         "release": fields.get(record.SOURCE_RELEASE),
         "source": fields.get(record.SOURCE),
         "lease": fields.get(record.LEASE),
+        "last_path": fields.get(record.LAST_PATH),
+        "hand_edits": fields.get(record.HAND_EDITS) or {},
         "next_run": due.isoformat() if due else None,
         "next_run_text": due_text,
         "record_id": (anchor or {}).get("id"),
@@ -119,8 +122,22 @@ def detail(row):
              "Source:        %s" % (row["source"] or "-")]
     if row["lease"]:
         lines.append("Running:       since %s on %s" % (row["lease"].get("since"), row["lease"].get("holder")))
+    if row.get("last_path"):
+        lines.append("Last path:     %s" % row["last_path"])
     if row["last_error"]:
         lines.append("Last error:    %s" % row["last_error"])
+    lines.extend(_hand_edit_lines(row.get("hand_edits") or {}))
+    return lines
+
+
+def _hand_edit_lines(found):
+    """The hand edits the last run that found any found: object, fields, who, when, what was done."""
+    edits = found.get("edits") or []
+    if not edits:
+        return []
+    lines = ["Hand edits:    %d found by the run of %s (hand_edits: %s)" % (
+        found.get("count", len(edits)), _short_time(found.get("found")), found.get("policy") or "repair")]
+    lines.extend("               %s" % edit_text(edit, _short_time(edit.get("time"))) for edit in edits)
     return lines
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.drift import edit_text
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.resync import Resync
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import SyncRun, open_netbox
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import NetBoxAPIError, SyncError
@@ -193,13 +194,6 @@ def path_text(result):
     return result.path
 
 
-def _edit_line(edit):
-    what = {"update": "%s changed" % ", ".join(edit["fields"]) if edit["fields"] else "changed",
-            "delete": "deleted", "create": "created"}.get(edit["action"], edit["action"])
-    return "- %s: %s by %s at %s (%s)" % (edit["object"], what, edit["user"] or "someone", edit["time"],
-                                          edit["outcome"])
-
-
 def journal_text(result, sync_counts):
     changed = []
     for kind, ops in result.summary.items():
@@ -216,7 +210,7 @@ def journal_text(result, sync_counts):
     lines.extend(changed or ["No change."])
     if result.hand_edits:
         lines.append("Hand edits (%d):" % len(result.hand_edits))
-        lines.extend(_edit_line(edit) for edit in result.hand_edits[:LISTED_PROBLEMS])
+        lines.extend("- %s" % edit_text(edit) for edit in result.hand_edits[:LISTED_PROBLEMS])
     warnings = result.warnings
     if warnings:
         lines.append("Problems (%d):" % len(warnings))
