@@ -15,6 +15,10 @@ description:
     LAGs, cables, ASNs, management, loopback and link IPs, /31 link prefixes).
   - Reads NetBox in a few field-limited lists, compares only the fields it manages, and writes in bulk;
     a run with nothing to change makes no write at all.
+  - With O(record_status=true), a run whose fabric, options and versions are unchanged since the last complete run,
+    and in whose NetBox nobody else changed the fabric's objects since (NetBox's change log says), reads nothing more
+    and writes only its outcome; objects others edited are handled one by one (O(hand_edits)); anything uncertain
+    is reconciled in full, with the reason in RV(reason).
   - Touches only objects carrying the fabric's marker (custom field C(hedgehog_fabric) and tag C(hedgehog-sync));
     anything else that collides with the fabric is reported as a conflict and left alone unless O(adopt=true).
   - Malformed source objects are skipped with a warning naming the kind, the object and the cause;
@@ -132,8 +136,33 @@ skipped:
   description: True when another run held the fabric's lease, so this run did nothing.
   returned: when the lease was held
   type: bool
+path:
+  description:
+    - How the run reconciled. V(unchanged) - nothing changed in the fabric or in NetBox since the last complete run,
+      nothing was read but the change log and the record. V(repair) - only the objects others edited were read
+      and handled. V(full) - every object was read and compared (RV(reason) says why).
+  returned: always
+  type: str
+  sample: unchanged
+reason:
+  description: Why the run reconciled in full (null otherwise).
+  returned: always
+  type: str
+  sample: "the fabric changed since the last run"
+hand_edits:
+  description:
+    - Changes someone else made to the fabric's objects since the last run, with the object, the managed fields
+      changed (none for a deletion), who, when, and what the run did (V(repaired), V(recreated), V(kept),
+      V(nothing to repair), or why not).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"object": "LAG leaf-02 PortChannel1", "type": "dcim.interface", "id": 248, "action": "update",
+            "fields": ["description"], "user": "alice", "time": "2026-12-06T19:21:22Z", "outcome": "repaired"}]
 timings:
-  description: Seconds spent per phase (read_source, snapshot, desired, schema, read_netbox, plan, apply) and in total.
+  description:
+    - Seconds spent per phase (read_source, snapshot, desired, changelog, schema, read_netbox, plan, apply) and in
+      total.
   returned: always
   type: dict
 diff:

@@ -98,3 +98,9 @@ def test_the_playbooks_fabric_defaults_are_the_module_defaults():
     defaults = yaml.safe_load((REPO_ROOT / "playbooks" / "vars" / "fabric_defaults.yml").read_text())
     assert defaults == {"hedgehog_default_sync_enabled": options.default("sync_enabled"),
                         "hedgehog_default_sync_interval": options.default("sync_interval")}
+
+
+def test_the_collection_version_the_record_keeps_is_galaxy_ymls():
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.version import COLLECTION_VERSION
+
+    assert yaml.safe_load((REPO_ROOT / "galaxy.yml").read_text())["version"] == COLLECTION_VERSION

@@ -177,3 +177,32 @@ def test_listed_rows_lose_the_links_of_their_nested_objects_only():
         "id": 7, "name": "E1/1", "url": "http://netbox.invalid/api/dcim/interfaces/7/",
         "device": {"id": 1, "name": "leaf-01"}, "type": {"value": "10gbase-x-sfpp", "label": "SFP+ (10GE)"},
         "tags": [{"id": 3, "slug": "t"}], "custom_fields": {"url": "https://example.com", "display": "kept"}}]
+
+
+def _answer(status, body=None, **headers):
+    response = Response(status, body)
+    response.headers = headers
+    return response
+
+
+def test_the_version_comes_with_the_first_answer_and_no_status_request_is_made():
+    nb = client(_answer(200, {"results": [{"id": 1}], "next": None}, **{"API-Version": "4.7"}),
+                _answer(200, {"results": [], "next": None}, **{"API-Version": "4.7"}))
+    nb._version = None
+    assert nb.list("dcim/sites") == [{"id": 1}]
+    # Before the answer the version was unknown, so the first list was not paged by cursor.
+    assert "start" not in nb.session.calls[0][2]
+    assert nb.version == (4, 7, 0)
+    nb.list("dcim/devices")
+    assert nb.session.calls[1][2]["start"] == 0
+    assert nb.request_counts() == {"GET": 2, "total": 2, "writes": 0}
+
+
+def test_each_writes_request_id_and_netboxs_clock_are_kept():
+    nb = client(_answer(201, [{"id": 1}], **{"X-Request-ID": "req-1", "Date": "Sun, 06 Dec 2026 18:11:58 GMT"}),
+                _answer(200, {"results": [], "next": None}, **{"X-Request-ID": "req-2"}))
+    nb.create("dcim/sites", [{"name": "s"}])
+    nb.list("dcim/sites")
+    assert [request_id for request_id, _at in nb.own_requests()] == ["req-1"]
+    assert nb.server_now().replace(microsecond=0).isoformat() in ("2026-12-06T18:11:58+00:00",
+                                                                   "2026-12-06T18:11:59+00:00")
