@@ -235,13 +235,18 @@ def changes_since(netbox, before):
 
 
 def state_of(netbox, fabric=None, endpoints=None):
-    """``{(endpoint, id): (display, last_updated)}`` of every object (of ``fabric`` when given)."""
+    """``{(endpoint, id): (display, last_updated)}`` of every object (of ``fabric`` when given: its marked
+    objects, and every port of its devices)."""
     state = {}
     for endpoint in (endpoints or list(OWNED_ENDPOINTS.values()) + list(SHARED_ENDPOINTS.values())):
         params = {"fields": "id,display,last_updated"}
         if endpoint == "dcim/interfaces":
             params["fields"] += ",device,name"
-        if fabric and endpoint in OWNED_ENDPOINTS.values():
+        if fabric and endpoint == "dcim/interfaces":
+            # A device's ports made from its type belong to the fabric through the device, unmarked.
+            params["device_id"] = [d["id"] for d in api_list(netbox, "dcim/devices", cf_hedgehog_fabric=fabric,
+                                                             fields="id")] or [0]
+        elif fabric and endpoint in OWNED_ENDPOINTS.values():
             params["cf_hedgehog_fabric"] = fabric
         for row in api_list(netbox, endpoint, **params):
             display = row["display"]

@@ -104,7 +104,9 @@ def test_an_unreachable_netbox(netbox):
     with pytest.raises(NetBoxAPIError) as caught:
         h.sync(config)
     message = str(caught.value)
-    assert message.startswith("fabric vlab: NetBox stayed unavailable: cannot reach NetBox at %s/api/status/" % url)
+    # The run's first request: the tags it relies on.
+    assert message.startswith("fabric vlab: NetBox stayed unavailable: cannot reach NetBox at %s/api/extras/tags/"
+                              % url)
 
 
 @pytest.mark.parametrize("token", ["0" * 40, "nbt_aaaaaaaaaaaa." + "b" * 40], ids=["v1", "v2"])
@@ -115,7 +117,7 @@ def test_a_bad_netbox_token(netbox, token):
     with pytest.raises(NetBoxAPIError) as caught:
         h.sync(config, client=client)
     message = str(caught.value)
-    assert message.startswith("fabric vlab: NetBox refused the token (HTTP 403) for GET status: "), message
+    assert message.startswith("fabric vlab: NetBox refused the token (HTTP 403) for GET extras/tags: "), message
     assert caught.value.status == 403
     assert client.request_counts() == {"GET": 1, "total": 1, "writes": 0}
     assert h.change_count(netbox) == before

@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref
-
 # Options that change what a run writes or leaves alone; the others (credentials,
 # paging, workers, retries, record keeping) do not change the outcome.
 OUTCOME_OPTIONS = ("site", "tenant", "prune", "orphan_grace", "max_delete_ratio", "force", "adopt",
@@ -22,27 +20,28 @@ OUTCOME_OPTIONS = ("site", "tenant", "prune", "orphan_grace", "max_delete_ratio"
 
 
 def _plain(value):
-    if isinstance(value, Ref):
-        return ["@ref", value.kind, _plain(value.key)]
-    if isinstance(value, tuple):
-        return ["@tuple"] + [_plain(v) for v in value]
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return dict((str(k), _plain(v)) for k, v in value.items())
-    return value
+    """What JSON makes of a value it does not know: a set in a fixed order, anything else as text."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return str(value)
+
+
+def _text(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_plain)
 
 
 def object_digest(obj):
-    """One desired object, as text that is equal exactly when the objects are."""
-    return json.dumps([obj.kind, _plain(obj.key), _plain(obj.fields), _plain(obj.late), obj.component],
-                      sort_keys=True, separators=(",", ":"))
+    """One desired object, as text that changes whenever the object does.
+
+    JSON writes a reference (a named tuple) as the list of its kind and key,
+    which no other field value takes the place of.
+    """
+    return _text([obj.kind, obj.key, obj.fields, obj.late, obj.component])
 
 
 def value_digest(value):
     """A short digest of one field's desired value (a kept hand edit remembers it)."""
-    text = json.dumps(_plain(value), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(_text(value).encode("utf-8")).hexdigest()[:16]
 
 
 def desired_digest(desired):
