@@ -1173,11 +1173,11 @@ def hardware_workdir(hydrated=False):
 
 # The checked-in work directories under tests/fixtures/.
 WORKDIR_FIXTURES = {
-    "hhfab-vlab": lambda: vlab_workdir(),
+    "hhfab-vlab": vlab_workdir,
     "hhfab-vlab-hydrated": lambda: vlab_workdir(hydrated=True),
     "hhfab-mesh": lambda: vlab_workdir(flags=MESH_FLAGS),
     "hhfab-mesh-hydrated": lambda: vlab_workdir(hydrated=True, flags=MESH_FLAGS),
-    "hhfab-hardware": lambda: hardware_workdir(),
+    "hhfab-hardware": hardware_workdir,
     "hhfab-hardware-hydrated": lambda: hardware_workdir(hydrated=True),
     "hhfab-partial": partial_workdir,
 }
