@@ -26,6 +26,10 @@ gateway links get consecutive ``/31``s with the connections sorted by name.
 VPCs (``setup-vpcs``): ``vpc-NN`` with ``subnet-NN`` keys; ``/24``s and VLANs are taken in order
 from the IPv4 namespace and the VLAN range, skipping the first of each; servers fill the subnets
 in server order, ``ceil(servers / subnets)`` per subnet; every server connection is attached.
+
+The same fabrics as a user has them before they exist, hhfab work directories (``fab.yaml`` and
+unhydrated multi-document ``include/*.yaml``), and hhfab's hydration of them are in
+``testbed.hhfab_wiring``; ``--hhfab`` writes one, ``--fixtures`` writes the checked-in ones too.
 """
 
 from __future__ import annotations
