@@ -26,6 +26,10 @@ gateway links get consecutive ``/31``s with the connections sorted by name.
 VPCs (``setup-vpcs``): ``vpc-NN`` with ``subnet-NN`` keys; ``/24``s and VLANs are taken in order
 from the IPv4 namespace and the VLAN range, skipping the first of each; servers fill the subnets
 in server order, ``ceil(servers / subnets)`` per subnet; every server connection is attached.
+
+The same fabrics as a user has them before they exist, hhfab work directories (``fab.yaml`` and
+unhydrated multi-document ``include/*.yaml``), and hhfab's hydration of them are in
+``testbed.hhfab_wiring``; ``--hhfab`` writes one, ``--fixtures`` writes the checked-in ones too.
 """
 
 from __future__ import annotations
@@ -360,6 +364,7 @@ PRESETS = {
     "medium": FabricSpec(spines=2, leaves=8, eslag_pairs=3, servers_per_leaf=4, vpcs=16, subnets_per_vpc=2),
     "L": FabricSpec(spines=4, leaves=32, eslag_pairs=16, servers_per_leaf=16, vpcs=128, subnets_per_vpc=2),
     "XL": FabricSpec(spines=8, leaves=128, eslag_pairs=64, servers_per_leaf=16, vpcs=512, subnets_per_vpc=2),
+    "mclag-pair": FabricSpec(leaves=2, eslag_pairs=0, mclag_pairs=1, vpcs=4, era="25.03"),
 }
 
 
@@ -1792,14 +1797,39 @@ def fixture_objects(name):
         for agent in agents:
             agent["status"] = to_old_agent_status(agent["status"])
         return agents
+    if name == "mclag-agent-missing":
+        return _without(generate_fabric(PRESETS["mclag-pair"]), "Agent", MCLAG_AGENT_MISSING)
     raise KeyError(f"unknown fixture {name!r}")
 
 
-FIXTURES = ("vlab", "vlab-mclag", "vlab-gateway", "agent-oldkeys")
+# The MCLAG peer whose Agent the fixture mclag-agent-missing leaves out (its Catalogs stay).
+MCLAG_AGENT_MISSING = "leaf-02"
+
+
+def _without(objects, kind, name):
+    return [o for o in objects if (o["kind"], o["metadata"]["name"]) != (kind, name)]
+
+
+FIXTURES = ("vlab", "vlab-mclag", "vlab-gateway", "agent-oldkeys", "mclag-agent-missing")
+
+
+def hhfab_fixture(name):
+    """The files of one checked-in hhfab work directory (tests/fixtures/hhfab-*) as a Workdir."""
+    from testbed import hhfab_wiring  # pylint: disable=import-outside-toplevel  # it imports this module
+
+    return hhfab_wiring.WORKDIR_FIXTURES[name]()
+
+
+def hhfab_fixture_names():
+    from testbed import hhfab_wiring  # pylint: disable=import-outside-toplevel
+
+    return tuple(hhfab_wiring.WORKDIR_FIXTURES)
 
 
 def write_fixtures(root):
     """(Re)write every checked-in fixture directory under ``root`` (tests/fixtures)."""
+    from testbed import hhfab_wiring  # pylint: disable=import-outside-toplevel
+
     for name in FIXTURES:
         directory = os.path.join(root, name)
         if os.path.isdir(directory):
@@ -1807,6 +1837,8 @@ def write_fixtures(root):
                 if old.endswith(".yaml"):
                     os.remove(os.path.join(directory, old))
         write_fabric(fixture_objects(name), directory)
+    for name in hhfab_fixture_names():
+        hhfab_wiring.write_workdir(hhfab_fixture(name), os.path.join(root, name))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1829,9 +1861,14 @@ def _parse_args(argv):
     parser.add_argument("--uplink-ports", choices=["after-servers", "top-down"], dest="uplink_ports")
     parser.add_argument("--era", choices=sorted(ERAS), dest="era")
     parser.add_argument("--vlan-range", dest="vlan_range", help="FROM-TO, e.g. 1000-2999")
+    parser.add_argument("--hhfab", choices=["vlab", "mesh", "hardware", "partial"],
+                        help="write an hhfab work directory (fab.yaml, include/*.yaml) to --out instead")
+    parser.add_argument("--hydrated", action="store_true", help="with --hhfab: hydrate it as hhfab build does")
     args = parser.parse_args(argv)
     if not args.out and not args.fixtures:
         parser.error("one of --out or --fixtures is required")
+    if args.hydrated and args.hhfab in (None, "partial"):
+        parser.error("--hydrated goes with --hhfab vlab, mesh or hardware")
     overrides = {k: v for k, v in vars(args).items() if k in fields and v is not None}
     if "vlan_range" in overrides:
         low, high = overrides["vlan_range"].split("-")
@@ -1843,6 +1880,8 @@ def main(argv=None):
     args, overrides = _parse_args(sys.argv[1:] if argv is None else argv)
     if args.fixtures:
         write_fixtures(args.fixtures)
+    if args.out and args.hhfab:
+        return _write_hhfab_workdir(args.hhfab, args.hydrated, args.out)
     if args.out:
         spec = dataclasses.replace(PRESETS[args.preset] if args.preset else FabricSpec(), **overrides)
         try:
@@ -1856,6 +1895,22 @@ def main(argv=None):
             counts[obj["kind"]] = counts.get(obj["kind"], 0) + 1
         print(f"wrote {len(objects)} objects in {len(paths)} files to {args.out}: "
               + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def _write_hhfab_workdir(name, hydrated, directory):
+    from testbed import hhfab_wiring  # pylint: disable=import-outside-toplevel
+
+    builders = {
+        "vlab": lambda: hhfab_wiring.vlab_workdir(hydrated=hydrated),
+        "mesh": lambda: hhfab_wiring.vlab_workdir(hydrated=hydrated, flags=hhfab_wiring.MESH_FLAGS),
+        "hardware": lambda: hhfab_wiring.hardware_workdir(hydrated=hydrated),
+        "partial": hhfab_wiring.partial_workdir,
+    }
+    workdir = builders[name]()
+    paths = hhfab_wiring.write_workdir(workdir, directory)
+    print(f"wrote the hhfab work directory {name}{' (hydrated)' if hydrated else ''} to {directory}: "
+          f"{len(workdir.wiring_objects())} wiring objects in {len(paths)} files")
     return 0
 
 

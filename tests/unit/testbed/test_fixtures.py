@@ -15,7 +15,7 @@ import re
 import pytest
 import yaml
 
-from testbed import generator
+from testbed import generator, hhfab_wiring
 from testbed.paths import FIXTURES
 
 FIXTURES_DIR = str(FIXTURES)
@@ -481,7 +481,7 @@ def _load_dir_file(path):
 
 
 def test_only_known_fixture_directories():
-    assert set(_fixture_dirs()) == set(generator.FIXTURES)
+    assert set(_fixture_dirs()) == set(generator.FIXTURES) | set(generator.hhfab_fixture_names())
 
 
 @pytest.mark.parametrize("name", FABRIC_FIXTURES)
@@ -496,6 +496,31 @@ def test_fixture_is_what_the_generator_writes(name):
     on_disk = sorted(_fixture(name), key=lambda o: (o["kind"], o["metadata"]["name"]))
     fresh = sorted(generator.fixture_objects(name), key=lambda o: (o["kind"], o["metadata"]["name"]))
     assert on_disk == fresh
+
+
+@pytest.mark.parametrize("name", generator.hhfab_fixture_names())
+def test_hhfab_fixture_is_what_the_generator_writes(name):
+    # hhfab work directories are compared file by file and byte by byte: their layout (comments,
+    # document separators, key order) is part of what they test.
+    on_disk = hhfab_wiring.read_workdir(os.path.join(FIXTURES_DIR, name)).files
+    assert on_disk == generator.hhfab_fixture(name).files
+
+
+def test_mclag_agent_missing_lacks_one_agent_and_nothing_else():
+    objects = _fixture("mclag-agent-missing")
+    fab = Fabric(objects)
+    assert check(objects) == ["agents and switches differ"]
+    assert sorted(fab["Agent"]) == ["leaf-01", "spine-01", "spine-02"] and generator.MCLAG_AGENT_MISSING == "leaf-02"
+    assert fab["Switch"]["leaf-02"]["spec"]["redundancy"] == {"group": "mclag-1", "type": "mclag"}
+    assert fab["Switch"]["leaf-01"]["spec"]["asn"] == fab["Switch"]["leaf-02"]["spec"]["asn"]
+    # The port channel numbers of the pair are still in the Catalog and in the other peer's Agent.
+    lags = {"server-01--mclag--leaf-01--leaf-02": 1, "server-02--mclag--leaf-01--leaf-02": 2,
+            "server-04--bundled--leaf-02": 3}
+    assert fab["Catalog"]["redundancy.mclag-1"]["spec"]["portChannelIDs"] == lags
+    assert fab["Agent"]["leaf-01"]["spec"]["catalog"]["portChannelIDs"] == lags
+    assert "switch.leaf-02" in fab["Catalog"]
+    domain = fab["Connection"]["leaf-01--mclag-domain--leaf-02"]["spec"]["mclagDomain"]
+    assert len(domain["peerLinks"]) == 2 and len(domain["sessionLinks"]) == 2
 
 
 def test_vlab_has_the_counts_of_the_current_default():
