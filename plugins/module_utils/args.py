@@ -41,6 +41,7 @@ SYNC_OPTIONS_SPEC = {
     "site": {"type": "str"},
     "tenant": {"type": "str"},
     "wiring_dir": {"type": "path"},
+    "switch_profiles_dir": {"type": "path"},
     "prune": {"type": "str", "default": "delete", "choices": ["delete", "mark", "keep"]},
     "orphan_grace": {"type": "int", "default": 604800},
     "max_delete_ratio": {"type": "float", "default": 0.3},

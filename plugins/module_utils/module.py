@@ -33,7 +33,7 @@ CONFIG_KEYS = (
     "fabric", "site", "tenant", "wiring_dir", "prune", "orphan_grace", "max_delete_ratio", "force", "adopt",
     "k8s_page_size", "netbox_chunk_size", "netbox_workers", "retries", "retry_delay", "retry_max_delay",
     "retry_max_time", "diff_limit", "netbox_url", "netbox_token", "netbox_validate_certs",
-    "agent_stale_after", "dhcp_leases",
+    "agent_stale_after", "dhcp_leases", "switch_profiles_dir",
 )
 
 
