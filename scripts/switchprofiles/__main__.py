@@ -9,8 +9,8 @@ import argparse
 import os
 import sys
 
-from .render import render
-from .upstream import PINS, SourceError, download_trees, read_all, trees_for
+from . import generate
+from .upstream import PINS, SourceError, download_trees, trees_for
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_OUTPUT = os.path.join(REPO_ROOT, "plugins", "module_utils", "source", "profile_catalog.py")
@@ -21,12 +21,6 @@ Write %s from the switch profiles of githedgehog/fabric at the pinned tags
 (--source REPO), a directory with one source tree per tag (--source DIR, as
 DIR/v0.126.0/...), or the tags' tarballs downloaded from GitHub (--download).
 """ % (os.path.relpath(DEFAULT_OUTPUT, REPO_ROOT), ", ".join(pin.tag for pin in PINS))
-
-
-def generate(open_tree, pins=PINS):
-    """The data module's text from the trees ``open_tree(pin)`` gives."""
-    profiles, origins = read_all(open_tree, pins)
-    return render(pins, profiles, origins)
 
 
 def _arguments(argv):

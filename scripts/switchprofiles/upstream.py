@@ -155,10 +155,10 @@ def download_trees(timeout=120):
 
 
 def trees_for(path):
-    """Trees from ``path``: a directory of per-tag source trees, or a git repository holding the tags."""
-    if any(os.path.isdir(os.path.join(path, pin.tag)) for pin in PINS):
-        return dir_trees(path)
-    return git_trees(path)
+    """Trees from ``path``: a git repository holding the tags (clone or bare), else a directory of <tag>/ trees."""
+    is_git = os.path.exists(os.path.join(path, ".git")) or (
+        os.path.isfile(os.path.join(path, "HEAD")) and os.path.isdir(os.path.join(path, "objects")))
+    return git_trees(path) if is_git else dir_trees(path)
 
 
 # -- reading the profiles --------------------------------------------------------------
@@ -205,26 +205,30 @@ def as_object(profile):
             "metadata": {"name": name, "namespace": NAMESPACE}, "spec": spec}
 
 
+def _catalog_profiles(tree):
+    module = module_path(tree.read_file("go.mod"))
+    loader = Loader(module, tree.read_dir)
+    package = loader.package("%s/%s" % (module, PROFILE_PACKAGE))
+    profile_type = ("%s/%s" % (module, WIRING_API), "SwitchProfile")
+    lists = catalog_lists(package, profile_type)
+    if not lists:
+        raise SourceError("%s lists no switch profiles" % PROFILE_PACKAGE)
+    profiles = {}
+    for list_name in lists:
+        for profile in package.value(list_name, "%s.%s" % (PROFILE_PACKAGE, list_name)):
+            obj = as_object(profile)
+            name = obj["metadata"]["name"]
+            if name in profiles and profiles[name] != obj:
+                raise SourceError("switch profile %s is defined twice" % name)
+            profiles[name] = obj
+    return profiles
+
+
 def read_profiles(tree):
     """{name: SwitchProfile object} of every profile in the catalog of one tag."""
     try:
-        module = module_path(tree.read_file("go.mod"))
-        loader = Loader(module, tree.read_dir)
-        package = loader.package("%s/%s" % (module, PROFILE_PACKAGE))
-        profile_type = ("%s/%s" % (module, WIRING_API), "SwitchProfile")
-        lists = catalog_lists(package, profile_type)
-        if not lists:
-            raise SourceError("%s lists no switch profiles" % PROFILE_PACKAGE)
-        profiles = {}
-        for list_name in lists:
-            for profile in package.value(list_name, "%s.%s" % (PROFILE_PACKAGE, list_name)):
-                obj = as_object(profile)
-                name = obj["metadata"]["name"]
-                if name in profiles and profiles[name] != obj:
-                    raise SourceError("switch profile %s is defined twice" % name)
-                profiles[name] = obj
-        return profiles
-    except GoError as exc:
+        return _catalog_profiles(tree)
+    except (GoError, SourceError) as exc:
         raise SourceError("%s: %s" % (tree.pin.tag, exc)) from exc
 
 
