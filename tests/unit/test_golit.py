@@ -7,6 +7,7 @@ import pytest
 from switchprofiles.golit import GoError, Loader, tokenize, to_json
 
 MODULE = "example.com/shop"
+SHOP = 'shop "example.com/shop/api/v1"'
 
 # A types package in the style of a Kubernetes API: JSON tags, omitempty, pointers, maps, an embedded meta.
 API = '''
@@ -152,7 +153,8 @@ var Pine = shop.Shelf{
         Name:     "Pine",
         Kind:     meta.Kind("pine"),
         Features: Oak.Spec.Features,
-        Ports:    lo.OmitBy(Oak.Spec.Ports, func(name string, p shop.Port) bool { return p.Profile != "" || name == "M1" }),
+        Ports: lo.OmitBy(Oak.Spec.Ports, func(name string, p shop.Port) bool {
+            return p.Profile != "" || name == "M1" }),
         Profiles: lo.OmitBy(Oak.Spec.Profiles, func(_ string, pp shop.PortProfile) bool {
             return pp.Breakout != nil
         }),
@@ -248,9 +250,9 @@ def test_a_struct_literal_with_maps_nested_structs_slices_and_pointers():
 
 
 def test_omitempty_drops_zero_values_but_never_a_struct_and_dash_and_unexported_fields_never_show():
-    port = value_of('var x = shop.Port{NOSName: "a", Hidden: "h", secret: "s"}', imports='shop "example.com/shop/api/v1"')
+    port = value_of('var x = shop.Port{NOSName: "a", Hidden: "h", secret: "s"}', imports=SHOP)
     assert to_json(port) == {"nos": "a"}
-    empty = value_of('var x = shop.Shelf{}', imports='shop "example.com/shop/api/v1"')
+    empty = value_of('var x = shop.Shelf{}', imports=SHOP)
     assert to_json(empty) == {"metadata": {}, "spec": {"features": {}, "tags": None}}
 
 
@@ -303,7 +305,7 @@ def test_test_files_are_not_read():
 
 
 def test_positional_struct_literals_and_elided_pointer_elements():
-    found = value_of('var x = map[string]*shop.Mode{"a": {[]string{"0", "2"}}}', imports='shop "example.com/shop/api/v1"')
+    found = value_of('var x = map[string]*shop.Mode{"a": {[]string{"0", "2"}}}', imports=SHOP)
     assert to_json(found) == {"a": {"offsets": ["0", "2"]}}
 
 
@@ -327,7 +329,7 @@ def test_arithmetic_and_comparisons_follow_go_precedence():
     ("var x = shop.Nothing{}", r"Nothing is not declared in package example.com/shop/api/v1"),
 ])
 def test_what_it_cannot_read_is_an_error_naming_the_place(text, message):
-    imports = '"fmt"\nshop "example.com/shop/api/v1"'
+    imports = '"fmt"\n' + SHOP
     with pytest.raises(GoError, match=message):
         value_of(text, imports=imports)
 
