@@ -36,6 +36,7 @@ Pin = namedtuple("Pin", "release tag commit")
 # ships v0.129.4; the newest tag these profiles could be read from is v0.126.0,
 # so it stands in for 26.03 (release "") until v0.129.4 is pinned here.
 PINS = (
+    Pin("Beta-1", "v0.53.1", "ca631840626256a9f20b9b2081db7ca2167998f8"),
     Pin("24.09", "v0.58.0", "c5c0e80f7331ba02f0abccfc3129a79e1878fe15"),
     Pin("25.01", "v0.71.6", "0b0b7734bc6fbc715cce6b48990eed96d533b6e5"),
     Pin("25.02", "v0.75.3", "b37c06acef611d5163315c119df807a3f418d516"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 # The fabric tags read, oldest first, with the release that ships each ("": none yet).
 SOURCES = [
+    {"commit": "ca631840626256a9f20b9b2081db7ca2167998f8", "release": "Beta-1", "tag": "v0.53.1"},
     {"commit": "c5c0e80f7331ba02f0abccfc3129a79e1878fe15", "release": "24.09", "tag": "v0.58.0"},
     {"commit": "0b0b7734bc6fbc715cce6b48990eed96d533b6e5", "release": "25.01", "tag": "v0.71.6"},
     {"commit": "b37c06acef611d5163315c119df807a3f418d516", "release": "25.02", "tag": "v0.75.3"},
@@ -56,7 +57,7 @@ ORIGINS = {
 }
 
 # sha256 of the canonical JSON of SOURCES, ORIGINS and PROFILES.
-DIGEST = "84b7f0bccae8d6603af6832f15c21ec20d825343c0a617d8c4607388a6235a62"
+DIGEST = "d569c6037b3dc7bf64e0db741bff85d0ea0b7802058476117dcfd74a8a7f82a9"
 
 # Every profile as a SwitchProfile object, by name.
 PROFILES = {
