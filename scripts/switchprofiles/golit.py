@@ -626,7 +626,7 @@ def _parse_imports(specs):
 def _value_specs(kind, specs, file):
     """Declarations of one const/var group; a const without a value repeats the one before (iota)."""
     declarations = []
-    previous = None
+    previous_values, previous_type = None, []
     for iota, spec in enumerate(specs):
         names_end = 0
         names = []
@@ -641,9 +641,9 @@ def _value_specs(kind, specs, file):
         type_tokens = spec[names_end:equals]
         if equals < len(spec):
             values = _split_commas(spec[equals + 1:])
-            previous = (values, type_tokens)
-        elif kind == "const" and previous is not None:
-            values, type_tokens = previous
+            previous_values, previous_type = values, type_tokens
+        elif kind == "const" and previous_values is not None:
+            values, type_tokens = previous_values, previous_type
         else:
             values = [[] for _name in names]
         if len(values) != len(names):
@@ -897,8 +897,8 @@ class Package:
             if declaration.name == "_":
                 continue
             if declaration.name in self.declarations:
-                raise GoError("%s:%d: %s is declared twice in %s" % (filename, declaration.line, declaration.name,
-                                                                      self.path))
+                raise GoError("%s:%d: %s is declared twice in %s" % (
+                    filename, declaration.line, declaration.name, self.path))
             self.declarations[declaration.name] = declaration
 
     def declaration(self, name, where):
@@ -1232,8 +1232,9 @@ class Evaluator:
                 field = struct_type.fields[position]
             else:
                 if key[0] != "name" or key[2] not in by_name:
-                    raise GoError("%s: %s has no field %s" % (where, struct_type.name and struct_type.name[1],
-                                                                key[2] if key[0] == "name" else "?"))
+                    type_name = struct_type.name[1] if struct_type.name else "the struct"
+                    field_name = key[2] if key[0] == "name" else "?"
+                    raise GoError("%s: %s has no field %s" % (where, type_name, field_name))
                 field = by_name[key[2]]
             if field.name in fields:
                 raise GoError("%s: field %s set twice" % (where, field.name))

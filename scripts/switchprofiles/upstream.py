@@ -73,8 +73,8 @@ class GitTree:
         except OSError as exc:
             raise SourceError("cannot run git: %s" % exc) from exc
         if done.returncode != 0 and args[0] != "rev-parse":
-            raise SourceError("git %s failed in %s: %s" % (" ".join(args), self.repository,
-                                                          done.stderr.decode("utf-8", "replace").strip()))
+            error = done.stderr.decode("utf-8", "replace").strip()
+            raise SourceError("git %s failed in %s: %s" % (" ".join(args), self.repository, error))
         return done.stdout.decode("utf-8")
 
     def read_file(self, path):
