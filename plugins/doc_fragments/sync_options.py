@@ -28,6 +28,13 @@ options:
       - Read the fabric from a directory of wiring YAML files instead of its Kubernetes API
         (a fabric being planned, or the demo). When set, the Kubernetes options are ignored.
     type: path
+  switch_profiles_dir:
+    description:
+      - A directory of YAML files with C(SwitchProfile) objects (one or many per file) for switches whose profile the
+        source does not carry, such as a wiring directory's switches. A profile in the source wins over one in this
+        directory, which wins over the built-in profiles (every profile the supported Hedgehog releases ship).
+      - A profile that cannot be read or parsed is reported as a problem naming its file; the rest are used.
+    type: path
   prune:
     description:
       - What happens to objects of the fabric that left the source.

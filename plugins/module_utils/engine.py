@@ -27,7 +27,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.rep
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import PARTIAL, SUCCESS, RunResult
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import read_wiring_dir
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kubernetes import read_kubernetes
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.profiles import BUILTIN_PROFILES
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.profiles import fallback_profiles
 
 
 class Timer:
@@ -78,8 +78,11 @@ class SyncRun:
 
     def execute(self):
         config = self.config
+        profiles, profile_problems = self.timer.phase("profiles", fallback_profiles, config.switch_profiles_dir,
+                                                      config.fabric)
         self.source = self.timer.phase("read_source", read_source, config)
-        self.snapshot = self.timer.phase("snapshot", build_snapshot, config.fabric, self.source, BUILTIN_PROFILES)
+        self.snapshot = self.timer.phase("snapshot", build_snapshot, config.fabric, self.source, profiles,
+                                         profile_problems)
         self.source.release()
         self.desired = self.timer.phase("desired", build_desired, self.snapshot, config, now=self.now)
         if self.client is None:

@@ -46,6 +46,13 @@ def _flatten(document):
     return [document]
 
 
+def file_objects(path):
+    """Every object of a YAML file (several documents, ``kind: List`` flattened); raises OSError or YAMLError."""
+    with open(path) as handle:
+        documents = list(yaml.load_all(handle, Loader=SAFE_LOADER))
+    return [obj for document in documents for obj in _flatten(document)]
+
+
 def read_wiring_dir(directory, fabric=None):
     """Load every known Hedgehog object under ``directory``."""
     if not HAS_YAML:
@@ -55,13 +62,11 @@ def read_wiring_dir(directory, fabric=None):
     data = SourceData("files:%s" % directory)
     for path in wiring_files(directory):
         try:
-            with open(path) as handle:
-                documents = list(yaml.load_all(handle, Loader=SAFE_LOADER))
+            objects = file_objects(path)
         except (OSError, yaml.YAMLError) as exc:
             raise SourceError("cannot read wiring file %s: %s" % (path, exc), fabric=fabric) from exc
-        for document in documents:
-            for obj in _flatten(document):
-                kind = obj.get("kind")
-                if kind in KINDS_BY_NAME:
-                    data.add(kind, [obj])
+        for obj in objects:
+            kind = obj.get("kind")
+            if kind in KINDS_BY_NAME:
+                data.add(kind, [obj])
     return data
