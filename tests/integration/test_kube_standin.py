@@ -298,6 +298,7 @@ def test_dynamic_client_discovers_kinds_and_gets_objects(kube):
 
 
 def test_discovery_documents(kube):
+    kube.update_api(aggregated_discovery=())  # a server without aggregated discovery (before 1.27)
     reply = get(kube, "/apis", accept=AGGREGATED_ACCEPT)
     groups = reply.body
     wiring = get(kube, f"/apis/{WIRING}/{V1BETA1}").body
