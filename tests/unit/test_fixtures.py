@@ -236,6 +236,8 @@ class Checker:
 
     def _check_endpoint(self, conn, side, ref, devices):
         device, port = ref.split("/", 1)
+        # Before Beta-1 a management connection wired the control node to each switch's M1.
+        management = self.fab["Connection"][conn]["spec"].get("management") is not None
         kind = {"server": "server", "gateway": "gateway"}.get(side, "switch")
         if device not in devices[kind]:
             self.bad(f"connection {conn} {side} {ref}: no {kind} {device}")
@@ -245,7 +247,7 @@ class Checker:
             profile = self.fab["SwitchProfile"].get(sw["spec"]["profile"])
             if profile and port not in profile_ports(profile, sw["spec"].get("portBreakouts", {})):
                 self.bad(f"connection {conn}: {ref} is not a port of profile {profile['metadata']['name']}")
-            if port == "M1":
+            if port == "M1" and not management:
                 self.bad(f"connection {conn} uses the management port {ref}")
 
     def _connection_labels(self, name, conn):
