@@ -199,29 +199,31 @@ def _change_switch_spec(fabric, name, fields):
 
 
 def _fabric_ports(fabric, switch):
-    """(local port, far '<switch>/<port>') of every spine-leaf link of a switch, in connection order."""
+    """(local port, far '<switch>/<port>', far IP) of every spine-leaf link of a switch, in connection order."""
     found = []
     for conn in fabric.all("Connection"):
         for link in (conn["spec"].get("fabric") or {}).get("links", []):
-            ends = (link["spine"]["port"], link["leaf"]["port"])
+            ends = (link["spine"], link["leaf"])
             for mine, other in (ends, ends[::-1]):
-                if mine.split("/", 1)[0] == switch:
-                    found.append((mine.split("/", 1)[1], other))
+                if mine["port"].split("/", 1)[0] == switch:
+                    found.append((mine["port"].split("/", 1)[1], other["port"], other["ip"].split("/")[0]))
     return found
 
 
 def _err_disabled_link(fabric):
     leaf, spine = ERR_DISABLED_PORT
-    to_spine = [(port, far) for port, far in _fabric_ports(fabric, leaf) if far.startswith(spine + "/")]
+    to_spine = [(port, far) for port, far, _ip in _fabric_ports(fabric, leaf) if far.startswith(spine + "/")]
     port, far = to_spine[-1]
     return {f"{leaf}/{port}", far}
 
 
 def _count_flaps(fabric, agent, disabled):
+    """Every watched fabric port reports its flap count; the shut link is down on both ends, and
+    its BGP session and BFD peer with it."""
     name = agent["metadata"]["name"]
-    interfaces = _agent_interfaces(agent)
-    for port, _far in _fabric_ports(fabric, name):
-        iface = interfaces[port]
+    state = agent["status"]["state"]
+    for port, _far, far_ip in _fabric_ports(fabric, name):
+        iface = state["interfaces"][port]
         iface["linkFlapCount"] = 0
         if f"{name}/{port}" not in disabled:
             continue
@@ -231,6 +233,10 @@ def _count_flaps(fabric, agent, disabled):
         iface.pop("lldpNeighbors", None)
         if name == ERR_DISABLED_PORT[0]:
             iface["errDisabled"] = True
+        neighbour = state["bgpNeighbors"]["default"][far_ip]
+        neighbour["state"] = "active"
+        neighbour.pop("lastEstab", None)
+        state["bfdPeers"]["default"][far_ip] = {"state": "down", "fails": 4}
 
 
 ADDITIONS = (

@@ -825,7 +825,9 @@ def test_release_26_03_has_the_fields_added_since_26_01():
     (port, iface), = disabled.items()
     assert (iface["oper"], iface["linkFlapCount"], "lldpNeighbors" in iface) == ("down", 4, False)
     assert sorted(i["linkFlapCount"] for i in interfaces.values() if "linkFlapCount" in i) == [0, 0, 0, 4]
-    assert fab["Agent"]["leaf-05"]["status"]["state"]["bfdPeers"]["default"]
+    state = fab["Agent"]["leaf-05"]["status"]["state"]
+    assert sorted(n["state"] for n in state["bgpNeighbors"]["default"].values()) == ["active"] + ["established"] * 3
+    assert sorted(p["state"] for p in state["bfdPeers"]["default"].values()) == ["down"] + ["up"] * 3
     # The upgraded fabric keeps its MCLAG objects, unlabelled and no longer configured.
     conns = fab["Connection"]
     assert conns["leaf-01--mclag-domain--leaf-02"]["spec"]["mclagDomain"]["peerLinks"]
