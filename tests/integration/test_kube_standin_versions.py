@@ -510,3 +510,15 @@ def wait_for(path: Path, process, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"no {path} after {timeout} s")
         time.sleep(0.05)
+
+
+def test_the_test_bed_serves_a_release_when_asked(tmp_path):
+    from testbed import netbox as testbed
+
+    settings = testbed.Settings.from_env({"HHNBS_HOME": str(tmp_path), "HHNBS_KUBE_RELEASE": "24.09"})
+    argv = testbed.KubeStandin(settings).argv()
+    plain = testbed.KubeStandin(testbed.Settings.from_env({"HHNBS_HOME": str(tmp_path)})).argv()
+
+    assert settings.kube_fixtures == (RELEASE_FIXTURES["24.09"],)
+    assert argv[argv.index("--release") + 1] == "24.09" and argv[argv.index("--fixtures") + 1] == str(RELEASE_FIXTURES["24.09"])
+    assert "--release" not in plain and plain[plain.index("--fixtures") + 1].endswith("fixtures/vlab")

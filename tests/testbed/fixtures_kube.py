@@ -1,7 +1,7 @@
 """pytest fixtures for the Kubernetes API stand-in (registered as a plugin by tests/conftest.py).
 
 - ``kube_standin_factory``: builds and starts stand-ins on free ports, stops them at teardown.
-  Besides the KubeStandin options it takes the served-API fields (testbed.kube_api.ServedApi)::
+  It takes the KubeStandin options, the served-API fields (testbed.kube_api.ServedApi) among them::
 
       make([VLAB], groups={WIRING: ["v1beta2", "v1beta1"]})   # served at two versions, v1beta2 preferred
       make([VLAB], groups={GATEWAY: []})                       # the gateway group is not installed
@@ -42,7 +42,6 @@ FIXTURES_DIR = TESTS_DIR / "fixtures"
 VLAB_FIXTURES = FIXTURES_DIR / "vlab"
 # Release name (testbed.releases) -> the fixture directory of a fabric as that release stores it.
 RELEASE_FIXTURES = {name: FIXTURES_DIR / f"release-{name}" for name in RELEASE_SHAPES}
-API_FIELDS = ("groups", "kinds", "forbidden", "broken", "aggregated_discovery")
 
 
 @contextlib.contextmanager
@@ -73,12 +72,9 @@ def kube_standin_factory(tmp_path: Path, kube_discovery_cache: Path):
     started: list[KubeStandin] = []
 
     def make(fixture_dirs=(), **options) -> KubeStandin:
-        api_fields = {name: options.pop(name) for name in API_FIELDS if name in options}
         options.setdefault("state_dir", tmp_path / f"kube-standin-{len(started)}")
         options.setdefault("port", 0)
         standin = KubeStandin(fixture_dirs=fixture_dirs, **options)
-        if api_fields:
-            standin.update_api(**api_fields)
         standin.start()
         started.append(standin)
         return standin

@@ -3,10 +3,18 @@
 No kube-apiserver can run on the test machines, so the tests talk to this server with the
 unmodified clients (the ``kubernetes`` Python client, ``kubernetes.core`` and ``kubectl``).
 It copies the real server's observable behaviour for the read paths the collection uses:
-legacy discovery, namespaced and cluster-wide lists with etcd-style paging (opaque continue
-tokens bound to a snapshot revision, 410 after compaction), get by name, label and field
+legacy and aggregated discovery, namespaced and cluster-wide lists with etcd-style paging (opaque
+continue tokens bound to a snapshot revision, 410 after compaction), get by name, label and field
 selectors, Table output for kubectl, bearer-token authentication with 401/403, and ``Status``
 error bodies. Where this file and the real server disagree, the real server is right.
+
+What it serves is what the loaded objects imply (each group at the versions its objects carry)
+unless a test says otherwise with a ``ServedApi`` (testbed.kube_api): groups and kinds at chosen
+versions or not installed, kinds RBAC forbids, kinds whose CRD is gone, aggregated discovery
+versions; or ``release="24.09"`` for what that release's control node serves (testbed.releases)::
+
+    KubeStandin(fixture_dirs=[...], release="26.01")
+    standin.update_api(groups={"wiring.githedgehog.com": ["v1beta2", "v1beta1"]}, forbidden={"Agent"})
 
 Fault switches (latency, 5xx, dropped connections, truncated list pages) and request counters
 are reachable from Python (``standin.faults``, ``standin.requests``) and, for the process mode,
@@ -18,13 +26,17 @@ over admin paths that take the same bearer token:
     POST /__standin__/reload {"fixtures": [dirs]}, POST /__standin__/objects (an object),
     DELETE /__standin__/objects?kind=&namespace=&name=, POST /__standin__/compact {"bump": true},
     POST /__standin__/not-installed {"kinds": [...]}, GET /__standin__/state
+    GET/POST /__standin__/api             {"release": name, "groups": {group: [versions]}, "kinds": {kind: [versions]},
+                                           "forbidden": [kinds], "broken": [kinds], "aggregatedDiscovery": [v2, v2beta1]}
 
 Run as a process (writes DIR/kubeconfig, ca.crt, token, url and, last, ready)::
 
-    python -m testbed.kube_standin serve --fixtures DIR --port 0 --state-dir DIR
+    python -m testbed.kube_standin serve --fixtures DIR --port 0 --state-dir DIR [--release 24.09]
+        [--group-versions GROUP=V,V] [--kind-versions KIND=V] [--forbidden KIND] [--broken KIND] [--api FILE]
 
-Known differences from a real kube-apiserver: read-only (writes get 405); no aggregated discovery,
-protobuf, OpenAPI or PartialObjectMetadataList (clients fall back to what they get); Table output
+Known differences from a real kube-apiserver: read-only (writes get 405, discovery advertises
+only get, list and watch); no protobuf, YAML, OpenAPI or PartialObjectMetadataList (clients fall
+back to JSON); no built-in groups besides core Namespaces, ConfigMaps and Events; Table output
 has the Name and Age columns of a CRD without printer columns; watch has no bookmarks; one
 ServiceAccount-like identity per token.
 """
@@ -1822,6 +1834,7 @@ class KubeStandin:
         verbose: bool = False,
         api: ServedApi | dict | None = None,
         release: str | None = None,
+        **api_fields,
     ):
         self.fixture_dirs = [str(d) for d in fixture_dirs]
         self._own_state_dir = state_dir is None
@@ -1835,7 +1848,8 @@ class KubeStandin:
         self.ca_file = self.state_dir / "ca.crt"
         self.store = ObjectStore()
         self.view = ApiView(self.store, not_installed, server_version)
-        self.set_api(api, release=release, server_version=server_version)
+        # api_fields: groups, kinds, forbidden, broken, aggregated_discovery (see set_api).
+        self.set_api(api, release=release, server_version=server_version, **api_fields)
         self.faults = FaultInjector()
         self.requests = RequestLog()
         self._connections: set = set()
