@@ -68,7 +68,8 @@ def _rt(group, kind, plural, *short_names, namespaced=True):
 WIRING_GROUP, VPC_GROUP, AGENT_GROUP = "wiring.githedgehog.com", "vpc.githedgehog.com", "agent.githedgehog.com"
 DHCP_GROUP, GATEWAY_GROUP, GWINT_GROUP = "dhcp.githedgehog.com", "gateway.githedgehog.com", "gwint.githedgehog.com"
 FABRICATOR_GROUP = "fabricator.githedgehog.com"
-_W, _V, _A, _D, _G, _I, _F = WIRING_GROUP, VPC_GROUP, AGENT_GROUP, DHCP_GROUP, GATEWAY_GROUP, GWINT_GROUP, FABRICATOR_GROUP
+_W, _V, _A, _D = WIRING_GROUP, VPC_GROUP, AGENT_GROUP, DHCP_GROUP
+_G, _I, _F = GATEWAY_GROUP, GWINT_GROUP, FABRICATOR_GROUP
 
 # From the fabric's and fabricator's CRDs (shared reference, section 1).
 KNOWN_TYPES = (

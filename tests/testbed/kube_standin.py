@@ -26,8 +26,9 @@ over admin paths that take the same bearer token:
     POST /__standin__/reload {"fixtures": [dirs]}, POST /__standin__/objects (an object),
     DELETE /__standin__/objects?kind=&namespace=&name=, POST /__standin__/compact {"bump": true},
     POST /__standin__/not-installed {"kinds": [...]}, GET /__standin__/state
-    GET/POST /__standin__/api             {"release": name, "groups": {group: [versions]}, "kinds": {kind: [versions]},
-                                           "forbidden": [kinds], "broken": [kinds], "aggregatedDiscovery": [v2, v2beta1]}
+    GET/POST /__standin__/api             {"release": name, "groups": {group: [versions]},
+                                           "kinds": {kind: [versions]}, "forbidden": [kinds],
+                                           "broken": [kinds], "aggregatedDiscovery": [v2, v2beta1]}
 
 Run as a process (writes DIR/kubeconfig, ca.crt, token, url and, last, ready)::
 
@@ -2140,7 +2141,8 @@ def main(argv=None) -> int:
                      help="serve a group at these versions; GROUP= means not installed (repeatable)")
     run.add_argument("--kind-versions", action="append", metavar="KIND=V[,V...]",
                      help="serve one kind at these versions, apart from its group; KIND= means not installed")
-    run.add_argument("--forbidden", action="append", metavar="KIND", help="kind that answers 403 to the reader (repeatable)")
+    run.add_argument("--forbidden", action="append", metavar="KIND",
+                     help="kind that answers 403 to the reader (repeatable)")
     run.add_argument("--broken", action="append", metavar="KIND",
                      help="kind that discovery lists but whose paths answer 404 (repeatable)")
     run.add_argument("--aggregated-discovery", metavar="V[,V]",

@@ -138,7 +138,8 @@ def _allocate_static_external(fabric, external_spec, attachment):
         agent["spec"].setdefault("externals", {})[STATIC_EXTERNAL] = json.loads(json.dumps(external_spec))
         if agent["metadata"]["name"] != switch:
             continue
-        agent["spec"]["externalAttachments"][attachment["metadata"]["name"]] = json.loads(json.dumps(attachment["spec"]))
+        attachments = agent["spec"]["externalAttachments"]
+        attachments[attachment["metadata"]["name"]] = json.loads(json.dumps(attachment["spec"]))
         catalog = agent["spec"]["catalog"]
         catalog["externalIDs"][STATIC_EXTERNAL] = stored["externalIDs"][STATIC_EXTERNAL]
         catalog["irbVLANs"][key] = stored["irbVLANs"][key]

@@ -771,7 +771,8 @@ def test_release_fixture_is_served_whole_by_its_release_api(release):
     served = kube_api.served_resources(kube_api.ApiCatalog(), seen, (), releases.served_api(release))
     for (group, kind), versions in seen.items():
         for version in versions:
-            assert kind in {t.kind for t in served[group][version]}, f"{release} does not serve {kind} at {group}/{version}"
+            served_kinds = {t.kind for t in served[group][version]}
+            assert kind in served_kinds, f"{release} does not serve {kind} at {group}/{version}"
     assert ("gateway.githedgehog.com" in served) == _since(release, "26.01")
 
 
@@ -833,7 +834,8 @@ def test_release_26_03_has_the_fields_added_since_26_01():
     assert conns["leaf-01--mclag-domain--leaf-02"]["spec"]["mclagDomain"]["peerLinks"]
     assert "labels" not in conns["server-01--mclag--leaf-01--leaf-02"]["metadata"]
     assert fab["Switch"]["leaf-01"]["spec"]["redundancy"] == {"group": "mclag-1", "type": "mclag"}
-    assert "server-01--mclag--leaf-01--leaf-02" not in fab["Agent"]["leaf-01"]["spec"]["catalog"].get("portChannelIDs", {})
+    port_channels = fab["Agent"]["leaf-01"]["spec"]["catalog"].get("portChannelIDs", {})
+    assert "server-01--mclag--leaf-01--leaf-02" not in port_channels
 
 
 @pytest.mark.parametrize("release", RELEASES)
@@ -870,7 +872,8 @@ def test_release_fixture_fields_by_release(release):
         assert static["spec"]["static"]["prefixes"] == ["192.168.200.0/24", "192.168.201.0/24"]
         attachment = fab["ExternalAttachment"]["leaf-05--ext-static"]["spec"]
         assert (attachment["switch"], attachment["neighbor"], attachment["static"]["vlan"]) == ({}, {}, 20)
-    assert set(fab["VPCPeering"]) == ({"vpc-01--vpc-02"} if _since(release, "26.01") else {"vpc-01--vpc-02", "vpc-03--vpc-04"})
+    vpc_peerings = {"vpc-01--vpc-02"} if _since(release, "26.01") else {"vpc-01--vpc-02", "vpc-03--vpc-04"}
+    assert set(fab["VPCPeering"]) == vpc_peerings
     assert set(fab["GatewayPeering"]) == ({"vpc-03--vpc-04"} if _since(release, "26.01") else set())
     assert set(fab["ExternalPeering"]) == {"vpc-05--ext-bgp-01"}
     management = fab["DHCPSubnet"]["management"]["spec"]
