@@ -70,9 +70,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from testbed.kube_api import (  # noqa: F401 - names other test modules import from here
-    DEFAULT_GROUP_VERSIONS,
-    KNOWN_TYPES,
+from testbed.kube_api import (
     ApiCatalog,
     ResourceType,
     ServedApi,
@@ -82,7 +80,6 @@ from testbed.kube_api import (  # noqa: F401 - names other test modules import f
     aggregated_versions_for,
     api_group,
     api_group_list,
-    guess_plural,
     negotiate_discovery,
     resource_list,
     served_resources,
