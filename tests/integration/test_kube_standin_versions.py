@@ -369,6 +369,35 @@ def test_the_python_client_reads_legacy_discovery(kube_standin_factory):
     assert kube.requests.count(verb="get", path=f"/apis/{WIRING}/v1beta2") == 1
 
 
+def client_get(client, path: str, accept: str | None = None):
+    """A GET through the kubernetes ApiClient itself (its auth, TLS and retries), as a reader would send it."""
+    headers = {"Accept": accept} if accept else None
+    request = client.param_serialize(method="GET", resource_path=path, header_params=headers,
+                                     auth_settings=["BearerToken"])
+    response = client.call_api(*request)
+    response.read()
+    content_type = response.getheader("Content-Type")
+    body = json.loads(response.data) if content_type.startswith("application/json") else response.data.decode()
+    return response.status, content_type, body
+
+
+def test_the_api_client_reads_both_discovery_forms(kube_standin_factory):
+    kube = kube_standin_factory([BASIC], groups={WIRING: ["v1beta1", "v1beta2"], GATEWAY: []})
+    client = api_client(kube)
+
+    _status, aggregated_type, aggregated = client_get(client, "/apis", AGGREGATED_ACCEPT)
+    _status, legacy_type, legacy = client_get(client, "/apis", "application/json")
+    _status, _type, group = client_get(client, f"/apis/{WIRING}", "application/json")
+    missing = client_get(client, f"/apis/{GATEWAY}", "application/json")
+
+    assert (aggregated_type, aggregated["kind"]) == (AGGREGATED_V2, "APIGroupDiscoveryList")
+    assert (legacy_type, legacy["kind"]) == ("application/json", "APIGroupList")
+    wiring = next(i for i in aggregated["items"] if i["metadata"]["name"] == WIRING)
+    assert [v["version"] for v in wiring["versions"]] == ["v1beta2", "v1beta1"]
+    assert group["preferredVersion"]["version"] == "v1beta2"
+    assert missing == (404, "text/plain; charset=utf-8", NOT_FOUND_PAGE)
+
+
 # -- kubectl ------------------------------------------------------------------------------------------
 
 
