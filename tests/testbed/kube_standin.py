@@ -1255,10 +1255,17 @@ class ApiView:
         self.server_version = dict(server_version or DEFAULT_SERVER_VERSION)
         # Replaced whole (never changed in place), so a request sees one consistent shape.
         self.api = api or ServedApi()
+        self._served_cache: tuple = (None, None, None, {})
 
     def served(self) -> dict[str, dict[str, list[ResourceType]]]:
-        """{group: {version: [types]}}; a group with no installed kind is not served at all."""
-        return served_resources(self.store.catalog, self.store.served_api_versions(), self.not_installed, self.api)
+        """{group: {version: [types]}}; a group with no installed kind is not served at all. Do not modify it."""
+        seen, api, not_installed = self.store.served_api_versions(), self.api, frozenset(self.not_installed)
+        cached_seen, cached_api, cached_not_installed, served = self._served_cache
+        # Every request asks; the answer holds until the objects' versions or the served API change.
+        if cached_seen is not seen or cached_api is not api or cached_not_installed != not_installed:
+            served = served_resources(self.store.catalog, seen, not_installed, api)
+            self._served_cache = (seen, api, not_installed, served)
+        return served
 
     def resource_type(self, group: str, version: str, plural: str) -> ResourceType | None:
         for rtype in self.served().get(group, {}).get(version, []):
