@@ -7,6 +7,8 @@ import json
 import shutil
 import ssl
 import subprocess
+import time
+from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -86,3 +88,14 @@ def kubectl(kube, *args, context: str | None = None) -> subprocess.CompletedProc
     if context:
         command += ["--context", context]
     return subprocess.run(command + list(args), capture_output=True, text=True, timeout=60, check=False)
+
+
+def wait_for(path: Path, process, timeout: float = 30.0) -> None:
+    """Wait for a stand-in process to write ``path`` (its ready file), failing fast if it exits."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None:
+            raise AssertionError(f"stand-in exited with {process.returncode}: {process.stdout.read().decode()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {path} after {timeout} s")
+        time.sleep(0.05)

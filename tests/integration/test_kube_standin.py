@@ -40,6 +40,7 @@ from kube_helpers import (  # noqa: E402
     names,
     needs_kubectl,
     raw,
+    wait_for,
 )
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
@@ -573,16 +574,6 @@ def test_process_mode_serves_until_sigterm(tmp_path, kube_discovery_cache):
     assert names(listed["items"]) == ALL_SWITCHES and caught.value.status == 503
     assert reloaded_state.status == 200 and names(reloaded["items"]) == {"default/solo"}
     assert not (state / "ready").exists()
-
-
-def wait_for(path: Path, process, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if process.poll() is not None:
-            raise AssertionError(f"stand-in exited with {process.returncode}: {process.stdout.read().decode()}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {path} after {timeout} s")
-        time.sleep(0.05)
 
 
 # -- kubectl --------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from kube_helpers import (  # noqa: E402
     names,
     needs_kubectl,
     raw,
+    wait_for,
 )
 from testbed import releases  # noqa: E402
 from testbed.fixtures_kube import RELEASE_FIXTURES  # noqa: E402
@@ -536,16 +537,6 @@ def test_process_mode_takes_the_served_api_on_its_command_line(tmp_path, kube_di
     assert apis.headers["Content-Type"] == "application/json"
     assert [g["versions"] for g in apis.body["groups"] if g["name"] == WIRING][0][0]["version"] == "v1beta2"
     assert (catalogs.status, agents.status) == (404, 403)
-
-
-def wait_for(path: Path, process, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if process.poll() is not None:
-            raise AssertionError(f"stand-in exited with {process.returncode}: {process.stdout.read().decode()}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {path} after {timeout} s")
-        time.sleep(0.05)
 
 
 def test_the_test_bed_serves_a_release_when_asked(tmp_path):
