@@ -130,6 +130,7 @@ class Settings:
     redis_port: int
     kube_port: int
     kube_fixtures: tuple[Path, ...]
+    kube_release: str = ""  # serve this Hedgehog release's API (testbed.releases) and, by default, its fixture
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> Settings:
@@ -137,7 +138,9 @@ class Settings:
         cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         home = Path(env.get("HHNBS_HOME") or cache / "hedgehog-netbox-sync")
         repo = Path(env.get("HHNBS_REPO") or _repo_root())
-        fixtures = env.get("HHNBS_KUBE_FIXTURES") or str(repo / "tests" / "fixtures" / "vlab")
+        release = env.get("HHNBS_KUBE_RELEASE") or ""
+        default_fixture = f"release-{release}" if release else "vlab"
+        fixtures = env.get("HHNBS_KUBE_FIXTURES") or str(repo / "tests" / "fixtures" / default_fixture)
         return cls(
             home=home,
             repo=repo,
@@ -152,6 +155,7 @@ class Settings:
             redis_port=int(env.get("HHNBS_REDIS_PORT") or 16379),
             kube_port=int(env.get("HHNBS_KUBE_PORT") or 16443),
             kube_fixtures=tuple(Path(p) for p in fixtures.split(os.pathsep) if p),
+            kube_release=release,
         )
 
     @property
@@ -794,7 +798,8 @@ class KubeStandin(_Daemon):
 
     def argv(self) -> list[str]:
         fixtures = [arg for path in self.s.kube_fixtures for arg in ("--fixtures", str(path))]
-        return [str(self.s.tools_venv / "bin" / "python"), "-m", self.MODULE, "serve", *fixtures,
+        release = ["--release", self.s.kube_release] if self.s.kube_release else []
+        return [str(self.s.tools_venv / "bin" / "python"), "-m", self.MODULE, "serve", *fixtures, *release,
                 "--host", "127.0.0.1", "--port", str(self.s.kube_port),
                 "--state-dir", str(self.dir), "--token", KUBE_TOKEN]
 
