@@ -18,6 +18,7 @@ from typing import Optional
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.desired import build_desired
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import build_snapshot
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.names import fabric_name_problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import InventoryReader
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
@@ -62,8 +63,9 @@ class FabricConfig:
     dhcp_leases: bool = False
 
     def __post_init__(self):
-        if not self.fabric:
-            raise ConfigError("a fabric name is required")
+        name_problem = fabric_name_problem(self.fabric)
+        if name_problem:
+            raise ConfigError(name_problem)
         self.site = self.site or self.fabric
         if self.prune not in PRUNE_POLICIES:
             raise ConfigError("prune must be one of %s, not %r" % (", ".join(PRUNE_POLICIES), self.prune),

@@ -259,6 +259,19 @@ def test_bad_arguments_are_refused(bed, args):
     assert bed.starts() == []
 
 
+@pytest.mark.parametrize("fabric, shown", [("vlab\n", "$'vlab\\n'"), ("../x", "../x"), ("a/b", "a/b"),
+                                           ("x" * 64, "x" * 64), ("-x", "-x")])
+def test_a_fabric_name_the_collection_refuses_is_refused_here_too(bed, fabric, shown):
+    done = subprocess.run([str(WRAPPER), "--config", str(bed.config), "--", fabric, "60"], capture_output=True,
+                          text=True, check=False)
+
+    assert done.returncode == 64
+    assert done.stderr == ("hedgehog-netbox-sync-run: invalid fabric name %s: letters, digits, '.', '_' and '-', "
+                           "starting with a letter or a digit, at most 63 characters\n" % shown)
+    assert bed.starts() == []
+    assert not bed.state.exists() and not bed.logs.exists()
+
+
 def test_the_log_is_rotated_when_it_grows(tmp_path):
     bed = Bed(tmp_path)
     with bed.config.open("a") as config:
