@@ -45,6 +45,10 @@ class Bed:
         self.env_file.write_text("# written by bootstrap.yml\nNETBOX_API=http://netbox.example:8000\n"
                                  "NETBOX_TOKEN=%s\n" % TOKEN)
         self.env_file.chmod(0o600)
+        self.venv_bin = root / "venv" / "bin"
+        self.venv_bin.mkdir(parents=True)
+        (root / "inventory.yml").write_text("all: {}\n")
+        (root / "more inventory").mkdir()
         self.state = root / "state"
         self.logs = root / "log"
         self.config = root / "runner.conf"
@@ -53,7 +57,7 @@ class Bed:
             "INVENTORY=%s" % (root / "inventory.yml"),
             "INVENTORY=%s" % (root / "more inventory"),
             "ANSIBLE_PLAYBOOK=%s" % self.stub,
-            "VENV_BIN=/nonexistent/venv/bin",
+            "VENV_BIN=%s" % self.venv_bin,
             "ANSIBLE_COLLECTIONS_PATH=/somewhere/collections",
             "ENV_FILE=%s" % self.env_file,
             "STATE_DIR=%s" % self.state,
@@ -160,7 +164,7 @@ def test_the_run_gets_the_playbook_inventory_fabric_and_environment(bed):
                             "-i", str(bed.root / "more inventory"), "-e", "fabric=leaf-fab.1"]
     env = call["env"]
     assert env["NETBOX_API"] == "http://netbox.example:8000" and env["NETBOX_TOKEN"] == TOKEN
-    assert env["PATH"].split(":")[0] == "/nonexistent/venv/bin"
+    assert env["PATH"].split(":")[0] == str(bed.venv_bin)
     assert env["ANSIBLE_COLLECTIONS_PATH"] == "/somewhere/collections"
     assert env["ANSIBLE_NOCOLOR"] == "1"
 

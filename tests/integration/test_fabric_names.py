@@ -56,7 +56,8 @@ def test_the_module_refuses_a_bad_name_and_writes_no_metrics(tmp_path):
     metrics = tmp_path / "metrics"
     arguments = {"fabric": "a/b", "wiring_dir": str(tmp_path), "netbox_url": "http://127.0.0.1:9",
                  "netbox_token": "unused", "metrics_file": str(metrics / "hedgehog_netbox_sync_a/b.prom")}
-    done = subprocess.run([str(Path(sys.executable).parent / "ansible"), "localhost", "-m", "hedgehog.netbox_sync.fabric_sync", "-a", json.dumps(arguments)],
+    done = subprocess.run([str(Path(sys.executable).parent / "ansible"), "localhost",
+                           "-m", "hedgehog.netbox_sync.fabric_sync", "-a", json.dumps(arguments)],
                           cwd=REPO_ROOT, env=playbook_env(),
                           capture_output=True, text=True, timeout=300, check=False)
 
