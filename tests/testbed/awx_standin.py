@@ -21,16 +21,24 @@ modules call, with AWX's own rules where they decide whether a playbook works on
 - validation as AWX does it: unique names, credential type kinds and injector templates
   (undefined fields, ``ANSIBLE_*`` and blocked variables), credential inputs (unknown fields,
   ``$encrypted$`` echoed for secrets and kept on update), a job template's playbook from its
-  project, rrules (DTSTART with a time zone, INTERVAL, no SECONDLY, COUNT <= 999, ...), and a
-  schedule's prompts (extra variables are refused unless the template asks for variables on launch);
+  project, rrules (DTSTART with a time zone, INTERVAL, no SECONDLY, COUNT <= 999, ...), survey specs
+  (``job_templates/N/survey_spec/``), and prompts as AWX's ``_accept_or_ignore_variables`` and launch
+  serializers treat them: a survey's answers are checked against its questions; other variables pass
+  only when the template asks for variables on launch, else a schedule (a saved launch configuration)
+  is refused them and a launch (``job_templates/N/launch/``) drops them into ``ignored_fields``;
+  launch-time credentials replace the template's of the same type, and a job whose credential lacks a
+  required input fails AWX's pre-start check;
 - schedules' ``next_run``, ``dtstart``, ``dtend``, ``timezone`` and ``until`` from the rrule with
   python-dateutil, including AWX's fast-forward of MINUTELY and HOURLY rules whose DTSTART is more
   than a week old.
 
 Where it differs from AWX (on purpose): nothing runs. Projects are "updated" at once to a revision
 made from their URL and branch, with the playbooks and inventory files this stand-in was given;
-schedules launch no jobs (``add_job()`` records one, as if a schedule had fired), and ``next_run``
-is brought forward on read, as AWX's periodic scheduler would. There is no RBAC (the one user is a
+schedules launch no jobs (``add_job()`` records one, with the schedule's variables and credentials,
+as if the schedule had fired), launched jobs stay ``pending``, and ``next_run`` is brought forward on
+read, as AWX's periodic scheduler would. ``job_runtime()`` gives what AWX would hand ansible-playbook
+for a job (the environment its credentials inject, its extra variables and AWX's ``awx_*`` ones), so
+a test can run the playbook as the job would. There is no RBAC (the one user is a
 superuser), no activity stream, no notifications, labels or instance groups. Where this file and
 AWX disagree, AWX is right.
 
