@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from awx_helpers import FABRICS, PROJECT, Api, AwxBed, run_job
+from awx_helpers import FABRICS, Api, AwxBed, run_job
 
 from testbed.awx_standin import AwxStandin
 from testbed.fixtures_awx import playbook_runner

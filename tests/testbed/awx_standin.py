@@ -1448,8 +1448,8 @@ class Store:
             if credential is None:
                 raise invalid("credentials", "Invalid pk \"%s\" - object does not exist." % credential_id)
             credentials.append(credential)
-        on_template = [self.get_record("credentials", c) for c in self.association("job_templates", template["id"],
-                                                                                    "credentials")]
+        on_template = [self.get_record("credentials", c)
+                       for c in self.association("job_templates", template["id"], "credentials")]
         new = [c for c in credentials if c["id"] not in {t["id"] for t in on_template}]
         if new:
             if template["ask_credential_on_launch"]:
