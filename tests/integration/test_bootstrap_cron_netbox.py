@@ -92,7 +92,7 @@ def fabric(netbox, kube_standin_factory, kube_discovery_cache, tmp_path, run_pla
                            "hedgehog_sync_interval": INTERVAL}}}}}}))
     (tmp_path / "cron.d").mkdir()
     (tmp_path / "bin").mkdir()
-    # Root, not the default unprivileged user: the test bed's venv and collections live under /root,
+    # Root, not the default unprivileged user: the test bed's venv and collections live in root's home,
     # which no other user may enter (bootstrap would refuse, and say so).
     run_playbook("bootstrap.yml", inventory, {
         "schedule_cron_run_as": "root",
