@@ -12,6 +12,8 @@ options:
     description:
       - Name of the fabric. Every object the sync makes carries it in the custom field C(hedgehog_fabric);
         several fabrics share one NetBox without touching each other's objects.
+      - Letters, digits, C(.), C(_) and C(-), starting with a letter or a digit, at most 63 characters
+        (file names and schedules are built from it); anything else is refused.
     type: str
     required: true
   site:

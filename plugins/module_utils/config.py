@@ -16,6 +16,7 @@ from typing import Optional
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import options
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.names import fabric_name_problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.retry import Backoff
 
 PRUNE_POLICIES = options.SYNC["prune"].choices
@@ -56,8 +57,9 @@ class FabricConfig:
     metrics_file: Optional[str] = None
 
     def __post_init__(self):
-        if not self.fabric:
-            raise ConfigError("a fabric name is required")
+        name_problem = fabric_name_problem(self.fabric)
+        if name_problem:
+            raise ConfigError(name_problem)
         self.site = self.site or self.fabric
         if self.prune not in PRUNE_POLICIES:
             raise ConfigError("prune must be one of %s, not %r" % (", ".join(PRUNE_POLICIES), self.prune),

@@ -69,7 +69,7 @@ def test_kubeconfig_text_is_refused_without_echoing_it():
 
 def role_task_options():
     tasks = yaml.safe_load((ROLE / "tasks" / "main.yml").read_text())
-    return tasks[0]["hedgehog.netbox_sync.fabric_sync"]
+    return next(task for task in tasks if "hedgehog.netbox_sync.fabric_sync" in task)["hedgehog.netbox_sync.fabric_sync"]
 
 
 def test_the_role_passes_every_option_and_states_no_default():
