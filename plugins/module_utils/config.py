@@ -37,6 +37,9 @@ class FabricConfig:
     site: Optional[str] = None
     tenant: Optional[str] = None
     wiring_dir: Optional[str] = None
+    source_fabric: Optional[str] = None
+    underlay_vrf: Optional[str] = None
+    ipv4_namespace_vrf: Optional[str] = None
     prune: str = _default("prune")
     orphan_grace: int = _default("orphan_grace")
     max_delete_ratio: float = _default("max_delete_ratio")

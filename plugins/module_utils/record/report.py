@@ -20,8 +20,12 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status
     parse_time,
     status_of_record,
 )
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import PARTIAL
 
-COLUMNS = ("fabric", "status", "interval", "last_success", "age", "last_attempt", "duration", "changes", "next_run")
+COLUMNS = ("fabric", "status", "interval", "last_success", "age", "last_attempt", "duration", "changes", "problems",
+           "next_run")
+# Problems a status row lists; the record keeps more, the run's result all of them.
+FIRST_PROBLEMS = 5
 
 
 def read_records(client, names):
@@ -44,9 +48,9 @@ def _changes(counts):
     return ", ".join("%d %s" % (n, op) for op, n in sorted(total.items())) or "none"
 
 
-def fabric_row(fabric, record, now):
-    """One fabric as seen by status.yml: the inventory's view, merged with its NetBox record."""
-    fields = dict((record or {}).get("custom_fields") or {})
+def fabric_row(fabric, anchor, now):
+    """One fabric as seen by status.yml: the inventory's view, merged with its record (the anchor's fields)."""
+    fields = dict((anchor or {}).get("custom_fields") or {})
     # The inventory is the truth for configuration; the record may lag one run behind.
     fields[record.SYNC_ENABLED] = fabric.get("sync_enabled", True)
     fields[record.SYNC_INTERVAL] = fabric.get("sync_interval")
@@ -66,6 +70,10 @@ def fabric_row(fabric, record, now):
         "last_attempt": attempt,
         "last_result": fields.get(record.LAST_RESULT),
         "last_error": fields.get(record.LAST_ERROR),
+        # The first problems are the last error's lines when the run was partial.
+        "problem_count": fields.get(record.PROBLEM_COUNT) or 0,
+        "problems": (fields.get(record.LAST_ERROR) or "").splitlines()[:FIRST_PROBLEMS]
+        if fields.get(record.LAST_RESULT) == PARTIAL else [],
         "duration": fields.get(record.LAST_DURATION),
         "counts": fields.get(record.LAST_COUNTS) or {},
         "changes": _changes(fields.get(record.LAST_COUNTS)),
@@ -74,7 +82,7 @@ def fabric_row(fabric, record, now):
         "lease": fields.get(record.LEASE),
         "next_run": due.isoformat() if due else None,
         "next_run_text": due_text,
-        "record_id": (record or {}).get("id"),
+        "record_id": (anchor or {}).get("id"),
     }
 
 
@@ -89,6 +97,8 @@ def _cell(row, column):
         return "%.1fs" % float(row["duration"]) if row["duration"] is not None else "-"
     if column == "next_run":
         return row["next_run_text"]
+    if column == "problems":
+        return str(row["problem_count"]) if row["problem_count"] else "-"
     return str(row.get(column) if row.get(column) is not None else "-")
 
 
@@ -119,7 +129,10 @@ def detail(row):
              "Source:        %s" % (row["source"] or "-")]
     if row["lease"]:
         lines.append("Running:       since %s on %s" % (row["lease"].get("since"), row["lease"].get("holder")))
-    if row["last_error"]:
+    if row["problem_count"]:
+        lines.append("Problems:      %d (the first %d below)" % (row["problem_count"], len(row["problems"])))
+        lines.extend("  - %s" % text for text in row["problems"])
+    elif row["last_error"]:
         lines.append("Last error:    %s" % row["last_error"])
     return lines
 
