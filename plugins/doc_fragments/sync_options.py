@@ -25,6 +25,31 @@ options:
       - NetBox tenant for the fabric's devices; created when missing. Two fabrics in one site whose switches
         share names need a tenant each, since NetBox device names are unique per site and tenant.
     type: str
+  source_fabric:
+    description:
+      - On a control node that runs several Hedgehog fabrics (a C(Fabric) object per fabric, and
+        C(spec.topology.fabric) on switches, connections, VPCs, externals, gateways and their attachments and
+        peerings), the Hedgehog fabric this NetBox fabric is. Objects that name no fabric belong to V(default).
+      - Unset, every object of the source belongs to this NetBox fabric, as on a control node with one fabric.
+    type: str
+  underlay_vrf:
+    description:
+      - Where the fabric's underlay addresses live (switch and gateway management, protocol and VTEP IPs,
+        fabric, mesh and gateway link C(/31)s and their prefixes, management DHCP leases).
+      - Unset, a VRF of the fabric's own, C(<fabric>/underlay), so fabrics built from the same address plan
+        (hhfab gives every fabric the same one) never meet in NetBox.
+      - V(global) puts them in NetBox's global table; any other value names a VRF that several fabrics share
+        (created when missing, never changed or deleted by the sync). Addresses two fabrics share there
+        are conflicts.
+    type: str
+  ipv4_namespace_vrf:
+    description:
+      - Where the container prefixes of the fabric's IPv4Namespaces live.
+      - Unset, a VRF per namespace, C(<fabric>/ipv4ns/<namespace>), so two namespaces that reuse a subnet stay
+        two objects and fabrics never meet.
+      - V(global) puts them in NetBox's global table (namespaces of one fabric that share a subnet share one
+        container); any other value names a shared VRF, as for O(underlay_vrf).
+    type: str
   wiring_dir:
     description:
       - Read the fabric from a directory of wiring YAML files instead of its Kubernetes API

@@ -35,6 +35,9 @@ class FabricConfig:
     tenant: Optional[str] = None
     wiring_dir: Optional[str] = None
     switch_profiles_dir: Optional[str] = None
+    source_fabric: Optional[str] = None
+    underlay_vrf: Optional[str] = None
+    ipv4_namespace_vrf: Optional[str] = None
     prune: str = options.default("prune")
     orphan_grace: int = options.default("orphan_grace")
     max_delete_ratio: float = options.default("max_delete_ratio")

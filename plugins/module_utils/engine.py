@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.desired import build_desired
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import build_snapshot
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.topology import select_fabric
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import InventoryReader
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
@@ -80,7 +81,8 @@ class SyncRun:
         config = self.config
         profiles, profile_problems = self.timer.phase("profiles", fallback_profiles, config.switch_profiles_dir,
                                                       config.fabric)
-        self.source = self.timer.phase("read_source", read_source, config)
+        self.source = select_fabric(self.timer.phase("read_source", read_source, config), config.source_fabric,
+                                    fabric=config.fabric)
         self.snapshot = self.timer.phase("snapshot", build_snapshot, config.fabric, self.source, profiles,
                                          profile_problems)
         self.source.release()

@@ -56,6 +56,8 @@ CUSTOM_FIELDS = (
                  filter_logic="exact"),
     custom_field("hedgehog_groups", "text", ("dcim.device",), "Switch groups", "SwitchGroups the switch is in",
                  filter_logic="loose"),
+    custom_field("hedgehog_domain", "text", ("dcim.device",), "Domain",
+                 "The domain of a multi-fabric control node's fabric the switch is in", filter_logic="exact"),
     custom_field("hedgehog_switch_profile", "json", ("dcim.devicetype",), "Switch profile",
                  "SwitchProfile facts with no NetBox field: silicon, NOS type, features", filter_logic="disabled"),
     custom_field("hedgehog_connection", "text", ("dcim.interface",), "Connection",

@@ -132,6 +132,9 @@ class Planner:
         self.available = dict((kind, set()) for kind in ORDER)
         self.unusable = dict((kind, {}) for kind in ORDER)
         self.pruned_devices = set()
+        # Owned rows found under an old key, by kind: the address part of the key -> old keys.
+        self.relocations = {}
+        self.relocated = {}
 
     # -- references ---------------------------------------------------------
 
@@ -178,7 +181,11 @@ class Planner:
             self.available[kind].update(self.inventory.ids.get(kind, {}))
         for key, obj in self.desired.of(kind).items():
             row = records.get(key)
-            self._plan_object(spec, key, obj, row if row is not None else self.plan.template_rows.get(key))
+            if row is None:
+                row = self.plan.template_rows.get(key)
+            if row is None and spec.relocatable:
+                row = self._relocated_row(spec, key)
+            self._plan_object(spec, key, obj, row)
 
     def _plan_object(self, spec, key, obj, row):
         kind = spec.kind
@@ -193,7 +200,7 @@ class Planner:
             if kind == "device":
                 self._expect_template_ports(key, obj)
             return
-        if not spec.owned:
+        if not spec.owned or obj.shared:
             self.plan.add(Action("unchanged", kind, key, obj.label, obj, row))
             self.available[kind].add(key)
             return
@@ -243,10 +250,35 @@ class Planner:
             })
             self.available["interface"].add(key)
 
+    def _relocated_row(self, spec, key):
+        """An owned row that holds this object in another address space (an earlier layout, or other options).
+
+        Moving it is an update: the object keeps its id, so a device keeps
+        its primary IP and nothing that refers to it breaks.
+        """
+        if spec.kind not in self.relocations:
+            wanted = self.desired.of(spec.kind)
+            found = self.relocations[spec.kind] = {}
+            for old_key, row in self.inventory.owned(spec.kind).items():
+                if old_key not in wanted:
+                    found.setdefault(spec.relocatable(old_key), []).append(old_key)
+        candidates = self.relocations[spec.kind].get(spec.relocatable(key))
+        if not candidates:
+            return None
+        old_key = candidates.pop(0)
+        row = self.inventory.records[spec.kind][old_key]
+        self.relocated.setdefault(spec.kind, set()).add(old_key)
+        if old_key[0] is not None:
+            # NetBox refuses to delete a VRF that still holds addresses, and the
+            # moves are written after the deletions: the old VRF goes next run.
+            self.relocated.setdefault("vrf", set()).add(old_key[0])
+        self.inventory.register(spec.kind, key, row.get("id"))
+        return row
+
     def _create_fields(self, spec, obj):
         fields = dict(obj.fields)
         fields["tags"] = [Ref("tag", SYNC_TAG)]
-        if spec.owned:
+        if spec.owned and not obj.shared:
             custom = dict(fields.get("custom_fields") or {})
             custom[FABRIC_FIELD] = self.fabric
             fields["custom_fields"] = custom
@@ -321,8 +353,14 @@ class Planner:
             if not spec.owned or kind == "cluster":
                 continue
             wanted = self.desired.of(kind)
+            moved = self.relocated.get(kind, ())
             for key, row in self.inventory.owned(kind).items():
                 if key in wanted:
+                    continue
+                if key in moved:
+                    if kind == "vrf":
+                        self.plan.add(Action("kept", kind, key, "VRF %s" % key, record=row,
+                                             reason="its addresses move out in this run; it goes in the next"))
                     continue
                 label = "%s %s" % (kind.replace("_", " "), _show(key))
                 if self._cascades(kind, row):

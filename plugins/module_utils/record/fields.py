@@ -19,12 +19,13 @@ LAST_ATTEMPT = "hedgehog_last_attempt"
 LAST_SUCCESS = "hedgehog_last_success"
 LAST_RESULT = "hedgehog_last_result"
 LAST_ERROR = "hedgehog_last_error"
+PROBLEM_COUNT = "hedgehog_problem_count"
 LAST_DURATION = "hedgehog_last_duration"
 LAST_COUNTS = "hedgehog_last_counts"
 SOURCE_RELEASE = "hedgehog_source_release"
 LEASE = "hedgehog_lease"
 
-STATUSES = ("not_configured", "disabled", "syncing", "never_synced", "error", "out_of_sync", "in_sync")
+STATUSES = ("not_configured", "disabled", "syncing", "never_synced", "error", "out_of_sync", "partial", "in_sync")
 
 RECORD_TYPES = ("virtualization.cluster",)
 GROUP = "Hedgehog sync"
@@ -44,7 +45,10 @@ STATUS_FIELDS = (
     _record_field(LAST_ATTEMPT, "datetime", "Last attempt", "Start of the last run, whatever its result"),
     _record_field(LAST_SUCCESS, "datetime", "Last success", "Start of the last run that synced"),
     _record_field(LAST_RESULT, "text", "Last result", "success, partial or failed"),
-    _record_field(LAST_ERROR, "longtext", "Last error", "Why the last run failed; empty after a success"),
+    _record_field(LAST_ERROR, "longtext", "Last error",
+                  "Why the last run failed, or the first problems of a partial run (one per line); empty when clean"),
+    _record_field(PROBLEM_COUNT, "integer", "Problems",
+                  "Objects the last run skipped or NetBox refused, and changes it held back", filter_logic="exact"),
     _record_field(LAST_DURATION, "decimal", "Last duration (s)", "Seconds the last run took"),
     _record_field(LAST_COUNTS, "json", "Last counts", "Objects per kind: created, updated, deleted, ..."),
     _record_field(SOURCE_RELEASE, "text", "Fabric release", "Fabricator status.release"),

@@ -20,8 +20,12 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status
     parse_time,
     status_of_record,
 )
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import PARTIAL
 
-COLUMNS = ("fabric", "status", "interval", "last_success", "age", "last_attempt", "duration", "changes", "next_run")
+COLUMNS = ("fabric", "status", "interval", "last_success", "age", "last_attempt", "duration", "changes", "problems",
+           "next_run")
+# Problems a status row lists; the record keeps more, the run's result all of them.
+FIRST_PROBLEMS = 5
 
 
 def read_records(client, names):
@@ -66,6 +70,10 @@ def fabric_row(fabric, anchor, now):
         "last_attempt": attempt,
         "last_result": fields.get(record.LAST_RESULT),
         "last_error": fields.get(record.LAST_ERROR),
+        # The first problems are the last error's lines when the run was partial.
+        "problem_count": fields.get(record.PROBLEM_COUNT) or 0,
+        "problems": (fields.get(record.LAST_ERROR) or "").splitlines()[:FIRST_PROBLEMS]
+        if fields.get(record.LAST_RESULT) == PARTIAL else [],
         "duration": fields.get(record.LAST_DURATION),
         "counts": fields.get(record.LAST_COUNTS) or {},
         "changes": _changes(fields.get(record.LAST_COUNTS)),
@@ -89,6 +97,8 @@ def _cell(row, column):
         return "%.1fs" % float(row["duration"]) if row["duration"] is not None else "-"
     if column == "next_run":
         return row["next_run_text"]
+    if column == "problems":
+        return str(row["problem_count"]) if row["problem_count"] else "-"
     return str(row.get(column) if row.get(column) is not None else "-")
 
 
@@ -119,7 +129,10 @@ def detail(row):
              "Source:        %s" % (row["source"] or "-")]
     if row["lease"]:
         lines.append("Running:       since %s on %s" % (row["lease"].get("since"), row["lease"].get("holder")))
-    if row["last_error"]:
+    if row["problem_count"]:
+        lines.append("Problems:      %d (the first %d below)" % (row["problem_count"], len(row["problems"])))
+        lines.extend("  - %s" % text for text in row["problems"])
+    elif row["last_error"]:
         lines.append("Last error:    %s" % row["last_error"])
     return lines
 

@@ -140,7 +140,8 @@ class RecordedRun:
             record.LAST_ATTEMPT: iso(self.started),
             record.LAST_SUCCESS: iso(self.started),
             record.LAST_RESULT: result.outcome,
-            record.LAST_ERROR: "; ".join(warnings[:LISTED_PROBLEMS]) if warnings else None,
+            record.LAST_ERROR: "\n".join(warnings[:LISTED_PROBLEMS]) if warnings else None,
+            record.PROBLEM_COUNT: len(warnings),
             record.LAST_COUNTS: counts,
             record.SOURCE_RELEASE: result.release or None,
         }
@@ -149,7 +150,8 @@ class RecordedRun:
     def _record_failure(self, error):
         if self.anchor is None:
             return
-        fields = {record.LAST_ATTEMPT: iso(self.started), record.LAST_RESULT: FAILED, record.LAST_ERROR: str(error)}
+        fields = {record.LAST_ATTEMPT: iso(self.started), record.LAST_RESULT: FAILED, record.LAST_ERROR: str(error),
+                  record.PROBLEM_COUNT: None}
         try:
             self._write_outcome(fields, JOURNAL_KINDS[FAILED], "Sync failed: %s" % error)
         except NetBoxAPIError:
