@@ -90,11 +90,14 @@ options:
     default: false
   adopt:
     description:
-      - Take over objects that match the fabric's objects by key but carry no fabric marker
-        (a device C(leaf-01) made by hand). Without it such objects are reported as conflicts and left alone.
-      - Objects owned by another fabric are never taken over.
-    type: bool
-    default: false
+      - The NetBox kinds of which the sync takes over objects that match the fabric's objects by key but carry
+        no fabric marker (a device C(leaf-01) made by hand), for example V([device, interface]). Without it such
+        objects are reported as conflicts and left alone. V(true) takes over every kind.
+      - Kinds - V(cluster), V(vlan_group), V(vrf), V(vlan), V(device), V(lag), V(interface), V(subinterface),
+        V(prefix), V(ip_range), V(ip_address), V(cable).
+      - Objects owned by another fabric are never taken over. An adopted object is never deleted or marked when
+        it leaves the fabric; the sync gives it back (its marker removed), as it found it.
+    type: raw
   k8s_page_size:
     description:
       - Objects per Kubernetes list request (C(limit)); longer lists are paged with C(continue).
@@ -153,4 +156,23 @@ options:
       - Static leases of a VPC subnet (C(dhcp.static)) are always recorded, with status V(reserved).
     type: bool
     default: false
+  max_pages:
+    description:
+      - Most pages one list read may take, from NetBox or from the Kubernetes API; a read that goes on past it
+        fails with an error naming the endpoint (a server that keeps answering "next page" never exhausts the
+        controller).
+    type: int
+    default: 10000
+  max_response_mb:
+    description:
+      - Largest response (one NetBox or Kubernetes page) or wiring file, in MiB; a larger one fails with an error
+        naming the endpoint or file.
+    type: int
+    default: 256
+  max_list_items:
+    description:
+      - Most entries of any list or mapping inside one source object; an object with more is skipped as
+        malformed, with a problem naming the field and the limit.
+    type: int
+    default: 10000
 """

@@ -28,7 +28,7 @@ class ModelSpec:
     """One kind of NetBox object as the sync handles it."""
 
     def __init__(self, kind, endpoint, fields, key, lookup, depends=(), owned=True, plain_key=None, mark=None,
-                 object_type=None, key_fields=(), parent=None, also=None, relocatable=None):
+                 object_type=None, key_fields=(), parent=None, also=None, relocatable=None, extends=None):
         self.kind = kind
         self.endpoint = endpoint
         self.fields = tuple(fields)
@@ -51,6 +51,9 @@ class ModelSpec:
         # key -> the part of the key that stays when the object moves to another address
         # space (a VRF): an owned row under an old key is moved, not replaced.
         self.relocatable = relocatable
+        # (kind, field): a shared object that changes its parent for everyone (a device type's
+        # interface templates): made only on parents the sync made itself.
+        self.extends = extends
         # (kind, (key, name) -> key): each object is also known as one of that kind (a LAG is
         # an interface to whatever refers to an interface by name: cables, IPs, its members).
         self.also = also
@@ -96,10 +99,10 @@ MODELS = (
     ModelSpec("platform", "dcim/platforms", ("name", "slug"), keys.by_slug, **_SHARED),
     ModelSpec("device_role", "dcim/device-roles", ("name", "slug", "color"), keys.by_slug, **_SHARED),
     ModelSpec("device_type", "dcim/device-types", ("manufacturer", "model", "slug", "u_height", "custom_fields"),
-              keys.by_slug, depends=("manufacturer",), **_SHARED),
+              keys.by_slug, depends=("manufacturer",), key_fields=("tags",), **_SHARED),
     ModelSpec("interface_template", "dcim/interface-templates",
               ("device_type", "name", "type", "mgmt_only", "label", "description"), keys.template_key,
-              TemplatesOfTypes(), depends=("device_type",), owned=False),
+              TemplatesOfTypes(), depends=("device_type",), owned=False, extends=("device_type", "device_type")),
     ModelSpec("rir", "ipam/rirs", ("name", "slug", "is_private"), keys.by_slug, **_SHARED),
     ModelSpec("asn", "ipam/asns", ("asn", "rir"), keys.by_asn, ByValues("asn", lambda key, obj: key),
               depends=("rir",), owned=False),

@@ -14,6 +14,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.anchor
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import FABRIC_FIELD
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import WRITE_OPS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import unescape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import (
     humanize_delta,
     next_run,
@@ -69,10 +70,10 @@ def fabric_row(fabric, anchor, now):
         "age": humanize_delta((success - now).total_seconds()).replace(" overdue", " ago") if success else "never",
         "last_attempt": attempt,
         "last_result": fields.get(record.LAST_RESULT),
-        "last_error": fields.get(record.LAST_ERROR),
+        "last_error": unescape(fields[record.LAST_ERROR]) if fields.get(record.LAST_ERROR) else None,
         # The first problems are the last error's lines when the run was partial.
         "problem_count": fields.get(record.PROBLEM_COUNT) or 0,
-        "problems": (fields.get(record.LAST_ERROR) or "").splitlines()[:FIRST_PROBLEMS]
+        "problems": unescape(fields.get(record.LAST_ERROR) or "").splitlines()[:FIRST_PROBLEMS]
         if fields.get(record.LAST_RESULT) == PARTIAL else [],
         "duration": fields.get(record.LAST_DURATION),
         "counts": fields.get(record.LAST_COUNTS) or {},
