@@ -41,6 +41,13 @@ STATUS_FIELDS = (
     _status_field("hedgehog_last_error", "longtext", "Last error", "Why the last run failed; empty after a success"),
     _status_field("hedgehog_last_duration", "decimal", "Last duration (s)", "Seconds the last run took"),
     _status_field("hedgehog_last_counts", "json", "Last counts", "Objects per kind: created, updated, deleted, ..."),
+    _status_field("hedgehog_last_summary", "text", "Last changes",
+                  "What the last completed run changed, in words: 12 created, 3 updated, 2 problems"),
+    _status_field("hedgehog_last_problems", "integer", "Problems",
+                  "Objects the last completed run skipped or refused (conflicts among them)", filter_logic="exact"),
+    _status_field("hedgehog_health", "text", "Health",
+                  "The status the last run or status check settled on, never syncing; notifications follow it",
+                  filter_logic="exact"),
     _status_field("hedgehog_source_release", "text", "Fabric release", "Fabricator status.release"),
     _status_field("hedgehog_lease", "json", "Run lease", "Who runs the fabric now, since and until when"),
 )
