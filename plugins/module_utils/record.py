@@ -34,6 +34,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.status import
     lease_is_live,
     status_of_record,
 )
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.ui.summary import run_summary
 
 ALL_FIELDS = CUSTOM_FIELDS + STATUS_FIELDS
 CLUSTERS = "virtualization/clusters"
@@ -150,6 +151,8 @@ class RecordedRun:
         record_fields.update(fields)
         self.status = status_of_record(record_fields, configured=True, now=finished)
         fields["hedgehog_status"] = self.status
+        # The lease is gone here, so this is never "syncing": event rules compare its before and after.
+        fields["hedgehog_health"] = self.status
         self.record_fields = dict(record_fields, hedgehog_status=self.status)
         self.client.patch_one(CLUSTERS, self.anchor["id"], {"custom_fields": fields})
         self.client.create("extras/journal-entries", [{
@@ -165,6 +168,8 @@ class RecordedRun:
             "hedgehog_last_result": result["result"],
             "hedgehog_last_error": "; ".join(result["warnings"][:20]) if result["warnings"] else None,
             "hedgehog_last_counts": counts,
+            "hedgehog_last_summary": run_summary(result),
+            "hedgehog_last_problems": len(result["warnings"]),
             "hedgehog_source_release": result.get("release") or None,
         }
         self._write_outcome(fields, JOURNAL_KINDS[result["result"]], journal_text(result))
