@@ -122,9 +122,11 @@ options:
     type: dict
   dashboard:
     description:
-      - Also add a C(Hedgehog fabrics) widget (the Clusters of every fabric, with the table config's columns) to the
-        dashboard of the token's own user. NetBox's API changes only its caller's dashboard, so each user runs this
-        with their own token (see C(playbooks/dashboard.yml)). With O(state=absent) the widget is removed.
+      - Instead of the shared parts, only add a C(Hedgehog fabrics) widget (the Clusters of every fabric, with the
+        table config's columns) to the dashboard of the token's own user; with O(state=absent) only remove it.
+      - NetBox's API changes only its caller's dashboard, so each user runs this with their own token (see
+        C(playbooks/dashboard.yml)). The user must have opened NetBox's home page once (NetBox makes the dashboard
+        then).
     type: bool
     default: false
 attributes:
@@ -150,7 +152,7 @@ EXAMPLES = r"""
     fabrics: [{name: dc1}]
     notifications: false
 
-- name: Add the fabrics widget to my own dashboard (my token)
+- name: Add the fabrics widget to my own dashboard (my token); nothing else
   hedgehog.netbox_sync.netbox_ui:
     netbox_token: "{{ my_token }}"
     dashboard: true
@@ -176,11 +178,11 @@ notes:
   elements: str
 topology_plugin:
   description: The version of netbox-topology-views NetBox runs, or null.
-  returned: always
+  returned: unless O(dashboard) is true
   type: str
 dashboard:
   description: What happened to the token's user's widget - added, updated, removed, or null for nothing.
-  returned: when O(dashboard) is true or O(state=absent)
+  returned: when O(dashboard) is true
   type: str
 diff:
   description: Before and after of each changed object.
@@ -218,7 +220,7 @@ def main():
         result = apply_ui(module.netbox_client(), options, check_mode=module.check_mode)
     except SyncError as error:
         module.fail_from_error(error)
-    diff = result.pop("diff")
+    diff = result.pop("diff", [])
     if module.diff:
         result["diff"] = diff
     module.exit_json(**result)

@@ -5,10 +5,11 @@
 
 Parts: the record's layout, custom links, saved filters, the cabling export
 template, the Clusters table config, notifications (a group and two event
-rules), the topology plugin's layers (when it is installed) and, for the
-token's own user, a dashboard widget. A part turned off is removed; the
-notification group stays while only notifications are off, since its members
-are the administrators' choice (``state: absent`` removes it too).
+rules) and the topology plugin's layers (when it is installed). A part turned
+off is removed; the notification group stays while only notifications are
+off, since its members are the administrators' choice (``state: absent``
+removes it too). Apart from these shared parts, a run with ``dashboard`` only
+adds the fabrics widget to the token's own user's dashboard (or removes it).
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ class UiRun:
         self.result = {"changed": False, "changes": {}, "notes": [], "warnings": []}
 
     def execute(self):
+        if self.options.dashboard:
+            self._dashboard()
+        else:
+            self._shared_parts()
+        self.result["changed"] = bool(self.result["changes"])
+        self.result["warnings"].extend(self.applier.conflicts())
+        return self.result
+
+    def _shared_parts(self):
         parts = self.options.parts
         if self.options.present:
             schema = ensure_schema(self.client, self.check_mode, custom_fields=CUSTOM_FIELDS + STATUS_FIELDS)
@@ -59,11 +69,6 @@ class UiRun:
         self._layout(parts["record_layout"])
         topology_ids = self._topology(parts["topology"])
         self._objects(parts, topology_ids)
-        if self.options.dashboard or not self.options.present:
-            self._dashboard()
-        self.result["changed"] = bool(self.result["changes"])
-        self.result["warnings"].extend(self.applier.conflicts())
-        return self.result
 
     def _record(self, what, change):
         if change:
@@ -114,7 +119,7 @@ class UiRun:
         self.applier.upsert(kinds["saved_filter"], filters)
         self.applier.upsert(kinds["export_template"], [objects.export_template()] if parts["export_template"] else [])
         tables = [objects.table_config(with_age=parts["custom_links"])] if parts["table_config"] else []
-        self.table_ids = self.applier.upsert(kinds["table_config"], tables)
+        self.applier.upsert(kinds["table_config"], tables)
         group_ids = {}
         if parts["notifications"] or not self.options.present:
             groups = [objects.notification_group(self.options.notification_group)] if parts["notifications"] else []
@@ -127,10 +132,16 @@ class UiRun:
             self._record(kind, moves)
         self.result["diff"] = self.layout_diff + self.applier.diff()
 
+    def _table_config_id(self):
+        """The shared table config's id, so the widget shows its columns (None before bootstrap made it)."""
+        spec = objects.KIND_BY_NAME["table_config"]
+        return next((row["id"] for row in self.applier.read(spec)
+                     if row["name"] == objects.TABLE_CONFIG_NAME and objects.is_marked("table_config", row)), None)
+
     def _dashboard(self):
-        present = self.options.present and self.options.dashboard
-        outcome = ensure_widget(self.client, present, table_config_id=self.table_ids.get(objects.TABLE_CONFIG_NAME),
-                                check_mode=self.check_mode)
+        present = self.options.present
+        table_config_id = self._table_config_id() if present else None
+        outcome = ensure_widget(self.client, present, table_config_id=table_config_id, check_mode=self.check_mode)
         self.result["dashboard"] = outcome
         self._record("dashboard", {outcome: ["widget " + objects.TABLE_CONFIG_NAME]} if outcome else None)
 

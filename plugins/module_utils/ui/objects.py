@@ -109,7 +109,9 @@ def _link(name, object_types, text, url, weight, group_name="", button_class="de
 def awx_launch_url(awx):
     """The job template's launch page in AWX's API browser; by id when known, else by AWX's named URL."""
     template = awx.get("job_template_id") or quote("%s++%s" % (awx["job_template"], awx["organization"]), safe="")
-    return "%s/api/v2/job_templates/%s/launch/" % (awx["url"].rstrip("/"), template)
+    # awx.awx takes a bare host name for https, and so does CONTROLLER_HOST.
+    url = awx["url"] if "://" in awx["url"] else "https://" + awx["url"]
+    return "%s/api/v2/job_templates/%s/launch/" % (url.rstrip("/"), template)
 
 
 def custom_links(awx=None, export_template=True, topology_group_ids=None):
@@ -142,7 +144,7 @@ def topology_url(group_ids):
     """The plugin's picture of the fabric's devices, laid out by the fabric's coordinate group."""
     groups = "{%% set groups = %s %%}" % dict(sorted(group_ids.items()))
     return (groups + "/plugins/netbox_topology_views/topology/?cf_%s={{ object.name | urlencode }}"
-            "&group={{ groups.get(object.name, '') }}&show_cables=True&draw_init=True" % FABRIC_FIELD)
+            "&group={{ groups.get(object.name, '') }}&node_label_items=devicename&show_cables=True&draw_init=True" % FABRIC_FIELD)
 
 
 # -- table config ----------------------------------------------------------------------
