@@ -40,6 +40,8 @@ class CronBed:
             "schedule_cron_env_file": str(root / "etc" / "netbox.env"),
             "schedule_cron_state_dir": str(root / "state"),
             "schedule_cron_log_dir": str(root / "log"),
+            # NetBox here is a name that does not resolve: the UI part has tests of its own.
+            "netbox_ui": False,
         }
         (root / "bin").mkdir()
 
