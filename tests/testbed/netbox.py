@@ -589,6 +589,11 @@ class NetBox(_Daemon):
         if out.stdout.strip() != self.s.netbox_version:
             raise TestbedError("NetBox venv has netbox %r, want %s: run scripts/setup"
                                % (out.stdout.strip() or out.stderr.strip(), self.s.netbox_version))
+        for plugin in self.s.plugins:
+            found = subprocess.run([str(python), "-c", "import %s" % plugin], capture_output=True, check=False)
+            if found.returncode != 0:
+                raise TestbedError("NetBox venv %s has no %s: run scripts/setup with HHNBS_TOPOLOGY_VIEWS=1 "
+                                   "(and the same HHNBS_NETBOX_VENV)" % (self.s.netbox_venv, plugin))
 
     def write_configuration(self) -> bool:
         (self.root / "conf" / "__init__.py").parent.mkdir(parents=True, exist_ok=True)
