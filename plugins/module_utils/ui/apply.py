@@ -96,7 +96,7 @@ class UiRun:
         topology = Topology(self.client, self.check_mode)
         ids = topology.apply([f["name"] for f in self.options.fabrics], present=enabled)
         self._record("topology", topology.changes)
-        return dict((name, gid) for name, gid in ids.items() if gid)
+        return ids
 
     def _lldp_filter(self):
         """The LLDP filter when NetBox has the custom fields it names, else None (and a note why)."""
