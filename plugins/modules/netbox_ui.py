@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: netbox_ui
 short_description: Make NetBox's own UI show the Hedgehog fabrics' sync status
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates and keeps equal what lets a NetBox user see and reach the fabrics from NetBox's web UI, with what
     NetBox 4.7 offers; removes it again with O(state=absent) or part by part.
