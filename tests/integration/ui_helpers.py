@@ -28,10 +28,11 @@ def client_of(netbox):
     return NetBoxClient(netbox.url, netbox.token)
 
 
-def apply(netbox, check_mode=False, fabrics=FABRICS, **options):
-    """The UI part as bootstrap makes it; returns the result and the requests it took."""
+def apply(netbox, check_mode=False, fabrics=None, **options):
+    """The UI part as bootstrap makes it (for FABRICS by default); returns the result and the requests it took."""
     client = client_of(netbox)
-    result = apply_ui(client, UiOptions(fabrics=fabrics, **options), check_mode=check_mode)
+    options["fabrics"] = FABRICS if fabrics is None else fabrics
+    result = apply_ui(client, UiOptions(**options), check_mode=check_mode)
     return result, client.request_counts()
 
 

@@ -101,8 +101,8 @@ class UiRun:
     def _lldp_filter(self):
         """The LLDP filter when NetBox has the custom fields it names, else None (and a note why)."""
         names = objects.custom_fields_named(self.options.lldp_filter)
-        found = set(row["name"] for row in self.client.list_by("extras/custom-fields", "name", names,
-                                                                fields=("id", "name"))) if names else set()
+        rows = self.client.list_by("extras/custom-fields", "name", names, fields=("id", "name")) if names else []
+        found = set(row["name"] for row in rows)
         missing = [name for name in names if name not in found]
         if missing:
             self.result["notes"].append("no custom field %s yet (cabling verification): no LLDP saved filters"
