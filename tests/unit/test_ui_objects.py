@@ -187,3 +187,16 @@ def test_devices_are_laid_out_in_rows_by_role_centred_and_by_name():
     half = NODE_SPACING // 2
     assert places == {5: (0, 0), 2: (-half, LAYER_HEIGHT), 1: (half, LAYER_HEIGHT), 3: (0, 2 * LAYER_HEIGHT),
                       6: (-half, 3 * LAYER_HEIGHT), 4: (half, 3 * LAYER_HEIGHT)}
+
+
+def test_icons_cover_the_hedgehog_roles_netbox_has_and_their_digest_follows_them():
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.ui.topology import group_description, icons_of
+
+    roles = [{"id": 3, "slug": "spine"}, {"id": 4, "slug": "server"}, {"id": 9, "slug": "firewall"}]
+    icons = icons_of(roles)
+    assert icons == {"3": "/static/netbox_topology_views/img/core-switch.svg",
+                     "4": "/static/netbox_topology_views/img/server.svg"}
+    with_gateway = icons_of(roles + [{"id": 5, "slug": "gateway"}])
+    assert group_description("vlab", icons) == group_description("vlab", dict(icons))
+    assert group_description("vlab", icons) != group_description("vlab", with_gateway)
+    assert len(group_description("a" * 64, with_gateway)) <= 255

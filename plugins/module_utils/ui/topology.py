@@ -10,13 +10,15 @@ servers, top to bottom, by name from left to right), and each Hedgehog role
 an icon. Nothing is done when the plugin is not installed.
 
 The plugin's API sets role icons but cannot read them back, so a digest of
-the icons a fabric's group was last laid out with is written into its
-description: a run whose description is current sends no icons.
+the icons (of the roles NetBox has) a fabric's group was last laid out with
+is written into its description: a run whose description is current sends
+no icons, and a role the sync adds later gets its icon on the next run.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.schema import FABRIC_FIELD, SYNC_TAG
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.ui.objects import DESCRIBED, MARK
@@ -52,11 +54,15 @@ def group_name(fabric):
     return "Hedgehog %s" % fabric
 
 
-def group_description(fabric):
+def group_description(fabric, icons):
     """Names the icons the group was laid out with by a digest (a description holds 255 characters)."""
-    icons = ",".join("%s=%s" % (role, icon) for role, (_layer, icon) in sorted(ROLES.items()))
-    return "Fabric %s in layers: gateways, spines, leaves, servers; icons %s%s" % (
-        fabric, hashlib.sha1(icons.encode()).hexdigest()[:8], DESCRIBED)
+    digest = hashlib.sha1(json.dumps(sorted(icons.items())).encode()).hexdigest()[:8]
+    return "Fabric %s in layers: gateways, spines, leaves, servers; icons %s%s" % (fabric, digest, DESCRIBED)
+
+
+def icons_of(roles):
+    """The plugin's icon of each Hedgehog role NetBox has, by role id (a role the sync adds later changes this)."""
+    return dict((str(role["id"]), IMAGE_URL % ROLES[role["slug"]][1]) for role in roles if role["slug"] in ROLES)
 
 
 def layout(devices):
@@ -91,6 +97,7 @@ class Topology:
         self.client = client
         self.check_mode = check_mode
         self.changes = {}
+        self.icons = {}
 
     def _count(self, what, number=1):
         if number:
@@ -98,6 +105,7 @@ class Topology:
 
     def apply(self, fabrics, present=True):
         """Makes every fabric's group equal (or removes them all); returns ``{fabric: group id}``."""
+        self.icons = icons_of(self.client.list_by("dcim/device-roles", "slug", list(ROLES), fields=("id", "slug")))
         groups = dict((row["name"], row) for row in self.client.list(GROUPS, None, ("id", "name", "description"))
                       if MARK in (row.get("description") or ""))
         wanted = dict((group_name(f), f) for f in fabrics) if present else {}
@@ -112,7 +120,7 @@ class Topology:
         return ids
 
     def _group(self, fabric, row):
-        description = group_description(fabric)
+        description = group_description(fabric, self.icons)
         if row is None:
             self._count("create_group")
             self._set_icons()
@@ -130,13 +138,11 @@ class Topology:
         return row["id"]
 
     def _set_icons(self):
-        if self.changes.get("icons"):
+        if self.changes.get("icons") or not self.icons:
             return
-        roles = self.client.list_by("dcim/device-roles", "slug", list(ROLES), fields=("id", "slug"))
-        body = dict((str(role["id"]), IMAGE_URL % ROLES[role["slug"]][1]) for role in roles)
         self._count("icons")
-        if body and not self.check_mode:
-            self.client.request("POST", IMAGES_SAVE, body=body)
+        if not self.check_mode:
+            self.client.request("POST", IMAGES_SAVE, body=self.icons)
 
     def _coordinates(self, fabric, group_id):
         places = layout(_devices(self.client, fabric))
