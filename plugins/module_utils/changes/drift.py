@@ -15,7 +15,6 @@ from __future__ import annotations
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.changelog import (
     OWNED_TYPES,
     SCHEMA_TYPES,
-    SHARED_TYPES,
     action_of,
 )
 
@@ -114,16 +113,14 @@ def sort_changes(rows, basis, skip_requests=(), skip_ids=()):
         action = action_of(row)
         if object_type in SCHEMA_TYPES:
             result.need_full("%s %s was %sd by %s" % (object_type, row.get("object_repr"), action, _who(row)))
-        elif object_type in SHARED_TYPES:
-            if action != "create" and object_id in shared.get(object_type, ()):
-                result.need_full("shared object %s %s, which the fabric uses, was %sd by %s"
-                                 % (object_type, row.get("object_repr"), action, _who(row)))
-            else:
-                result.ignored += 1
         elif object_type in OWNED_TYPES and object_id in owned.get(object_type, ()):
             if object_type == "dcim.device" and action == "delete":
                 result.need_full("device %s was deleted by %s" % (row.get("object_repr"), _who(row)))
             result.edits.append(Edit(row))
+        elif action != "create" and object_id in shared.get(object_type, ()):
+            # A shared kind, or an object of an owned kind that several fabrics share (a VRF named for them).
+            result.need_full("shared object %s %s, which the fabric uses, was %sd by %s"
+                             % (object_type, row.get("object_repr"), action, _who(row)))
         else:
             result.ignored += 1
     if len(result.edits) > EDIT_LIMIT:

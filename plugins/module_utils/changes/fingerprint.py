@@ -15,8 +15,9 @@ import json
 
 # Options that change what a run writes or leaves alone; the others (credentials,
 # paging, workers, retries, record keeping) do not change the outcome.
-OUTCOME_OPTIONS = ("site", "tenant", "prune", "orphan_grace", "max_delete_ratio", "force", "adopt",
-                   "agent_stale_after", "dhcp_leases", "hand_edits")
+OUTCOME_OPTIONS = ("site", "tenant", "source_fabric", "underlay_vrf", "ipv4_namespace_vrf", "switch_profiles_dir",
+                   "prune", "orphan_grace", "max_delete_ratio", "force", "adopt", "agent_stale_after", "dhcp_leases",
+                   "hand_edits")
 
 
 def _plain(value):
@@ -36,7 +37,7 @@ def object_digest(obj):
     JSON writes a reference (a named tuple) as the list of its kind and key,
     which no other field value takes the place of.
     """
-    return _text([obj.kind, obj.key, obj.fields, obj.late, obj.component])
+    return _text([obj.kind, obj.key, obj.fields, obj.late, obj.component, obj.shared])
 
 
 def value_digest(value):
@@ -56,5 +57,10 @@ def desired_digest(desired):
 
 
 def outcome_options(config):
-    """The options that change the outcome, by name (none of them is a secret)."""
-    return dict((name, getattr(config, name)) for name in OUTCOME_OPTIONS)
+    """The options that change the outcome, by name (none of them is a secret), as the record's JSON keeps them."""
+    return dict((name, _stored(getattr(config, name))) for name in OUTCOME_OPTIONS)
+
+
+def _stored(value):
+    # A set (the kinds adopt names) comes back from the record as a list: compared as one, in a fixed order.
+    return sorted(value) if isinstance(value, (set, frozenset)) else value

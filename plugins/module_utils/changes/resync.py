@@ -294,7 +294,8 @@ class Resync:
             object_id = inventory.id_of(action.kind, action.key) or (action.record or {}).get("id")
             if object_id is None:
                 continue
-            (owned if spec.owned else shared).setdefault(spec.object_type, set()).add(object_id)
+            ours = spec.owned and not (action.desired is not None and action.desired.shared)
+            (owned if ours else shared).setdefault(spec.object_type, set()).add(object_id)
         return (dict((t, to_ranges(ids)) for t, ids in owned.items()),
                 dict((t, to_ranges(ids)) for t, ids in shared.items()))
 
@@ -303,7 +304,7 @@ class Resync:
         merged = dict((t, [list(r) for r in runs]) for t, runs in owned.items())
         for action in run.plan.actions:
             spec = SPECS[action.kind]
-            if action.op == "create" and spec.owned and spec.object_type:
+            if action.op == "create" and spec.owned and spec.object_type and not action.desired.shared:
                 object_id = run.inventory.id_of(action.kind, action.key)
                 if object_id is not None:
                     ids = self._ids(merged.get(spec.object_type)) | {object_id}

@@ -315,11 +315,24 @@ class Planner:
     def _create_fields(self, spec, obj):
         fields = dict(obj.fields)
         fields["tags"] = [Ref("tag", SYNC_TAG)]
+        if obj.component and "description" not in fields:
+            # A port the sync makes itself (its device type has no template of that name, as on a
+            # device type someone else made) carries the template's NOS name in its own description.
+            nos_name = self._template_description(obj)
+            if nos_name:
+                fields["description"] = nos_name
         if spec.owned and not obj.shared:
             custom = dict(fields.get("custom_fields") or {})
             custom[FABRIC_FIELD] = self.fabric
             fields["custom_fields"] = custom
         return fields
+
+    def _template_description(self, obj):
+        device = self.desired.get("device", obj.fields["device"].key)
+        if device is None:
+            return None
+        template = self.desired.get("interface_template", (device.fields["device_type"].key, obj.fields["name"]))
+        return template.fields.get("description") if template is not None else None
 
     def _changes(self, spec, obj, row):
         changes = {}

@@ -27,12 +27,17 @@ LAYOUT = {
     "hedgehog_problem_count": (STATUS_GROUP, 45, "always"),
     "hedgehog_last_attempt": (STATUS_GROUP, 50, "always"),
     "hedgehog_last_result": (STATUS_GROUP, 55, "always"),
+    "hedgehog_last_path": (STATUS_GROUP, 57, "always"),
     "hedgehog_last_duration": (STATUS_GROUP, 60, "always"),
     "hedgehog_sync_enabled": (STATUS_GROUP, 70, "always"),
     "hedgehog_sync_interval": (STATUS_GROUP, 75, "always"),
     "hedgehog_source_release": (STATUS_GROUP, 80, "always"),
     "hedgehog_source": (STATUS_GROUP, 85, "always"),
+    # What the next run starts from: machine state, never shown.
+    "hedgehog_sync_basis": (DETAILS_GROUP, 5, "hidden"),
     "hedgehog_health": (DETAILS_GROUP, 10, "always"),
+    # Empty until a run finds changes others made to the fabric's objects.
+    "hedgehog_hand_edits": (DETAILS_GROUP, 15, "if-set"),
     "hedgehog_last_counts": (DETAILS_GROUP, 20, "always"),
     # Empty unless a run holds the fabric now.
     "hedgehog_lease": (DETAILS_GROUP, 30, "if-set"),

@@ -60,10 +60,25 @@ def test_the_desired_digest_changes_with_any_field_and_not_with_the_order_object
 def test_outcome_options_leave_out_credentials_and_tuning():
     config = FabricConfig(fabric="fab", netbox_url="http://nb", netbox_token="SECRET", netbox_workers=7)
     options = outcome_options(config)
-    assert options == {"site": "fab", "tenant": None, "prune": "delete", "orphan_grace": 604800,
-                       "max_delete_ratio": 0.3, "force": False, "adopt": False, "agent_stale_after": 120,
-                       "dhcp_leases": False, "hand_edits": "repair"}
+    assert options == {"site": "fab", "tenant": None, "source_fabric": None, "underlay_vrf": None,
+                       "ipv4_namespace_vrf": None, "switch_profiles_dir": None, "prune": "delete",
+                       "orphan_grace": 604800, "max_delete_ratio": 0.3, "force": False, "adopt": [],
+                       "agent_stale_after": 120, "dhcp_leases": False, "hand_edits": "repair"}
     assert "SECRET" not in repr(options)
+
+
+def test_the_kinds_adopt_names_compare_equal_to_what_the_record_kept():
+    """The record's JSON gives a list back; a set in another order must not read as a changed option."""
+    config = FabricConfig(fabric="fab", netbox_url="http://nb", netbox_token="t", adopt="interface,device")
+    assert outcome_options(config)["adopt"] == ["device", "interface"]
+    again = FabricConfig(fabric="fab", netbox_url="http://nb", netbox_token="t", adopt=["device", "interface"])
+    assert outcome_options(again) == outcome_options(config)
+
+
+def test_an_object_several_fabrics_share_digests_apart_from_one_the_fabric_owns():
+    owned = Desired("vrf", "blue", {"name": "blue"})
+    shared = Desired("vrf", "blue", {"name": "blue"}, shared=True)
+    assert desired_digest(state(owned)) != desired_digest(state(shared))
 
 
 # -- the basis ------------------------------------------------------------------------------------
@@ -94,7 +109,8 @@ def row(change_id, object_type, object_id, action="update", user="alice", reques
             "time": "2026-12-06T11:59:00Z", "object_repr": repr_}
 
 
-BASIS = Basis(owned={"dcim.device": [[10, 20]], "dcim.interface": [[100, 199]]}, shared={"dcim.devicerole": [[5, 5]]})
+BASIS = Basis(owned={"dcim.device": [[10, 20]], "dcim.interface": [[100, 199]]},
+              shared={"dcim.devicerole": [[5, 5]], "ipam.vrf": [[40, 40]]})
 
 
 def test_only_changes_to_the_fabrics_objects_are_hand_edits():
@@ -118,8 +134,10 @@ def test_own_requests_and_changes_seen_before_are_skipped():
     (row(1, "extras.tag", 1, "delete", repr_="hedgehog-sync"), "extras.tag hedgehog-sync was deleted by alice at "),
     (row(1, "dcim.devicerole", 5, repr_="Spine"),
      "shared object dcim.devicerole Spine, which the fabric uses, was updated by alice at "),
+    (row(1, "ipam.vrf", 40, "delete", repr_="blue"),
+     "shared object ipam.vrf blue, which the fabric uses, was deleted by alice at "),
     (row(1, "dcim.device", 15, "delete", repr_="leaf-01"), "device leaf-01 was deleted by alice at "),
-], ids=["custom field", "tag", "shared object", "device deleted"])
+], ids=["custom field", "tag", "shared object", "shared vrf", "device deleted"])
 def test_what_only_a_full_reconcile_handles(changed, reason):
     assert sort_changes([changed], BASIS).full_reason.startswith(reason)
 

@@ -180,6 +180,18 @@ def test_a_port_made_from_the_device_type_belongs_to_the_fabric_through_its_devi
     assert plan.select("update", "interface")[0].changes == {"mtu": 9000}
 
 
+def test_a_port_the_sync_makes_itself_carries_its_templates_nos_name():
+    """On a device type someone else made (no templates added), the port is made one by one, with its NOS name."""
+    template = Desired("interface_template", ("vs", "E1/1"), {"device_type": Ref("device_type", "vs"), "name": "E1/1",
+                                                              "description": "Ethernet0"})
+    port = Desired("interface", ("leaf-01", "E1/1"), {"device": Ref("device", "leaf-01"), "name": "E1/1",
+                                                      "mtu": None}, component=True)
+    plan = plan_for([site(), device(), template, port], inventory(device=[("leaf-01", device_row())]))
+    created = plan.select("create", "interface")[0]
+    assert created.changes["description"] == "Ethernet0"
+    assert created.changes["custom_fields"] == {"hedgehog_fabric": FABRIC}
+
+
 def test_late_fields_are_an_update_after_the_create_and_count_once():
     ip = Desired("ip_address", (None, "10.0.0.1/24"), {"address": "10.0.0.1/24", "vrf": None,
                                                        "assigned_object_id": Ref("interface", ("leaf-01", "Loopback1"))})

@@ -146,6 +146,9 @@ def test_the_layout_puts_status_and_error_first_and_the_json_last():
     # NetBox sorts groups by name: the status group before "Hedgehog" (ownership), the details after.
     assert wanted["hedgehog_status"]["group_name"] < "Hedgehog" < wanted["hedgehog_last_counts"]["group_name"]
     assert wanted["hedgehog_lease"]["ui_visible"] == "if-set"
+    # The basis the next run starts from stays hidden, laid out or not.
+    assert wanted["hedgehog_sync_basis"]["ui_visible"] == field_layout(False)["hedgehog_sync_basis"]["ui_visible"] \
+        == "hidden"
 
 
 def test_turned_off_the_layout_is_the_one_the_sync_makes():
