@@ -54,8 +54,8 @@ def ratios(results):
             if runs.get(label) and before.get(label):
                 out["%s %s: wall now / today" % (name, label)] = _ratio(runs[label]["wall_s"], before[label]["wall_s"])
                 if _cpu(before[label]):
-                    out["%s %s: NetBox CPU now / today" % (name, label)] = _ratio(_cpu(runs[label]),
-                                                                                   _cpu(before[label]))
+                    key = "%s %s: NetBox CPU now / today" % (name, label)
+                    out[key] = _ratio(_cpu(runs[label]), _cpu(before[label]))
     fleet = results.get("fleet") or {}
     rounds = fleet.get("rounds") or {}
     if rounds.get("baseline: no-op") and rounds.get("new: no-op"):

@@ -241,4 +241,3 @@ def locate(inventory, edit):
         if key is not None:
             return kind, key
     return None
-

@@ -158,10 +158,10 @@ def test_the_watched_types_are_the_owned_shared_and_schema_ones_without_the_anch
 
 def test_an_edits_fields_are_the_values_that_differ_custom_fields_one_by_one():
     edit = Edit(row(1, "dcim.device", 11))
-    edit.before = {"description": "a", "comments": "", "last_updated": "t1", "custom_fields": {"hedgehog_asn": 1,
-                                                                                                "x": None}}
-    edit.after = {"description": "b", "comments": "", "last_updated": "t2", "custom_fields": {"hedgehog_asn": 2,
-                                                                                               "x": None}}
+    edit.before = {"description": "a", "comments": "", "last_updated": "t1",
+                   "custom_fields": {"hedgehog_asn": 1, "x": None}}
+    edit.after = {"description": "b", "comments": "", "last_updated": "t2",
+                  "custom_fields": {"hedgehog_asn": 2, "x": None}}
     assert edit.changed() == ["custom_fields.hedgehog_asn", "description"]
     edit.label, edit.fields, edit.outcome = "device leaf-01", ["description"], "repaired"
     assert edit.text == "device leaf-01: description changed by alice at 2026-12-06T11:59:00Z (repaired)"
