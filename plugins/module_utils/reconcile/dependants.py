@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import owner_of
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import is_template_port
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import is_template_port, normalize
 
 # Kinds whose deletion NetBox carries over to other objects.
 CASCADING = ("device", "lag", "interface", "subinterface")
@@ -29,7 +29,7 @@ def hold_for_unowned_dependants(plan, inventory, client, fabric):
     deleting = [a for a in plan.actions if a.op == "delete" and a.kind in CASCADING]
     if not deleting:
         return 0
-    found = _unowned_ports(deleting, inventory, fabric)
+    found = _unowned_ports(deleting, inventory, fabric, client)
     for ip in _unowned_addresses(deleting, client, fabric):
         where = ip.get("assigned_object") or {}
         device = (where.get("device") or {}).get("name")
@@ -50,15 +50,32 @@ def hold_for_unowned_dependants(plan, inventory, client, fabric):
     return held
 
 
-def _unowned_ports(deleting, inventory, fabric):
+def _unowned_ports(deleting, inventory, fabric, client):
     """Ports added by hand (no marker, not made from the device type) to the devices being deleted."""
-    devices = set(a.key for a in deleting if a.kind == "device")
+    devices = dict((a.key, a.record) for a in deleting if a.kind == "device")
+    unmarked = [row for row in inventory.records["interface"].values()
+                if (row.get("device") or {}).get("name") in devices and owner_of(row) != fabric
+                and not is_template_port(inventory, row)]
+    if not unmarked:
+        return {}
+    # Ports NetBox made from the device type belong to the fabric through their device and carry no
+    # marker; a fabric that no longer describes the device (or its type) has not read its templates.
+    made = _template_names(client, set(normalize(row.get("device_type")) for row in devices.values()))
     found = {}
-    for row in inventory.records["interface"].values():
-        device = (row.get("device") or {}).get("name")
-        if device in devices and owner_of(row) != fabric and not is_template_port(inventory, row):
+    for row in unmarked:
+        device = row["device"]["name"]
+        if (normalize(devices[device].get("device_type")), row.get("name")) not in made:
             found.setdefault(("device", device), []).append("interface %s" % row.get("name"))
     return found
+
+
+def _template_names(client, type_ids):
+    """``(device type id, port name)`` of every interface template of these device types."""
+    type_ids = sorted(i for i in type_ids if i is not None)
+    if not type_ids:
+        return set()
+    rows = client.list_by("dcim/interface-templates", "device_type_id", type_ids, fields=("name", "device_type"))
+    return set((normalize(row.get("device_type")), row.get("name")) for row in rows)
 
 
 def _unowned_addresses(deleting, client, fabric):
