@@ -109,8 +109,8 @@ class RecordedRun:
         current = self._take_lease(schema)
         # Writes from here on are the sync's own, which the next run must not take for hand edits.
         own_from = len(self.client.own_requests())
+        run = SyncRun(self.config, want_diff=self.want_diff, client=self.client, now=self.started, schema=schema)
         try:
-            run = SyncRun(self.config, want_diff=self.want_diff, client=self.client, now=self.started, schema=schema)
             start = self.client.request_counts()
             resync = Resync(run, current, own_from, self._schema,
                             last_result=(current.get("custom_fields") or {}).get(record.LAST_RESULT))
@@ -120,6 +120,15 @@ class RecordedRun:
             self._record_failure(error)
             self._write_metrics()
             raise
+        except Exception as exc:
+            # A bug, not bad input: it ends the run like any failure (recorded, lease released, metrics
+            # written), named by its type and phase only, since its text may quote a file or a secret.
+            error = SyncError("unexpected %s in the %s phase (a bug in the sync; the run stopped there)"
+                              % (type(exc).__name__, run.timer.current), fabric=self.config.fabric,
+                              details={"phase": run.timer.current, "exception": type(exc).__name__})
+            self._record_failure(error)
+            self._write_metrics()
+            raise error from None
         self._record_result(result, sync_counts, resync.next_basis)
         record_counts = _minus(_minus(self.client.request_counts(), before), sync_counts)
         result = result.with_record(self.status, sync_counts, record_counts)
