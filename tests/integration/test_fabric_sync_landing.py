@@ -1,6 +1,6 @@
 """The VLAB fixture, read from the Kubernetes stand-in, lands in a real NetBox exactly as the fabric says.
 
-One sync per module into an empty NetBox; every test here only reads.
+One sync per module into an empty NetBox, saved; every test starts from that NetBox.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ VS_PORTS = ["M1"] + ["E1/%d" % n for n in range(1, 49)]
 
 @pytest.fixture(scope="module")
 def landed(netbox, kube_vlab):
-    """The first sync of the VLAB into an empty NetBox, and its result."""
-    before = h.change_count(netbox)
-    result, run = h.sync(h.config_for(netbox, kube_vlab))
-    return {"result": result, "run": run, "changes_before": before, "netbox": netbox}
+    """The first sync of the VLAB into an empty NetBox, its result, and the NetBox it left, saved."""
+    result, run = h.sync(h.config_for(netbox.emptied(), kube_vlab))
+    return {"result": result, "run": run, "checkpoint": netbox.checkpoint("landing")}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def nb(landed):
-    return landed["netbox"]
+    """The NetBox the first sync left, whatever the tests before this one wrote."""
+    return landed["checkpoint"].back()
 
 
 def _devices(nb):
@@ -250,9 +250,8 @@ def test_no_secret_of_the_agents_reaches_netbox(nb):
     assert "HHFAKE" not in json.dumps(rows)
 
 
-def test_wiring_files_of_the_same_fabric_change_nothing(landed):
+def test_wiring_files_of_the_same_fabric_change_nothing(nb):
     """The files source and the Kubernetes source of one fabric agree object by object."""
-    nb = landed["netbox"]
     before = h.change_count(nb)
     result, _run = h.sync(h.config_for(nb, h.VLAB))
     assert result["changed"] is False, h.write_ops(result)
