@@ -85,6 +85,11 @@ def client_for(config):
     return NetBoxClient(config.netbox_url, config.netbox_token, fabric=config.fabric)
 
 
+def plain_http(netbox):
+    """The warning every run against the test bed's NetBox carries: it is served over plain HTTP."""
+    return "NetBox is reached over plain HTTP (%s): the token travels in clear text" % netbox.url
+
+
 def write_ops(result):
     """``{kind: {op: n}}`` of the summary's writing actions that are not zero."""
     found = {}

@@ -462,3 +462,21 @@ def test_a_bad_token_fails_the_bootstrap_with_401(fresh_awx):
     assert run.returncode != 0
     assert "Invalid authentication credentials" in run.stdout and "401" in run.stdout
     assert fresh_awx.standin.requests.writes() == []
+
+
+def test_an_execution_environment_and_simultaneous_jobs_when_asked(fresh_awx):
+    """-e schedule_awx_execution_environment=NAME -e ..._image=IMAGE: the EE is made and the template runs in it;
+    schedule_awx_allow_simultaneous lets the fabrics' jobs run side by side (each fabric's lease still holds)."""
+    awx = fresh_awx
+    options = {"schedule_awx_execution_environment": "hedgehog-netbox-sync-ee",
+               "schedule_awx_execution_environment_image": "registry.example.com/netops/hedgehog-ee:1.4.0",
+               "schedule_awx_allow_simultaneous": True}
+
+    awx.bootstrap(FABRICS, extra_vars=options)
+
+    environment = awx.one("execution_environments", name="hedgehog-netbox-sync-ee")
+    assert environment["image"] == "registry.example.com/netops/hedgehog-ee:1.4.0"
+    template = awx.one("job_templates", name="hedgehog-netbox-sync")
+    assert (template["execution_environment"], template["allow_simultaneous"]) == (environment["id"], True)
+    assert template["ask_execution_environment_on_launch"] is False
+    assert awx.bootstrap(FABRICS, extra_vars=options).changed() == 0

@@ -296,3 +296,33 @@ def test_a_short_interval_is_refused_with_the_fabric_named(cron):
 def test_an_unknown_scheduler_is_refused(cron):
     run = cron.bootstrap(FABRICS, check=False, scheduler="systemd")
     assert run.returncode != 0 and "takes cron or awx" in run.stdout
+
+
+def _crontab(user) -> dict:
+    done = subprocess.run(["crontab", "-l", "-u", user], capture_output=True, text=True, check=False)
+    return dict(re.findall(r"(?m)^#Ansible: (\S+)\n(.*)$", done.stdout if done.returncode == 0 else ""))
+
+
+def test_cron_user_puts_the_entries_in_that_users_crontab(cron):
+    """-e cron_user=NAME: the entries go into NAME's crontab (no user field there), not into the cron file."""
+    wrapper, config = cron.vars["schedule_cron_wrapper"], cron.vars["schedule_cron_config"]
+    try:
+        cron.bootstrap(FABRICS, cron_user=cron.user)
+        entries = _crontab(cron.user)
+        again = cron.bootstrap(FABRICS, cron_user=cron.user)
+        rows = {row["fabric"]: row for row in cron.run_playbook(
+            "schedule.yml", cron.root / "inventory.yml", dict(cron.vars, output="json", cron_user=cron.user)
+        ).debug_msg("Show the rows as JSON")}
+        cron.bootstrap({"fab-a": FABRICS["fab-a"]}, cron_user=cron.user)
+        shrunk = _crontab(cron.user)
+    finally:
+        subprocess.run(["crontab", "-r", "-u", cron.user], capture_output=True, check=False)
+
+    assert entries == {
+        "hedgehog-netbox-sync:fab-a": "* * * * * %s --config %s fab-a 60" % (wrapper, config),
+        "hedgehog-netbox-sync:fab-b": "* * * * * %s --config %s fab-b 420" % (wrapper, config),
+    }
+    assert not cron.cron_file.exists()
+    assert again.changed() == 0
+    assert (rows["fab-a"]["scheduled"], rows["fab-b"]["scheduled"], rows["fab-c"]["scheduled"]) == (True, True, False)
+    assert shrunk == {"hedgehog-netbox-sync:fab-a": entries["hedgehog-netbox-sync:fab-a"]}

@@ -13,6 +13,7 @@ import yaml
 
 import sync_helpers as h
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
+    ConfigError,
     KubernetesAPIError,
     NetBoxAPIError,
 )
@@ -92,7 +93,6 @@ def test_a_wrong_kubernetes_ca(netbox, kube_standin_factory, tmp_path):
 
 
 def test_a_missing_kubeconfig_is_a_config_error(netbox, tmp_path):
-    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
     _fails_before_netbox(netbox, h.config_for(netbox, None, k8s_auth={"kubeconfig": str(tmp_path / "nope")}),
                          ConfigError, "cannot load kubeconfig")
 
@@ -143,3 +143,33 @@ def test_both_netbox_token_versions_work(fresh_netbox, netbox_testbed, kube_stan
     assert h.change_count(nb) == before + 1
     assert logged[0]["user_name"] == nb.username
     assert logged[0]["message"] == "hedgehog.netbox_sync: fabric vlab"
+
+
+def test_host_token_and_ca_read_the_fabric_without_a_kubeconfig(vlab_nb, kube_standin_factory):
+    kube = kube_standin_factory([h.VLAB])
+    auth = {"host": kube.url, "api_key": kube.token, "ca_cert": str(kube.ca_file)}
+
+    result, _run = h.sync(h.config_for(vlab_nb, None, k8s_auth=auth))
+
+    assert result["result"] == "success", result["warnings"]
+    assert result["source"]["origin"] == "kubernetes:%s" % kube.url
+    assert h.write_ops(result) == {}
+    # The token is what opened the API: another one is refused.
+    _fails_before_netbox(vlab_nb, h.config_for(vlab_nb, None, k8s_auth=dict(auth, api_key="wrong")),
+                         KubernetesAPIError, "refused the credentials (HTTP 401)")
+    # And the CA is what made TLS pass: without it the host's certificate is not trusted, never skipped.
+    _fails_before_netbox(vlab_nb, h.config_for(vlab_nb, None, k8s_auth=dict(auth, ca_cert=None)),
+                         KubernetesAPIError, "TLS verification of %s failed" % FIRST_ENDPOINT)
+
+
+def test_no_fall_back_to_the_users_kubeconfig(netbox, kube_standin_factory, tmp_path, monkeypatch):
+    """A fabric without a source is an error, even when ~/.kube/config (or $KUBECONFIG) would reach a cluster."""
+    kube = kube_standin_factory([h.VLAB])
+    (tmp_path / ".kube").mkdir()
+    (tmp_path / ".kube" / "config").write_text(kube.kubeconfig_path.read_text())
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / ".kube" / "config"))
+
+    _fails_before_netbox(netbox, h.config_for(netbox, None, k8s_auth={}), ConfigError,
+                         "no Kubernetes API given: set kubeconfig, or host with api_key")
+    assert kube.requests.total == 0

@@ -343,6 +343,9 @@ def add_connection_interfaces(state, snapshot):
             existing = state.get("interface", (name, if_name))
             if existing is None:
                 _owned_interface(state, name, if_name, "other", mtu=info.mtu)
+            elif info.mtu and not existing.fields.get("mtu"):
+                # The gateway's own setting for a port its connection made without one.
+                existing.fields["mtu"] = info.mtu
         gateway = snapshot.gateways[name]
         if gateway.protocol_ip:
             _owned_interface(state, name, PROTOCOL_LOOPBACK, "virtual", "protocol IP")
