@@ -226,7 +226,7 @@ def test_a_dict_kubeconfig_and_the_tokens_appear_nowhere(fresh_netbox, kube_stan
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(yaml.safe_dump({"all": {"children": {"hedgehog_fabrics": {"hosts": {"vlab": {
         "hedgehog_kubeconfig": kubeconfig, "hedgehog_site": h.VLAB_SITE, "hedgehog_metrics_dir": str(metrics),
-        "ansible_connection": "local"}}}}}}))
+        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}}}))
     run = run_playbook("sync.yml", inventory, extra_vars={"fabric": "vlab"},
                        env={"NETBOX_API": nb.url, "NETBOX_TOKEN": nb.token}, args=("-vvv",))
     output = run.stdout + run.stderr
