@@ -20,6 +20,11 @@ LAST_SUCCESS = "hedgehog_last_success"
 LAST_RESULT = "hedgehog_last_result"
 LAST_ERROR = "hedgehog_last_error"
 PROBLEM_COUNT = "hedgehog_problem_count"
+LAST_SUMMARY = "hedgehog_last_summary"
+# The status a run (or a status check) settled on, never "syncing": NetBox's event
+# rules compare it before and after, which the status itself (syncing during every
+# run) would hide.
+HEALTH = "hedgehog_health"
 LAST_DURATION = "hedgehog_last_duration"
 LAST_COUNTS = "hedgehog_last_counts"
 SOURCE_RELEASE = "hedgehog_source_release"
@@ -51,6 +56,11 @@ STATUS_FIELDS = (
                   "Objects the last run skipped or NetBox refused, and changes it held back", filter_logic="exact"),
     _record_field(LAST_DURATION, "decimal", "Last duration (s)", "Seconds the last run took"),
     _record_field(LAST_COUNTS, "json", "Last counts", "Objects per kind: created, updated, deleted, ..."),
+    _record_field(LAST_SUMMARY, "text", "Last changes",
+                  "What the last completed run changed, in words: 12 created, 3 updated, 2 problems"),
+    _record_field(HEALTH, "text", "Health",
+                  "The status the last run or status check settled on, never syncing; notifications follow it",
+                  filter_logic="exact"),
     _record_field(SOURCE_RELEASE, "text", "Fabric release", "Fabricator status.release"),
     _record_field(LEASE, "json", "Run lease", "Who runs the fabric now, since and until when"),
 )

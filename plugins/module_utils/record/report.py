@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.anchor import CLUSTERS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import FABRIC_FIELD
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import WRITE_OPS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import unescape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import (
@@ -21,6 +20,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status
     parse_time,
     status_of_record,
 )
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.summary import totals
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import PARTIAL
 
 COLUMNS = ("fabric", "status", "interval", "last_success", "age", "last_attempt", "duration", "changes", "problems",
@@ -41,12 +41,7 @@ def read_records(client, names):
 
 
 def _changes(counts):
-    total = {}
-    for ops in (counts or {}).values():
-        for op, number in ops.items():
-            if op in WRITE_OPS:
-                total[op] = total.get(op, 0) + number
-    return ", ".join("%d %s" % (n, op) for op, n in sorted(total.items())) or "none"
+    return ", ".join("%d %s" % (n, op) for op, n in sorted(totals(counts).items()) if n) or "none"
 
 
 def fabric_row(fabric, anchor, now):

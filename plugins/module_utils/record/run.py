@@ -26,6 +26,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease import holder_id, iso, take_lease
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import escape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import status_of_record
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.summary import run_summary
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import FAILED
 
 ALL_FIELDS = CUSTOM_FIELDS + record.STATUS_FIELDS
@@ -144,8 +145,8 @@ class RecordedRun:
         record_fields = dict(self.anchor.get("custom_fields") or {})
         record_fields.update(fields)
         self.status = status_of_record(record_fields, configured=True, now=finished)
-        fields[record.STATUS] = self.status
-        self.record_fields = dict(record_fields, **{record.STATUS: self.status})
+        fields[record.STATUS] = fields[record.HEALTH] = self.status
+        self.record_fields = dict(record_fields, **{record.STATUS: self.status, record.HEALTH: self.status})
         self.client.patch_one(anchor.CLUSTERS, self.anchor["id"], {"custom_fields": fields})
         self.client.create("extras/journal-entries", [{
             "assigned_object_type": anchor.CLUSTER_OBJECT_TYPE, "assigned_object_id": self.anchor["id"],
@@ -160,6 +161,7 @@ class RecordedRun:
             record.LAST_RESULT: result.outcome,
             record.LAST_ERROR: "\n".join(escape(w) for w in warnings[:LISTED_PROBLEMS]) if warnings else None,
             record.PROBLEM_COUNT: len(warnings),
+            record.LAST_SUMMARY: run_summary(result.summary, len(warnings)),
             record.LAST_COUNTS: counts,
             record.SOURCE_RELEASE: result.release or None,
         }
