@@ -37,6 +37,7 @@ class FabricConfig:
     site: Optional[str] = None
     tenant: Optional[str] = None
     wiring_dir: Optional[str] = None
+    wiring_hydrate: bool = _default("wiring_hydrate")
     prune: str = _default("prune")
     orphan_grace: int = _default("orphan_grace")
     max_delete_ratio: float = _default("max_delete_ratio")

@@ -85,6 +85,7 @@ SYNC = _group(
     Option("site", "str"),
     Option("tenant", "str"),
     Option("wiring_dir", "path"),
+    Option("wiring_hydrate", "bool", default=False),
     Option("prune", "str", default="delete", choices=("delete", "mark", "keep")),
     Option("orphan_grace", "int", default=604800),
     Option("max_delete_ratio", "float", default=0.3),

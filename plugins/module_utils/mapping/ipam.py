@@ -297,8 +297,10 @@ def _external_attachment(state, config, attachment, site):
     if attachment.ip:
         interface = ipaddress.ip_interface(attachment.ip)
         _address(state, vrf, attachment.ip, where, assigned=assigned)
-        if interface.network.prefixlen < interface.max_prefixlen:
-            _prefix(state, vrf, str(interface.network), site, where)
+        network = str(interface.network)
+        # A static External often lists its attachment's own subnet as a static prefix: one prefix, the External's.
+        if interface.network.prefixlen < interface.max_prefixlen and state.get("prefix", (vrf, network)) is None:
+            _prefix(state, vrf, network, site, where)
         if attachment.neighbor_ip:
             asn = attachment.neighbor_asn
             text = "%s: neighbour%s" % (where, " AS %d" % asn if asn else "")

@@ -11,6 +11,7 @@ class SourceData:
 
     ``incomplete`` lists kinds whose read failed or came back cut short; the
     deletion guard refuses to delete anything while it is not empty.
+    ``hydration`` says whether the wiring carries its addresses and ASNs.
     """
 
     def __init__(self, origin):
@@ -19,6 +20,9 @@ class SourceData:
         self.counts = {}
         self.incomplete = {}
         self.requests = 0
+        # Whether switch and link addresses are set (source/hydration.py): ``none`` for wiring as hhfab
+        # writes it, ``full`` or ``planned`` when they are; None when the source does not say (a live API).
+        self.hydration = None
 
     def add(self, kind, items):
         self.objects.setdefault(kind, []).extend(items)
