@@ -177,3 +177,19 @@ def test_hydrating_needs_the_plan_of_a_fab_yaml(tmp_path):
         read_wiring_dir(str(tmp_path), fabric="f", hydrate=True)
     assert str(raised.value) == ("fabric f: wiring_hydrate needs an hhfab work directory (a fab.yaml next to "
                                  "include/): %s has none" % tmp_path)
+
+
+def test_hydrating_gives_an_mclag_pair_one_asn_and_vtep(tmp_path):
+    workdir = copy_fixture("hhfab-vlab", tmp_path)
+    mclag = {"group": "mclag-1", "type": "mclag"}
+    switches = [hhfab_wiring.switch_object("spine-01", "spine", "", "vs", {}),
+                hhfab_wiring.switch_object("leaf-02", "server-leaf", "", "vs", {}, redundancy=mclag),
+                hhfab_wiring.switch_object("leaf-01", "server-leaf", "", "vs", {}, redundancy=mclag),
+                hhfab_wiring.switch_object("leaf-03", "mixed-leaf", "", "vs", {})]
+    (workdir / "include" / "vlab.generated.yaml").write_text(hhfab_wiring.render_include(switches), encoding="utf-8")
+    planned = by_name(read_wiring_dir(str(workdir), fabric="f", hydrate=True), "Switch")
+    got = dict((name, (sw["spec"]["ip"], sw["spec"].get("vtepIP"), sw["spec"]["asn"])) for name, sw in planned.items())
+    assert got == {"spine-01": ("172.30.0.6/21", None, 65100),
+                   "leaf-03": ("172.30.0.7/21", "172.30.12.0/32", 65101),  # mixed-leaf sorts before server-leaf
+                   "leaf-01": ("172.30.0.8/21", "172.30.12.1/32", 65102),
+                   "leaf-02": ("172.30.0.9/21", "172.30.12.1/32", 65102)}
