@@ -120,8 +120,8 @@ def test_hydrated_vlab_later_adds_addresses_and_asns_to_the_same_objects(fresh_n
     w.assert_second_run_writes_nothing(nb, h.config_for(nb, HHFAB_VLAB_HYDRATED))
 
 
-def test_the_live_fabric_later_brings_its_addresses_to_the_planned_objects(fresh_netbox, netbox_testbed,
-                                                                          kube_standin_factory):
+def test_the_live_fabric_later_brings_its_addresses_to_the_planned_objects(
+        fresh_netbox, netbox_testbed, kube_standin_factory):
     nb = fresh_netbox
     _restore_unhydrated_vlab(netbox_testbed, nb)
     before = h.state_of(nb, fabric="vlab")

@@ -1034,7 +1034,6 @@ PORT_MAPS = {
 }
 
 
-
 def switch_profile_objects(names=None):
     """SwitchProfile objects with the port maps of PORT_MAPS, as a source that carries its profiles holds them."""
     return [api_object(WIRING, "SwitchProfile", name, copy.deepcopy(PORT_MAPS[name]))

@@ -62,7 +62,7 @@ def test_unhydrated_vlab_maps_every_device_port_lag_and_cable_and_no_address():
     assert len(desired.of("lag")) == 10
     assert keys(desired, "ip_address") == set() and keys(desired, "asn") == set()
     # The IPv4Namespace's container is the only prefix: link /31s need link IPs.
-    assert [key for key in desired.of("prefix")] == [(None, "10.0.0.0/16")]
+    assert list(desired.of("prefix")) == [(None, "10.0.0.0/16")]
     leaf = desired.get("device", "leaf-01")
     assert leaf.fields["custom_fields"]["hedgehog_asn"] is None
     assert leaf.late == {}
@@ -151,12 +151,12 @@ def test_hardware_ports_carry_their_nos_names():
     assert nos("ds3000-02", "E1/3") == "Ethernet8"  # breakout-capable, left whole
     assert [nos("ds3000-02", "E1/2/%d" % i) for i in (1, 2)] == ["Ethernet4", "Ethernet6"]  # 2x50G
     assert nos("ds3000-02", "E1/2") == "1/2"
-    assert [nos("ds4000-01", "E1/1/%d" % i) for i in range(1, 5)] == ["Ethernet0", "Ethernet2", "Ethernet4",
-                                                                        "Ethernet6"]
+    assert [nos("ds4000-01", "E1/1/%d" % i) for i in range(1, 5)] == [
+        "Ethernet0", "Ethernet2", "Ethernet4", "Ethernet6"]
     assert nos("ds4000-01", "E1/20") == "Ethernet152"  # 1x100G: one lane, the port itself
     assert ("ds4000-01", "E1/20/1") not in keys(desired, "interface")
-    assert [nos("s5248-01", "E1/55/%d" % i) for i in range(1, 5)] == ["Ethernet72", "Ethernet73", "Ethernet74",
-                                                                       "Ethernet75"]
+    assert [nos("s5248-01", "E1/55/%d" % i) for i in range(1, 5)] == [
+        "Ethernet72", "Ethernet73", "Ethernet74", "Ethernet75"]
     assert nos("s5248-01", "E1/49") == "Ethernet48"
     assert nos("s5248-01", "E1/1") == "Ethernet0"
     templates = desired.of("interface_template")
