@@ -72,7 +72,7 @@ class DesiredState:
         if existing is not None:
             if existing.fields != obj.fields:
                 self.problems.append(Problem.about(obj.kind, obj.label,
-                                                  "defined twice with different values; the first is kept"))
+                                                   "defined twice with different values; the first is kept"))
             return existing
         bucket[obj.key] = obj
         return obj
