@@ -124,12 +124,19 @@ def status(present, missing):
     return PARTIAL if present else NONE
 
 
-def describe(keys):
+# Objects named in the message of partly hydrated wiring; the error's details list them all.
+LISTED_OBJECTS = 20
+
+
+def describe(keys, limit=LISTED_OBJECTS):
     """``Switch leaf-02 lacks ip, protocolIP; ...``: the fields grouped per object, in the order found."""
     grouped = {}
     for kind, name, field in keys:
         grouped.setdefault((kind, name), []).append(field)
-    return "; ".join("%s %s lacks %s" % (kind, name, ", ".join(fields)) for (kind, name), fields in grouped.items())
+    listed = ["%s %s lacks %s" % (kind, name, ", ".join(fields)) for (kind, name), fields in grouped.items()]
+    if len(listed) > limit:
+        listed = listed[:limit] + ["and %d more objects" % (len(listed) - limit)]
+    return "; ".join(listed)
 
 
 def check(nodes, data, fabric=None):

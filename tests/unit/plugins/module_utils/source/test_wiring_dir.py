@@ -193,3 +193,10 @@ def test_hydrating_gives_an_mclag_pair_one_asn_and_vtep(tmp_path):
                    "leaf-03": ("172.30.0.7/21", "172.30.12.0/32", 65101),  # mixed-leaf sorts before server-leaf
                    "leaf-01": ("172.30.0.8/21", "172.30.12.1/32", 65102),
                    "leaf-02": ("172.30.0.9/21", "172.30.12.1/32", 65102)}
+
+
+def test_a_long_list_of_what_lacks_what_is_cut_in_the_message_and_whole_in_the_details():
+    keys = [("Switch", "leaf-%02d" % n, "ip") for n in range(1, 26)]
+    text = hydration.describe(keys)
+    assert text.startswith("Switch leaf-01 lacks ip; Switch leaf-02 lacks ip; ")
+    assert text.endswith("Switch leaf-20 lacks ip; and 5 more objects")
