@@ -26,13 +26,39 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source import
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import KINDS_BY_NAME
 
+DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+class AliasRefused(Exception):
+    """A YAML alias in a wiring file."""
+
+    def __init__(self, mark):
+        super().__init__("YAML aliases are not allowed")
+        self.mark = mark
+
+
 try:
     import yaml
     HAS_YAML = True
     # libyaml's loader parses a big fabric's files ~10x faster than the pure-Python one.
-    SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class SafeLoader(_BASE_LOADER):  # pylint: disable=too-many-ancestors
+        """The safe loader, refusing aliases.
+
+        Wiring never needs them, and an alias is how a few hundred bytes of YAML
+        ("billion laughs") expand into gigabytes once anything walks the data.
+        """
+
+        def construct_object(self, node, deep=False):
+            if node in self.constructed_objects:
+                raise AliasRefused(node.start_mark)
+            return super().construct_object(node, deep=deep)
+
+    YAML_ERRORS = (yaml.YAMLError, AliasRefused)
 except ImportError:
     HAS_YAML = False
+    YAML_ERRORS = (AliasRefused,)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 FAB_CONFIG = "fab.yaml"
@@ -84,21 +110,43 @@ def _flatten(document):
     return [document]
 
 
-def file_objects(path):
-    """Every object of a YAML file (several documents, ``kind: List`` flattened); raises OSError or YAMLError."""
-    with open(path) as handle:
-        documents = list(yaml.load_all(handle, Loader=SAFE_LOADER))
+def yaml_error(exc):
+    """Where a YAML file is broken and why, never quoting the file: a line may hold a secret."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
+    where = "line %d, column %d: " % (mark.line + 1, mark.column + 1) if mark is not None else ""
+    if isinstance(exc, AliasRefused):
+        return where + "YAML aliases are not allowed"
+    return where + (getattr(exc, "problem", None) or "not valid YAML")
+
+
+def file_objects(path, max_bytes=DEFAULT_MAX_FILE_BYTES):
+    """Every object of a YAML file (several documents, ``kind: List`` flattened).
+
+    Raises SourceError naming the file and the cause: too large, unreadable,
+    or not valid YAML (line and column, never the file's content).
+    """
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise SourceError("%s is %d MiB, more than max_response_mb (%d MiB)"
+                              % (path, size // (1024 * 1024), max_bytes // (1024 * 1024)))
+        with open(path) as handle:
+            documents = list(yaml.load_all(handle, Loader=SafeLoader))
+    except OSError as exc:
+        raise SourceError("cannot read %s: %s" % (path, exc.strerror or exc.__class__.__name__)) from exc
+    except YAML_ERRORS as exc:
+        raise SourceError("%s is not valid: %s" % (path, yaml_error(exc))) from exc
     return [obj for document in documents for obj in _flatten(document)]
 
 
-def _objects_of(path, fabric):
+def _objects_of(path, fabric, max_file_bytes):
     try:
-        return file_objects(path)
-    except (OSError, yaml.YAMLError) as exc:
-        raise SourceError("cannot read wiring file %s: %s" % (path, exc), fabric=fabric) from exc
+        return file_objects(path, max_file_bytes)
+    except SourceError as exc:
+        raise SourceError("wiring file %s" % exc.message, fabric=fabric) from exc
 
 
-def read_wiring_dir(directory, fabric=None, hydrate=False):
+def read_wiring_dir(directory, fabric=None, hydrate=False, max_file_bytes=DEFAULT_MAX_FILE_BYTES):
     """Load every known Hedgehog object of ``directory``, checked for hydration.
 
     A partly hydrated fabric raises SourceError naming what lacks which value
@@ -112,11 +160,11 @@ def read_wiring_dir(directory, fabric=None, hydrate=False):
     data = SourceData("files:%s" % directory)
     fab_objects = []
     if is_hhfab_workdir(directory):
-        fab_objects = [obj for obj in _objects_of(os.path.join(directory, FAB_CONFIG), fabric)
+        fab_objects = [obj for obj in _objects_of(os.path.join(directory, FAB_CONFIG), fabric, max_file_bytes)
                        if obj.get("kind") in FAB_KINDS]
     nodes = [obj for obj in fab_objects if obj.get("kind") in hydration.NODE_KINDS]
     for path in wiring_files(directory):
-        for obj in _objects_of(path, fabric):
+        for obj in _objects_of(path, fabric, max_file_bytes):
             kind = obj.get("kind")
             if kind in KINDS_BY_NAME:
                 data.add(kind, [obj])
