@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 import yaml
 
 import sync_helpers as h
@@ -23,7 +22,7 @@ HHFAB_MESH = FIXTURES / "hhfab-mesh"
 HHFAB_HARDWARE = FIXTURES / "hhfab-hardware"
 MESH_SITE = "MESH"
 LAB_SITE = "LAB"
-# The lab's profiles the VLAB's built-ins do not have.
+# The lab's hardware profiles: built in, and put in the source by some tests (where they win).
 LAB_PROFILES = ("celestica-ds3000", "celestica-ds4000", "supermicro-sse-c4632sb")
 ADDRESS_ENDPOINTS = ("ipam/ip-addresses", "ipam/prefixes", "ipam/asns", "ipam/rirs")
 
@@ -142,7 +141,8 @@ def test_unhydrated_hardware_lab_lands_with_its_profiles_in_the_source(fresh_net
     assert devices["ds4000-01"]["device_type"]["slug"] == "celestica-ds4000"
     assert devices["s5248-01"]["device_type"]["slug"] == "dell-s5248f-on"
     assert devices["ds3000-01"]["custom_fields"]["hedgehog_asn"] is None
-    assert h.api_count(nb, "ipam/ip-addresses", vrf_id="null") == 0
+    underlay = h.api_list(nb, "ipam/vrfs", name="lab/underlay")[0]
+    assert h.api_count(nb, "ipam/ip-addresses", vrf_id=underlay["id"]) == 0
     w.assert_second_run_writes_nothing(nb, _lab(nb, directory))
 
 
@@ -161,10 +161,8 @@ def test_hardware_lab_hydrated_later_adds_only_addresses(fresh_netbox, netbox_te
     w.assert_second_run_writes_nothing(nb, hydrated)
 
 
-@pytest.mark.skipif(not set(LAB_PROFILES) <= set(getattr(builtin, "BUILTIN_PROFILES", {})),
-                    reason="NEEDS THE BUILT-IN PROFILES: the lab's Celestica and Supermicro SwitchProfiles are not "
-                           "built in yet")
 def test_hardware_lab_lands_from_the_built_in_profiles(fresh_netbox):
+    assert set(LAB_PROFILES) <= set(builtin.BUILTIN_PROFILES)
     nb = fresh_netbox
     config = _lab(nb, HHFAB_HARDWARE)
     result = _land(config)

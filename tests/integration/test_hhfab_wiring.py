@@ -38,7 +38,8 @@ def _devices(netbox, site):
 def _switch_addresses(netbox, site):
     """switch -> (management, protocol, VTEP, ASN) as NetBox holds them."""
     on = {}
-    for ip in h.api_list(netbox, "ipam/ip-addresses", parent="172.30.0.0/16", vrf_id="null"):
+    underlay = h.api_list(netbox, "ipam/vrfs", name="vlab/underlay")[0]
+    for ip in h.api_list(netbox, "ipam/ip-addresses", parent="172.30.0.0/16", vrf_id=underlay["id"]):
         if ip["assigned_object"]:
             on[(ip["assigned_object"]["device"]["name"], ip["assigned_object"]["name"])] = ip["address"]
     found = {}

@@ -17,10 +17,8 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import build_snapshot
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import read_wiring_dir
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.profiles import BUILTIN_PROFILES
-from testbed import hhfab_wiring
 from testbed.paths import FIXTURES
 
-HARDWARE_PROFILES = ("celestica-ds3000", "celestica-ds4000", "supermicro-sse-c4632sb")
 _LOADED = {}
 
 
@@ -31,9 +29,9 @@ def load(name):
 
 
 def hardware(name="hhfab-hardware"):
-    """The hardware lab with its profiles in the source (hhfab wiring has none; the built-in ones lack these)."""
+    """The hardware lab as hhfab writes it: no SwitchProfiles, its switches' profiles are the built-in ones."""
     data = load(name)
-    data.add("SwitchProfile", hhfab_wiring.switch_profile_objects(HARDWARE_PROFILES))
+    assert data.items("SwitchProfile") == []
     return data
 
 
@@ -61,8 +59,8 @@ def test_unhydrated_vlab_maps_every_device_port_lag_and_cable_and_no_address():
     assert len(desired.of("cable")) == 22
     assert len(desired.of("lag")) == 10
     assert keys(desired, "ip_address") == set() and keys(desired, "asn") == set()
-    # The IPv4Namespace's container is the only prefix: link /31s need link IPs.
-    assert list(desired.of("prefix")) == [(None, "10.0.0.0/16")]
+    # The IPv4Namespace's container (in its namespace's VRF) is the only prefix: link /31s need link IPs.
+    assert list(desired.of("prefix")) == [("f/ipv4ns/default", "10.0.0.0/16")]
     leaf = desired.get("device", "leaf-01")
     assert leaf.fields["custom_fields"]["hedgehog_asn"] is None
     assert leaf.late == {}
@@ -81,7 +79,7 @@ def test_hydration_adds_addresses_and_asns_to_the_same_objects():
     assert sorted(hydrated.of("asn")) == [65100, 65101, 65102, 65103]
     leaf = hydrated.get("device", "leaf-01")
     assert leaf.fields["custom_fields"]["hedgehog_asn"] == 65101
-    assert leaf.late == {"primary_ip4": Ref("ip_address", (None, "172.30.0.8/21"))}
+    assert leaf.late == {"primary_ip4": Ref("ip_address", ("f/underlay", "172.30.0.8/21"))}
 
 
 def test_unhydrated_mesh_maps_its_mesh_links_as_cables():
@@ -199,7 +197,7 @@ def test_without_catalogs_the_peers_agent_numbers_the_port_channels():
 
 def test_the_shared_vtep_is_held_by_the_first_switch_and_the_second_says_so():
     _snapshot, desired = mapped(load("vlab-mclag"))
-    vtep = desired.get("ip_address", (None, "172.30.12.0/32"))
+    vtep = desired.get("ip_address", ("f/underlay", "172.30.12.0/32"))
     assert vtep.fields["assigned_object_id"] == Ref("interface", ("leaf-01", "Loopback2"))
     assert desired.get("interface", ("leaf-01", "Loopback2")).fields["description"] == "VTEP IP"
     assert desired.get("interface", ("leaf-02", "Loopback2")).fields["description"] == (
