@@ -59,8 +59,9 @@ def test_unhydrated_mesh_lands_and_its_hydration_later_adds_only_addresses(fresh
     nb = fresh_netbox
     config = h.config_for(nb, HHFAB_MESH, fabric="mesh", site=MESH_SITE)
     result = _land(config)
+    # The VRFs of the underlay (empty until hydrated) and of the IPv4Namespace.
     assert _writes(result) == {
-        "site": {"create": 1}, "device_role": {"create": 2}, "manufacturer": {"create": 2},
+        "vrf": {"create": 2}, "site": {"create": 1}, "device_role": {"create": 2}, "manufacturer": {"create": 2},
         "device_type": {"create": 2}, "platform": {"create": 1}, "interface_template": {"create": 49},
         "cluster_type": {"create": 1}, "cluster": {"create": 1}, "device": {"create": 9},
         "interface": {"create": 6 + 10, "update": 3 * 49}, "lag": {"create": 10}, "vlan_group": {"create": 1},

@@ -87,9 +87,10 @@ def test_unhydrated_vlab_lands_every_device_port_lag_and_cable(fresh_netbox):
     result = _land(nb, HHFAB_VLAB)
     assert result["source"]["hydration"] == "none"
     # Loopback1 on every switch, Loopback2 on every leaf and the 10 server ports are new; the first run
-    # writes each switch port's NOS name (5 x 49).
+    # writes each switch port's NOS name (5 x 49). The VRFs of the underlay and of the IPv4Namespace are the
+    # fabric's from the start, empty as the underlay is until its addresses come.
     assert _writes(result) == {
-        "site": {"create": 1}, "device_role": {"create": 3}, "manufacturer": {"create": 2},
+        "vrf": {"create": 2}, "site": {"create": 1}, "device_role": {"create": 3}, "manufacturer": {"create": 2},
         "device_type": {"create": 2}, "platform": {"create": 1}, "interface_template": {"create": 49},
         "cluster_type": {"create": 1}, "cluster": {"create": 1}, "device": {"create": 11},
         "interface": {"create": 8 + 10, "update": 245}, "lag": {"create": 10}, "vlan_group": {"create": 1},
