@@ -54,7 +54,20 @@ options:
     description:
       - Read the fabric from a directory of wiring YAML files instead of its Kubernetes API
         (a fabric being planned, or the demo). When set, the Kubernetes options are ignored.
+      - An C(hhfab) work directory (one with a C(fab.yaml)) is read as hhfab reads it, C(include/*.yaml) only;
+        any other directory is read whole, hidden files left out.
+      - Wiring as hhfab writes it carries no switch ASNs and addresses (it is not hydrated). Everything else
+        lands, and the addresses land once the wiring or the live fabric has them. Partly hydrated wiring is
+        refused, as hhfab refuses it, and nothing is written.
     type: path
+  wiring_hydrate:
+    description:
+      - With O(wiring_dir) pointing at an unhydrated C(hhfab) work directory, give the switches, links and
+        gateways the ASNs and addresses C(hhfab build) would assign by default, from the subnets and ASNs of
+        its C(fab.yaml) (or hhfab's defaults), so the plan in NetBox shows them before the fabric exists.
+      - They are hhfab's predictions, not facts; adding a switch to the wiring renumbers the ones after it.
+    type: bool
+    default: false
   switch_profiles_dir:
     description:
       - A directory of YAML files with C(SwitchProfile) objects (one or many per file) for switches whose profile the

@@ -52,6 +52,7 @@ class FabricConfig:
     site: Optional[str] = None
     tenant: Optional[str] = None
     wiring_dir: Optional[str] = None
+    wiring_hydrate: bool = options.default("wiring_hydrate")
     switch_profiles_dir: Optional[str] = None
     source_fabric: Optional[str] = None
     underlay_vrf: Optional[str] = None

@@ -52,7 +52,7 @@ class Timer:
 def read_source(config):
     kind = config.source_kind
     if kind == "files":
-        return read_wiring_dir(config.wiring_dir, fabric=config.fabric)
+        return read_wiring_dir(config.wiring_dir, fabric=config.fabric, hydrate=config.wiring_hydrate)
     if kind == "kubernetes":
         return read_kubernetes(config.k8s_auth, fabric=config.fabric, page_size=config.k8s_page_size,
                                backoff=config.backoff(), max_pages=config.max_pages,
@@ -141,7 +141,7 @@ class SyncRun:
             outcome=PARTIAL if problems or self.source.incomplete else SUCCESS,
             release=self.snapshot.release,
             source={"origin": self.source.origin, "objects": self.source.count(),
-                    "incomplete": dict(self.source.incomplete)},
+                    "incomplete": dict(self.source.incomplete), "hydration": self.source.hydration},
             summary=summary,
             problems=problems,
             requests={"netbox": self.client.request_counts(), "kubernetes": self.source.requests},

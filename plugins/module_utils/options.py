@@ -91,6 +91,7 @@ SYNC = _group(
     Option("underlay_vrf", "str"),
     Option("ipv4_namespace_vrf", "str"),
     Option("wiring_dir", "path"),
+    Option("wiring_hydrate", "bool", default=False),
     Option("switch_profiles_dir", "path"),
     Option("prune", "str", default="delete", choices=("delete", "mark", "keep")),
     Option("orphan_grace", "int", default=604800),

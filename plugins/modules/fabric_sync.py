@@ -115,7 +115,11 @@ problems:
   elements: dict
   sample: [{"kind": "Connection", "name": "server-09--unbundled--leaf-01", "cause": "references server server-09, which does not exist or was skipped"}]
 source:
-  description: Where the fabric was read from, the number of objects per kind, and kinds whose read failed.
+  description:
+    - Where the fabric was read from, the number of objects per kind, and kinds whose read failed.
+    - C(hydration) for a wiring directory, whether its switch and link addresses were set (V(full)), not yet set
+      as hhfab writes wiring (V(none), they land later), or given hhfab's plan by O(wiring_hydrate) (V(planned));
+      null for a Kubernetes API.
   returned: always
   type: dict
 requests:

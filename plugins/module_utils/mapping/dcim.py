@@ -22,9 +22,10 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objec
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.spaces import underlay_vrf
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import (
     LAG_TYPES,
+    LEAF_ROLES,
     SERVER_TYPES,
 )
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import breakout_count
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import breakout_count, breakout_lanes
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox import anchor
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.anchor import CLUSTER_TYPE_SLUG
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import COMPONENT_DEFAULTS
@@ -132,11 +133,15 @@ def _add_profile(state, profile):
             "type": "1000base-t" if port.management else interface_type(profile.speed_of(port.name)),
             "mgmt_only": port.management,
             "label": port.label,
-            # The NOS name rides on the template so every port shows it with no
-            # write per port (a custom field would cost one PATCH per port).
-            "description": port.nos or port.base_nos,
+            # The NOS name in the profile's default breakout, which is how a port of this type starts.
+            "description": port_nos_name(port, _default_lanes(profile, port.name)),
         }
         state.add(Desired("interface_template", (slug, port.name), fields))
+
+
+def _default_lanes(profile, port):
+    mode = profile.default_breakout(port)
+    return breakout_lanes(mode) if profile.breakout_modes(port) else 1
 
 
 def _profile_facts(profile):
@@ -239,7 +244,7 @@ def add_devices(state, snapshot, config, now=None):
         fields = _device_fields(config, name, device_type_slug(profile.name), switch.role, switch.description,
                                 custom_fields, slugify(profile.nos_type) if profile.nos_type else None, serial)
         fields["status"] = status
-        late = {"primary_ip4": Ref("ip_address", (underlay_vrf(config), switch.ip))}
+        late = {"primary_ip4": Ref("ip_address", (underlay_vrf(config), switch.ip))} if switch.ip else None
         state.add(Desired("device", name, fields, late=late, label="device %s" % name))
     for name in sorted(snapshot.servers):
         server = snapshot.servers[name]
@@ -258,13 +263,41 @@ def _owned_interface(state, device, name, if_type, description="", **extra):
     return state.add(Desired("interface", (device, name), fields, label="interface %s %s" % (device, name)))
 
 
+def vtep_holders(snapshot):
+    """VTEP IP -> the switch whose Loopback2 holds it: the first by name of those that share it."""
+    holders = {}
+    for name in sorted(snapshot.switches):
+        vtep_ip = snapshot.switches[name].vtep_ip
+        if vtep_ip:
+            holders.setdefault(vtep_ip, name)
+    return holders
+
+
+def _vtep_description(switch, holders):
+    """A legacy MCLAG pair shares one VTEP IP, which NetBox can put on one interface only: say where it is."""
+    holder = holders.get(switch.vtep_ip, switch.name)
+    if holder == switch.name:
+        return "VTEP IP"
+    return ("VTEP IP %s, shared with %s, whose %s holds it" % (switch.vtep_ip, holder, VTEP_LOOPBACK))[:200]
+
+
+def port_nos_name(info, count):
+    """The NOS name of a front-panel port: a breakout-capable port left whole is its base (``Ethernet0``),
+    a broken-out one keeps its breakout name (``1/1``), whose lanes are the sub-ports."""
+    if info.base_nos and count < 2:
+        return info.base_nos
+    return info.nos or info.base_nos
+
+
 def add_switch_interfaces(state, snapshot):
     """Loopbacks for the protocol and VTEP IPs, and breakout sub-ports."""
+    holders = vtep_holders(snapshot)
     for name in sorted(snapshot.switches):
         switch = snapshot.switches[name]
         _owned_interface(state, name, PROTOCOL_LOOPBACK, "virtual", "protocol IP (BGP router ID)")
-        if switch.vtep_ip:
-            _owned_interface(state, name, VTEP_LOOPBACK, "virtual", "VTEP IP")
+        # Every leaf has a VTEP; unhydrated wiring has no address on it yet.
+        if switch.vtep_ip or switch.role in LEAF_ROLES:
+            _owned_interface(state, name, VTEP_LOOPBACK, "virtual", _vtep_description(switch, holders))
         profile = snapshot.profiles[switch.profile]
         for port in sorted(profile.ports):
             # NetBox does not copy a template's description to the port it makes,
@@ -273,12 +306,12 @@ def add_switch_interfaces(state, snapshot):
             # Type and mgmt_only as the template has them: an adopted device of
             # another type lacks these ports, and NetBox makes none without a type.
             info = profile.ports[port]
+            count = breakout_count(profile, switch, port) if profile.breakout_modes(port) else 1
             state.add(Desired("interface", (name, port), dict(
-                {"device": Ref("device", name), "name": port, "description": info.nos or info.base_nos,
+                {"device": Ref("device", name), "name": port, "description": port_nos_name(info, count),
                  "type": "1000base-t" if info.management else interface_type(profile.speed_of(port)),
                  "mgmt_only": info.management},
                 **COMPONENT_DEFAULTS), component=True, label="interface %s %s" % (name, port)))
-            count = breakout_count(profile, switch, port) if profile.breakout_modes(port) else 1
             if count < 2:
                 continue
             mode = switch.port_breakouts.get(port) or profile.default_breakout(port)
@@ -346,11 +379,9 @@ def add_connection_interfaces(state, snapshot):
             elif info.mtu and not existing.fields.get("mtu"):
                 # The gateway's own setting for a port its connection made without one.
                 existing.fields["mtu"] = info.mtu
-        gateway = snapshot.gateways[name]
-        if gateway.protocol_ip:
-            _owned_interface(state, name, PROTOCOL_LOOPBACK, "virtual", "protocol IP")
-        if gateway.vtep_ip:
-            _owned_interface(state, name, VTEP_LOOPBACK, "virtual", "VTEP IP")
+        # A gateway always has both; unhydrated wiring has no address on them yet.
+        _owned_interface(state, name, PROTOCOL_LOOPBACK, "virtual", "protocol IP")
+        _owned_interface(state, name, VTEP_LOOPBACK, "virtual", "VTEP IP")
 
 
 def _server_connection(state, snapshot, connection):

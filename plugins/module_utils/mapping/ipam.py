@@ -307,13 +307,24 @@ def _external_attachment(state, config, attachment, site):
     if attachment.ip:
         interface = ipaddress.ip_interface(attachment.ip)
         _address(state, vrf, attachment.ip, where, assigned=assigned)
-        if interface.network.prefixlen < interface.max_prefixlen:
-            _prefix(state, vrf, str(interface.network), site, where)
+        network = str(interface.network)
+        # A static External often lists its attachment's own subnet as a static prefix: one prefix, the External's.
+        if interface.network.prefixlen < interface.max_prefixlen and state.get("prefix", (vrf, network)) is None:
+            _prefix(state, vrf, network, site, where)
         if attachment.neighbor_ip:
-            asn = attachment.neighbor_asn
-            text = "%s: neighbour%s" % (where, " AS %d" % asn if asn else "")
-            _address(state, vrf, "%s/%d" % (attachment.neighbor_ip, interface.network.prefixlen), text,
-                     custom_fields={"hedgehog_peer_asn": asn} if asn else None)
+            _neighbour(state, vrf, attachment, where, interface.network.prefixlen)
+
+
+def _neighbour(state, vrf, attachment, where, prefixlen):
+    """The peer's address; attachments of several switches on one segment may share one peer."""
+    asn = attachment.neighbor_asn
+    address = "%s/%d" % (attachment.neighbor_ip, prefixlen)
+    custom_fields = {"hedgehog_peer_asn": asn} if asn else None
+    known = state.get("ip_address", (vrf, address))
+    if known is not None and known.fields.get("custom_fields") == custom_fields:
+        return
+    text = "%s: neighbour%s" % (where, " AS %d" % asn if asn else "")
+    _address(state, vrf, address, text, custom_fields=custom_fields)
 
 
 def _leases(state, config, model):

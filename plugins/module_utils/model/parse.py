@@ -159,13 +159,14 @@ def parse_profile(obj):
     )
 
 
-def parse_switch(obj):
+def parse_switch(obj, hydrated=True):
+    """A Switch; ``hydrated=False`` (wiring as hhfab writes it) lets its ASN and addresses be unset."""
     spec = spec_of(obj)
     role = _text(spec, "role", "spec", required=True)
     if role not in SWITCH_ROLES:
         raise BadObject("spec.role %r is not one of %s" % (role, ", ".join(SWITCH_ROLES)))
-    asn = _integer(spec, "asn", "spec", required=True)
-    if asn <= 0 or asn > 4294967295:
+    asn = _integer(spec, "asn", "spec", required=hydrated)
+    if asn is not None and (asn <= 0 or asn > 4294967295):
         raise BadObject("spec.asn %d is out of range" % asn)
     redundancy = _mapping(spec.get("redundancy"), "spec.redundancy")
     boot = _mapping(spec.get("boot"), "spec.boot")
@@ -174,8 +175,8 @@ def parse_switch(obj):
         role=role,
         profile=_text(spec, "profile", "spec", required=True),
         asn=asn,
-        ip=_interface_cidr(spec, "ip", "spec", required=True),
-        protocol_ip=_interface_cidr(spec, "protocolIP", "spec", required=True),
+        ip=_interface_cidr(spec, "ip", "spec", required=hydrated),
+        protocol_ip=_interface_cidr(spec, "protocolIP", "spec", required=hydrated),
         vtep_ip=_interface_cidr(spec, "vtepIP", "spec"),
         description=_text(spec, "description", "spec"),
         groups=_strings(spec, "groups", "spec"),

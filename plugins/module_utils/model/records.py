@@ -71,7 +71,8 @@ class Switch:
     name: str
     role: str
     profile: str
-    asn: int
+    # None and "" while the wiring is unhydrated (as hhfab writes it).
+    asn: Optional[int]
     ip: str
     protocol_ip: str
     vtep_ip: str = ""
@@ -132,6 +133,8 @@ class Link:
     role: str = ""  # mclag-domain links: "peer" or "session"
 
 
+# Switch roles that are leaves: they have a VTEP.
+LEAF_ROLES = ("server-leaf", "border-leaf", "mixed-leaf")
 # Connection types whose ``links`` join a server port (``server``) to a switch port.
 SERVER_TYPES = ("unbundled", "bundled", "eslag", "mclag")
 # Types that become a LAG per switch and a bond on the server.
@@ -221,9 +224,27 @@ class Snapshot:
     def interface_name(self, ref):
         return self.interface_names.get((ref.device, ref.port), ref.port)
 
+    def redundancy_peers(self, switch):
+        """The other switches of ``switch``'s redundancy group (MCLAG, ESLAG), by name."""
+        group = self.switches[switch].redundancy_group if switch in self.switches else ""
+        return sorted(name for name, other in self.switches.items()
+                      if group and other.redundancy_group == group and name != switch)
+
     def port_channel_id(self, switch, connection):
-        """The PortChannel number of ``connection`` on ``switch``: agent first, then the Catalog."""
+        """The PortChannel number of ``connection`` on ``switch``: its agent, the Catalog, then a peer's agent.
+
+        A redundancy group numbers its port channels once for all its members and
+        every member's agent carries the group's numbers, so a switch whose Agent
+        is missing (or not yet reporting) takes the number its peer's agent has.
+        """
         agent = self.agents.get(switch)
         if agent and connection in agent.port_channel_ids:
             return agent.port_channel_ids[connection]
-        return self.catalog_port_channels.get((switch, connection))
+        number = self.catalog_port_channels.get((switch, connection))
+        if number is not None:
+            return number
+        for peer in self.redundancy_peers(switch):
+            agent = self.agents.get(peer)
+            if agent and connection in agent.port_channel_ids:
+                return agent.port_channel_ids[connection]
+        return None

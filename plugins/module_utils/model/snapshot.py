@@ -16,21 +16,26 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records
     SERVER_TYPES,
     Snapshot,
 )
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source import hydration
 
 
 def _parse_all(snapshot, data, kind, parser, target):
     target.update(parse.parse_objects(snapshot, data, kind, parser))
 
 
-def breakout_count(profile, switch, port):
-    """How many sub-ports ``port`` is broken into on ``switch`` (1 when not broken out)."""
-    mode = switch.port_breakouts.get(port) or profile.default_breakout(port)
+def breakout_lanes(mode):
+    """How many sub-ports a breakout mode makes (``4x25G``: 4; 1 for none or a mode not understood)."""
     if not mode or "x" not in mode:
         return 1
     try:
         return max(1, int(mode.split("x", 1)[0]))
     except ValueError:
         return 1
+
+
+def breakout_count(profile, switch, port):
+    """How many sub-ports ``port`` is broken into on ``switch`` (1 when not broken out)."""
+    return breakout_lanes(switch.port_breakouts.get(port) or profile.default_breakout(port))
 
 
 def resolve_switch_port(profile, switch, port):
@@ -56,7 +61,9 @@ def resolve_switch_port(profile, switch, port):
 
 def _parse_switches(snapshot, data, fallback_profiles):
     switches = {}
-    _parse_all(snapshot, data, "Switch", parse.parse_switch, switches)
+    # Unhydrated wiring has no ASNs or addresses yet; anywhere else a switch needs them.
+    hydrated = data.hydration != hydration.NONE
+    _parse_all(snapshot, data, "Switch", lambda obj: parse.parse_switch(obj, hydrated=hydrated), switches)
     for name in sorted(switches):
         switch = switches[name]
         if switch.profile not in snapshot.profiles and switch.profile in fallback_profiles:

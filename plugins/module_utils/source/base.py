@@ -13,6 +13,7 @@ class SourceData:
 
     ``incomplete`` lists kinds whose read failed or came back cut short; the
     deletion guard refuses to delete anything while it is not empty.
+    ``hydration`` says whether the wiring carries its addresses and ASNs.
     """
 
     def __init__(self, origin):
@@ -23,6 +24,9 @@ class SourceData:
         # Objects taken out before parsing (past a bound), as Problems: skipped, not gone.
         self.rejected = []
         self.requests = 0
+        # Whether switch and link addresses are set (source/hydration.py): ``none`` for wiring as hhfab
+        # writes it, ``full`` or ``planned`` when they are; None when the source does not say (a live API).
+        self.hydration = None
 
     def add(self, kind, items):
         self.objects.setdefault(kind, []).extend(items)

@@ -3,9 +3,18 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read a fabric from a directory of wiring YAML files.
 
-This is how a fabric is planned before it is deployed (the wiring that ``hhfab``
-consumes) and how the demo runs without a control node. Files may hold several
-documents and ``kind: List`` documents; kinds the sync does not know are skipped.
+Two layouts are understood:
+
+- an ``hhfab`` work directory (it has a ``fab.yaml``): exactly what hhfab reads, the
+  objects of ``include/*.yaml`` and the ``Fabricator``, ``ControlNode`` and ``FabNode``
+  of ``fab.yaml`` (for its address plan and its nodes' hydration); ``.registry.yaml``,
+  ``result/`` and anything else are not wiring;
+- any other directory: every YAML file under it, hidden files and folders left out.
+
+Files may hold several documents, comments and ``kind: List`` documents; kinds
+the sync does not know are skipped. Wiring as hhfab writes it is unhydrated (no
+switch ASNs or addresses); hydration is checked here, as hhfab checks it, and
+optionally done (see ``hydration.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SourceError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source import hydration
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import KINDS_BY_NAME
 
@@ -51,17 +61,45 @@ except ImportError:
     YAML_ERRORS = (AliasRefused,)
 
 YAML_SUFFIXES = (".yaml", ".yml")
+FAB_CONFIG = "fab.yaml"
+INCLUDE_DIR = "include"
+# What fab.yaml holds: the fabricator's config (address plan) and the nodes hydration numbers first.
+FAB_KINDS = ("Fabricator",) + hydration.NODE_KINDS
+
+
+def is_hhfab_workdir(directory):
+    return os.path.isfile(os.path.join(directory, FAB_CONFIG))
+
+
+def _hidden(name):
+    return name.startswith(".")
+
+
+def plain_files(directory):
+    """Every YAML file under ``directory`` but hidden ones, in a stable order."""
+    found = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not _hidden(d))
+        for name in sorted(files):
+            if name.endswith(YAML_SUFFIXES) and not _hidden(name):
+                found.append(os.path.join(root, name))
+    return found
+
+
+def include_files(directory):
+    """The files hhfab loads as wiring: ``include/*.yaml``, not recursive."""
+    include = os.path.join(directory, INCLUDE_DIR)
+    if not os.path.isdir(include):
+        return []
+    return [os.path.join(include, name) for name in sorted(os.listdir(include))
+            if name.endswith(".yaml") and os.path.isfile(os.path.join(include, name))]
 
 
 def wiring_files(directory):
-    """Every YAML file under ``directory``, in a stable order."""
-    found = []
-    for root, dirs, files in os.walk(directory):
-        dirs.sort()
-        for name in sorted(files):
-            if name.endswith(YAML_SUFFIXES):
-                found.append(os.path.join(root, name))
-    return found
+    """The files read as wiring, in a stable order (fab.yaml is read apart)."""
+    if is_hhfab_workdir(directory):
+        return include_files(directory)
+    return plain_files(directory)
 
 
 def _flatten(document):
@@ -101,20 +139,42 @@ def file_objects(path, max_bytes=DEFAULT_MAX_FILE_BYTES):
     return [obj for document in documents for obj in _flatten(document)]
 
 
-def read_wiring_dir(directory, fabric=None, max_file_bytes=DEFAULT_MAX_FILE_BYTES):
-    """Load every known Hedgehog object under ``directory``."""
+def _objects_of(path, fabric, max_file_bytes):
+    try:
+        return file_objects(path, max_file_bytes)
+    except SourceError as exc:
+        raise SourceError("wiring file %s" % exc.message, fabric=fabric) from exc
+
+
+def read_wiring_dir(directory, fabric=None, hydrate=False, max_file_bytes=DEFAULT_MAX_FILE_BYTES):
+    """Load every known Hedgehog object of ``directory``, checked for hydration.
+
+    A partly hydrated fabric raises SourceError naming what lacks which value
+    (hhfab refuses it too); with ``hydrate`` an unhydrated one gets hhfab's
+    address plan, else it is read as it is and its addresses stay unknown.
+    """
     if not HAS_YAML:
         raise SourceError("PyYAML is required to read wiring files", fabric=fabric)
     if not os.path.isdir(directory):
         raise SourceError("wiring directory %s does not exist" % directory, fabric=fabric)
     data = SourceData("files:%s" % directory)
+    fab_objects = []
+    if is_hhfab_workdir(directory):
+        fab_objects = [obj for obj in _objects_of(os.path.join(directory, FAB_CONFIG), fabric, max_file_bytes)
+                       if obj.get("kind") in FAB_KINDS]
+    nodes = [obj for obj in fab_objects if obj.get("kind") in hydration.NODE_KINDS]
     for path in wiring_files(directory):
-        try:
-            objects = file_objects(path, max_file_bytes)
-        except SourceError as exc:
-            raise SourceError("wiring file %s" % exc.message, fabric=fabric) from exc
-        for obj in objects:
+        for obj in _objects_of(path, fabric, max_file_bytes):
             kind = obj.get("kind")
             if kind in KINDS_BY_NAME:
                 data.add(kind, [obj])
+            elif kind in hydration.NODE_KINDS:
+                nodes.append(obj)
+    data.hydration = hydration.check(nodes, data, fabric)
+    if hydrate and data.hydration == hydration.NONE:
+        if not fab_objects:
+            raise SourceError("wiring_hydrate needs an hhfab work directory (a fab.yaml next to include/): "
+                              "%s has none" % directory, fabric=fabric)
+        hydration.hydrate(fab_objects, data, fabric)
+        data.hydration = hydration.PLANNED
     return data

@@ -62,6 +62,24 @@ def test_a_bad_switch_names_the_field_and_the_cause(spec, cause):
     assert cause in str(caught.value)
 
 
+def test_an_unhydrated_switch_has_no_asn_or_addresses_yet():
+    switch = parse.parse_switch(_switch(asn=None, ip=None, protocolIP=None, vtepIP=None), hydrated=False)
+    assert (switch.asn, switch.ip, switch.protocol_ip, switch.vtep_ip) == (None, "", "", "")
+    assert (switch.role, switch.profile, switch.redundancy_group) == ("server-leaf", "vs", "eslag-1")
+
+
+@pytest.mark.parametrize("spec, cause", [
+    ({"asn": "65101"}, "spec.asn must be an integer, got '65101'"),
+    ({"asn": 0}, "spec.asn 0 is out of range"),
+    ({"ip": "172.30.0.8"}, "spec.ip needs a prefix length: '172.30.0.8'"),
+    ({"role": None}, "missing spec.role"),
+    ({"profile": None}, "missing spec.profile"),
+])
+def test_an_unhydrated_switch_is_still_checked(spec, cause):
+    with pytest.raises(BadObject, match=cause):
+        parse.parse_switch(_switch(**spec), hydrated=False)
+
+
 def test_a_spec_that_is_not_a_mapping_is_refused():
     with pytest.raises(BadObject, match="spec must be a mapping, got str"):
         parse.parse_switch({"metadata": {"name": "x"}, "spec": "oops"})
