@@ -15,6 +15,7 @@ from collections import OrderedDict
 from datetime import datetime
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref, iter_refs
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.keys import device_of, nested_id
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import (
     FABRIC_FIELD,
     ORPHAN_TAG,
@@ -165,6 +166,7 @@ class Planner:
             self._plan_kind(kind)
         self._plan_late()
         self._plan_prune()
+        self._remake_cascaded()
         return self.plan
 
     def _plan_kind(self, kind):
@@ -358,14 +360,46 @@ class Planner:
         parent = PARENT_FIELD.get(kind)
         if not parent:
             return False
-        return (row.get(parent[1]) or {}).get("name") in self.pruned_devices
+        return device_of(row, self.inventory) in self.pruned_devices
 
     def _is_template_port(self, row):
-        device = self.inventory.records["device"].get((row.get("device") or {}).get("name"))
+        device = self.inventory.records["device"].get(device_of(row, self.inventory))
         if device is None:
             return False
         type_key = self.inventory.key_of_id("device_type", normalize(device.get("device_type")))
         return (type_key, row.get("name")) in self.inventory.records["interface_template"]
+
+    # -- what a deletion takes with it -------------------------------------------------
+
+    def _remake_cascaded(self):
+        """Objects NetBox deletes with a deleted device or port are made anew, not patched by id.
+
+        Deleting a device deletes its ports, and deleting a port deletes the IP
+        addresses on it: an IP the plan moves from a deleted switch to another
+        one would be patched by an id that no longer exists. Such an object is
+        created after the deletions instead, and whatever else the plan had for
+        it (a mark, a release) is dropped. (Only devices have late fields, and
+        no deletion takes a device with it.)
+        """
+        deleted = dict((kind, set(a.record["id"] for a in self.plan.select("delete", kind))) for kind in ORDER)
+        ports = set()
+        for kind in ("lag", "interface", "subinterface"):
+            ports |= deleted[kind]
+            ports |= set(row.get("id") for row in self.inventory.records[kind].values()
+                         if nested_id(row.get("device")) in deleted["device"])
+        addresses = set(row.get("id") for row in self.inventory.records["ip_address"].values()
+                        if row.get("assigned_object_type") == "dcim.interface"
+                        and row.get("assigned_object_id") in ports)
+        vanishing = {"ip_address": addresses, "lag": ports, "interface": ports, "subinterface": ports}
+        kept = []
+        for action in self.plan.actions:
+            record_id = (action.record or {}).get("id")
+            if action.op == "delete" or record_id not in vanishing.get(action.kind, ()):
+                kept.append(action)
+            elif action.op in ("update", "unchanged") and action.desired is not None:
+                kept.append(Action("create", action.kind, action.key, action.label, action.desired,
+                                   changes=self._create_fields(SPECS[action.kind], action.desired)))
+        self.plan.actions = kept
 
     def _release(self, row):
         changes = dict((f, v) for f, v in COMPONENT_DEFAULTS.items() if normalize(row.get(f)) != v)
