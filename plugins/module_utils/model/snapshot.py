@@ -149,6 +149,8 @@ def build_snapshot(fabric, data, builtin_profiles=None):
     """Parse and check a fabric's raw objects (a SourceData) into a Snapshot."""
     builtin_profiles = builtin_profiles or {}
     snapshot = Snapshot(fabric=fabric, incomplete=dict(data.incomplete))
+    for where, cause in data.rejected:
+        snapshot.problem("document", where, cause)
     _parse_all(snapshot, data, "SwitchProfile", parse.parse_profile, snapshot.profiles)
     _parse_switches(snapshot, data, builtin_profiles)
     _parse_all(snapshot, data, "Server", parse.parse_server, snapshot.servers)

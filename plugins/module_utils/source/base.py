@@ -18,6 +18,9 @@ class SourceData:
         self.objects = {}
         self.counts = {}
         self.incomplete = {}
+        # (where, cause) of what the source held but is not an object (a YAML document that is a list):
+        # reported like a malformed object, so removals wait until it is fixed.
+        self.rejected = []
         self.requests = 0
 
     def add(self, kind, items):
@@ -26,6 +29,9 @@ class SourceData:
 
     def items(self, kind):
         return self.objects.get(kind, [])
+
+    def reject(self, where, cause):
+        self.rejected.append((where, cause))
 
     def mark_incomplete(self, kind, cause):
         self.incomplete[kind] = cause

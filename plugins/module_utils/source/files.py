@@ -38,12 +38,31 @@ def wiring_files(directory):
     return found
 
 
-def _flatten(document):
-    if not isinstance(document, dict):
+def _objects_of(document, where, data):
+    """The objects a YAML document holds (itself, or the items of a ``List``); the rest is rejected by name."""
+    if document is None:
         return []
-    if isinstance(document.get("items"), list) and str(document.get("kind", "")).endswith("List"):
-        return [item for item in document["items"] if isinstance(item, dict)]
-    return [document]
+    if not isinstance(document, dict):
+        data.reject(where, "the document is a %s, not an object" % _shape(document))
+        return []
+    if not str(document.get("kind", "")).endswith("List"):
+        return [document]
+    items = document.get("items")
+    if not isinstance(items, list):
+        data.reject(where, "%s: items is a %s, not a list" % (document.get("kind"), _shape(items)))
+        return []
+    objects = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            objects.append(item)
+        else:
+            data.reject("%s item %d" % (where, index + 1), "the item is a %s, not an object" % _shape(item))
+    return objects
+
+
+def _shape(value):
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean",
+            type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def read_wiring_dir(directory, fabric=None):
@@ -59,8 +78,9 @@ def read_wiring_dir(directory, fabric=None):
                 documents = list(yaml.load_all(handle, Loader=SAFE_LOADER))
         except (OSError, yaml.YAMLError) as exc:
             raise SourceError("cannot read wiring file %s: %s" % (path, exc), fabric=fabric) from exc
-        for document in documents:
-            for obj in _flatten(document):
+        name = os.path.relpath(path, directory)
+        for number, document in enumerate(documents):
+            for obj in _objects_of(document, "%s document %d" % (name, number + 1), data):
                 kind = obj.get("kind")
                 if kind in KINDS_BY_NAME:
                     data.add(kind, [obj])

@@ -6,7 +6,8 @@
 Each kind is listed with ``limit`` and ``continue`` so a big fabric never comes
 back as one huge response; a 410 (the continue token outlived the server's
 compaction) restarts that kind's list; a kind that is not installed (404) counts
-as empty, which is how older releases look.
+as empty, which is how older releases look. Every request is bounded by the
+connect and read timeouts, and checks the run's control first (its deadline).
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.retry import Backoff
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import KINDS, WIRING_KINDS
+
+try:
+    import yaml
+except ImportError:
+    yaml = None
 
 try:
     import urllib3
@@ -74,6 +80,12 @@ def build_configuration(auth, fabric=None):
             raise ConfigError("no Kubernetes API given: set kubeconfig, or host with api_key", fabric=fabric)
     except (ConfigException, OSError, ValueError, TypeError) as exc:
         raise ConfigError("cannot load kubeconfig: %s" % exc, fabric=fabric) from exc
+    except Exception as exc:
+        if yaml is None or not isinstance(exc, yaml.YAMLError):
+            raise
+        # The parser's message quotes the offending line, which may hold a token: the place only.
+        raise ConfigError("cannot load kubeconfig %s: it is not valid YAML%s" % (
+            kubeconfig if isinstance(kubeconfig, str) else "(inline)", _yaml_place(exc)), fabric=fabric) from None
     if auth.get("host"):
         configuration.host = auth["host"]
     if auth.get("api_key"):
@@ -97,6 +109,13 @@ def build_configuration(auth, fabric=None):
     return configuration
 
 
+def _yaml_place(exc):
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return ""
+    return " (line %d, column %d)" % (mark.line + 1, mark.column + 1)
+
+
 def _cause_of(exc):
     reason = getattr(exc, "reason", None)
     return reason if reason is not None else exc
@@ -106,11 +125,12 @@ class KubernetesSource:
     """Lists every Hedgehog kind of one fabric from its API."""
 
     def __init__(self, auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, timeout=DEFAULT_TIMEOUT, backoff=None,
-                 api_client=None):
+                 api_client=None, checkpoint=None):
         self.fabric = fabric
         self.page_size = int(page_size)
         self.timeout = timeout
         self.backoff = backoff or Backoff()
+        self.checkpoint = checkpoint
         self.host = None
         if api_client is None:
             configuration = build_configuration(auth, fabric=fabric)
@@ -125,9 +145,11 @@ class KubernetesSource:
             try:
                 data.add(kind.kind, self._list_kind(kind))
             except KubernetesAPIError as exc:
-                if kind.kind in WIRING_KINDS or exc.status in (401, 403) or exc.status is None:
+                # A refused token or an unverifiable server refuses every kind: stop at once. A kind the
+                # account may not read (403) is left incomplete like any other failed optional read.
+                if kind.kind in WIRING_KINDS or exc.status == 401 or exc.status is None:
                     raise
-                data.mark_incomplete(kind.kind, str(exc))
+                data.mark_incomplete(kind.kind, exc.message)
             except TransientError as exc:
                 # Wiring is the core of the fabric: without it the run stops.
                 # Other kinds are left incomplete, which blocks every deletion.
@@ -165,6 +187,8 @@ class KubernetesSource:
     def _get_page(self, kind, token):
         """One list request; ``None`` when the kind is not installed."""
         endpoint = self._endpoint(kind)
+        if self.checkpoint is not None:
+            self.checkpoint()
         self.requests += 1
         try:
             response = self.api.list_namespaced_custom_object(
@@ -223,9 +247,11 @@ def _without_bookkeeping(item):
     return item
 
 
-def read_kubernetes(auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, backoff=None):
+def read_kubernetes(auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, backoff=None, timeout=DEFAULT_TIMEOUT,
+                    checkpoint=None):
     """Read every kind of one fabric; transient faults exhausted become a clear error."""
-    source = KubernetesSource(auth, fabric=fabric, page_size=page_size, backoff=backoff)
+    source = KubernetesSource(auth, fabric=fabric, page_size=page_size, backoff=backoff, timeout=timeout,
+                              checkpoint=checkpoint)
     try:
         return source.read()
     except TransientError as exc:
