@@ -80,3 +80,26 @@ class LeaseHeldError(SyncError):
         self.holder = holder
         self.since = since
         self.until = until
+
+
+class RunStopped(SyncError):
+    """The run stopped before its end: its deadline passed, a signal came, it lost its lease, or its starter is gone."""
+
+    def __init__(self, message, fabric=None, phase=None, reason=None):
+        super().__init__(message, fabric=fabric, details={"phase": phase, "reason": reason})
+        self.phase = phase
+        self.reason = reason
+
+
+class UnexpectedError(SyncError):
+    """An exception the engine did not raise on purpose (a bug), named by its type, phase and place in the code.
+
+    Its message never carries the exception's own text: that may quote the
+    content of a file or an object, and the record, the journal and the module's
+    output are read by many.
+    """
+
+    def __init__(self, message, fabric=None, phase=None, exception_type=None, where=None):
+        super().__init__(message, fabric=fabric, details={"phase": phase, "exception": exception_type,
+                                                          "where": where})
+        self.phase = phase

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
 
+
 def parse_time(value):
     if not value:
         return None
