@@ -105,7 +105,8 @@ def handle_signals(control, signals=STOP_SIGNALS):
 def process_start(pid):
     """The start time of process ``pid`` in clock ticks since boot (Linux), or None when it does not run.
 
-    A pid alone can be reused; a pid with its start time names one process.
+    A pid alone can be reused; a pid with its start time names one process. A
+    zombie (it ended, its parent has not reaped it yet) does not run.
     """
     try:
         with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as handle:
@@ -115,7 +116,7 @@ def process_start(pid):
     # The command name (field 2) may hold spaces and parentheses: count from the last ")".
     fields = stat[stat.rfind(")") + 2:].split()
     try:
-        return int(fields[19])
+        return None if fields[0] in ("Z", "X", "x") else int(fields[19])
     except (IndexError, ValueError):
         return None
 
@@ -136,7 +137,7 @@ def command_of(pid):
     except OSError:
         return "?"
     words = [os.path.basename(word.decode("utf-8", "replace")) for word in argv[:2] if word]
-    return " ".join(words) or "?"
+    return " ".join(words)[:80] or "?"
 
 
 class ParentWatch:
@@ -145,23 +146,27 @@ class ParentWatch:
     Under ansible-playbook a module runs as a grandchild of a worker process
     that runs in a session of its own: when ansible-playbook is killed (an AWX
     job timeout, cron's ``timeout -s KILL``) nothing tells the module, which
-    would go on writing while the next run starts. A gone ancestor means the
-    run was abandoned, so it stops.
+    would go on writing while the next run starts. A gone ansible process
+    means the run was abandoned, so it stops. Processes above the topmost
+    ansible one (a shell that started ``nohup ansible-playbook ... &`` and
+    exited) are not watched; without any, only the direct parent is.
     """
 
     def __init__(self, pid=None):
-        self.ancestors = []
+        chain = []
         pid = parent_of(pid or os.getpid())
         while pid and pid > 1:
             start = process_start(pid)
             if start is None:
                 break
-            self.ancestors.append((pid, start, command_of(pid)))
+            chain.append((pid, start, command_of(pid)))
             pid = parent_of(pid)
+        topmost = max([index for index, (_pid, _start, command) in enumerate(chain) if "ansible" in command] or [0])
+        self.ancestors = chain[:topmost + 1]
         self._parent = os.getppid()
 
     def gone(self):
-        """A description of the first ancestor that no longer runs, or None while all do."""
+        """A description of the first watched process that no longer runs, or None while all do."""
         for pid, start, command in self.ancestors:
             if process_start(pid) != start:
                 return "the process that started it (%s, pid %d) is gone" % (command, pid)
