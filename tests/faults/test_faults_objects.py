@@ -147,11 +147,11 @@ def test_a_switch_renamed_in_the_fabric_takes_its_addresses_along(case, nb, kube
 def test_documents_that_are_not_objects_and_a_cut_description_are_named(case, nb, tmp_path):
     before = snapshot.read(nb)
     wiring = h.copy_fixture("vlab", tmp_path)
-    (wiring / "extra.yaml").write_text("- just\n- strings\n---\nkind: SwitchList\nitems: nope\n---\n"
-                                       "kind: ServerList\nitems: [plain, {kind: Note}]\n")
     h.edit_objects(wiring, "Server", lambda items: [
         dict(item, spec=dict(item["spec"], description="x" * 100000)) if item["metadata"]["name"] == "server-05"
         else item for item in items])
+    (wiring / "extra.yaml").write_text("- just\n- strings\n---\nkind: SwitchList\nitems: nope\n---\n"
+                                       "kind: ServerList\nitems: [plain, {kind: Note}]\n")
     outcome = run(h.config_for(nb, wiring))
     assert outcome.result["result"] == "partial", outcome
     named(outcome, "extra.yaml document 1: the document is a list, not an object",

@@ -86,3 +86,14 @@ def test_the_parent_watch_sees_a_gone_parent():
     assert later.startswith("the process that started it (sh") and later.endswith(") is gone"), later
     assert process_start(os.getpid()) is not None
     assert ParentWatch().gone() is None
+
+
+def test_an_unexpected_exception_is_named_by_type_phase_and_line_never_its_text():
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import as_sync_error
+
+    try:
+        {}["CONTENT-OF-A-FILE"]
+    except KeyError as exc:
+        error = as_sync_error(exc, "fab", "snapshot")
+    assert str(error).startswith("fabric fab: unexpected KeyError in phase snapshot")
+    assert "CONTENT-OF-A-FILE" not in str(error) and "this is a bug" in str(error)
