@@ -21,10 +21,6 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.retry import 
 PRUNE_POLICIES = options.SYNC["prune"].choices
 
 
-def _default(name):
-    return field(default=options.default(name))
-
-
 @dataclass
 class FabricConfig:
     """Everything one run needs to know, as plain values."""
@@ -32,33 +28,33 @@ class FabricConfig:
     fabric: str
     netbox_url: str
     netbox_token: str = field(repr=False)
-    netbox_validate_certs: bool = _default("netbox_validate_certs")
+    netbox_validate_certs: bool = options.default("netbox_validate_certs")
     k8s_auth: dict = field(default_factory=dict, repr=False)
     site: Optional[str] = None
     tenant: Optional[str] = None
     wiring_dir: Optional[str] = None
-    prune: str = _default("prune")
-    orphan_grace: int = _default("orphan_grace")
-    max_delete_ratio: float = _default("max_delete_ratio")
-    force: bool = _default("force")
-    adopt: bool = _default("adopt")
-    k8s_page_size: int = _default("k8s_page_size")
-    k8s_connect_timeout: float = _default("k8s_connect_timeout")
-    k8s_read_timeout: float = _default("k8s_read_timeout")
+    prune: str = options.default("prune")
+    orphan_grace: int = options.default("orphan_grace")
+    max_delete_ratio: float = options.default("max_delete_ratio")
+    force: bool = options.default("force")
+    adopt: bool = options.default("adopt")
+    k8s_page_size: int = options.default("k8s_page_size")
+    k8s_connect_timeout: float = options.default("k8s_connect_timeout")
+    k8s_read_timeout: float = options.default("k8s_read_timeout")
     run_timeout: Optional[int] = None
-    netbox_chunk_size: int = _default("netbox_chunk_size")
-    netbox_workers: int = _default("netbox_workers")
-    retries: int = _default("retries")
-    retry_delay: float = _default("retry_delay")
-    retry_max_delay: float = _default("retry_max_delay")
-    retry_max_time: float = _default("retry_max_time")
-    diff_limit: int = _default("diff_limit")
-    agent_stale_after: int = _default("agent_stale_after")
-    dhcp_leases: bool = _default("dhcp_leases")
-    record_status: bool = _default("record_status")
-    sync_enabled: bool = _default("sync_enabled")
-    sync_interval: int = _default("sync_interval")
-    lease_ttl: int = _default("lease_ttl")
+    netbox_chunk_size: int = options.default("netbox_chunk_size")
+    netbox_workers: int = options.default("netbox_workers")
+    retries: int = options.default("retries")
+    retry_delay: float = options.default("retry_delay")
+    retry_max_delay: float = options.default("retry_max_delay")
+    retry_max_time: float = options.default("retry_max_time")
+    diff_limit: int = options.default("diff_limit")
+    agent_stale_after: int = options.default("agent_stale_after")
+    dhcp_leases: bool = options.default("dhcp_leases")
+    record_status: bool = options.default("record_status")
+    sync_enabled: bool = options.default("sync_enabled")
+    sync_interval: int = options.default("sync_interval")
+    lease_ttl: int = options.default("lease_ttl")
     metrics_file: Optional[str] = None
 
     def __post_init__(self):

@@ -20,7 +20,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import KINDS_BY_NAME
-from testbed.paths import FIXTURES, REPO_ROOT, TESTS_DIR
+from testbed.paths import FIXTURES, REPO_ROOT
 
 VLAB = FIXTURES / "vlab"
 VLAB_SITE = "VLAB"

@@ -145,7 +145,7 @@ def test_a_source_that_lost_most_of_the_fabric_trips_the_ratio_guard(vlab_nb, ku
         h.standin_delete(kube, "Switch", leaf)
 
     error = _refused(vlab_nb, h.config_for(vlab_nb, kube), r"refusing to delete \d+ of \d+ object\(s\) \(\d+% > "
-                                                 r"max_delete_ratio 30%\); set force: true")
+                                                           r"max_delete_ratio 30%\); set force: true")
     assert error.details["guard"] == "max_delete_ratio"
     assert error.details["deletions"] > 0.5 * error.details["owned"]
     assert "refusing to delete %(deletions)d of %(owned)d object(s)" % error.details in str(error)

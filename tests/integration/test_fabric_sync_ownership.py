@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-
 import sync_helpers as h
 from testbed import generator
 

@@ -77,7 +77,7 @@ class DesiredState:
         if existing is not None:
             if existing.fields != obj.fields:
                 self.problems.append(Problem.about(obj.kind, obj.label,
-                                                  "defined twice with different values; the first is kept"))
+                                                   "defined twice with different values; the first is kept"))
             return existing
         if cut:
             self.problems.append(Problem.about(obj.kind, obj.label, "its description is %d characters long; NetBox "

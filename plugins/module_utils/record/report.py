@@ -45,9 +45,9 @@ def _changes(counts):
     return ", ".join("%d %s" % (n, op) for op, n in sorted(total.items())) or "none"
 
 
-def fabric_row(fabric, anchor_row, now):
-    """One fabric as seen by status.yml: the inventory's view, merged with its NetBox record."""
-    fields = dict((anchor_row or {}).get("custom_fields") or {})
+def fabric_row(fabric, anchor, now):
+    """One fabric as seen by status.yml: the inventory's view, merged with its record (the anchor's fields)."""
+    fields = dict((anchor or {}).get("custom_fields") or {})
     # The inventory is the truth for configuration; the record may lag one run behind.
     fields[record.SYNC_ENABLED] = fabric.get("sync_enabled", True)
     fields[record.SYNC_INTERVAL] = fabric.get("sync_interval")
@@ -78,7 +78,7 @@ def fabric_row(fabric, anchor_row, now):
         "lease": fields.get(record.LEASE),
         "next_run": due.isoformat() if due else None,
         "next_run_text": due_text,
-        "record_id": (anchor_row or {}).get("id"),
+        "record_id": (anchor or {}).get("id"),
     }
 
 
