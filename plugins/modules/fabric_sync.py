@@ -149,9 +149,13 @@ diff:
 import os
 import signal
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import ParentWatch, RunControl, handle_signals
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import (
+    ParentWatch,
+    RunControl,
+    handle_signals,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import sync_fabric
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, SyncError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule, sync_argument_spec
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun, as_sync_error
 

@@ -73,10 +73,11 @@ def restore_recorded_vlab(testbed, netbox):
 
 
 @pytest.fixture
-def nb(fresh_netbox, netbox_testbed):
-    """A NetBox of this case's own holding the VLAB fabric as a first recorded sync leaves it."""
-    restore_recorded_vlab(netbox_testbed, fresh_netbox)
-    return fresh_netbox
+def nb(netbox, netbox_testbed):
+    """A NetBox of this case's own holding the VLAB fabric as a first recorded sync leaves it (restored, so
+    there is no need to empty it first)."""
+    restore_recorded_vlab(netbox_testbed, netbox)
+    return netbox
 
 
 @pytest.fixture

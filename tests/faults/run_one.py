@@ -13,7 +13,11 @@ import signal
 import sys
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.config import FabricConfig
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import ParentWatch, RunControl, handle_signals
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import (
+    ParentWatch,
+    RunControl,
+    handle_signals,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun, as_sync_error
 

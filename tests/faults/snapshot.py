@@ -168,8 +168,8 @@ def judge(before, after, reference_before, reference_after):
             lost.append("%s %s" % key)
             continue
         if key in kept_in_reference and key in before.rows and before.rows[key].get("id") != have.get("id"):
-            lost.append("%s %s (made again: id %s -> %s)" % (key[0], key[1], before.rows[key].get("id"),
-                                                            have.get("id")))
+            lost.append("%s %s (made again: id %s -> %s)" % (
+                key[0], key[1], before.rows[key].get("id"), have.get("id")))
         if _clean(want, keep_ids=False) != _clean(have, keep_ids=False):
             clobbered.append("%s %s: %s" % (key[0], key[1], _difference(_clean(want, False), _clean(have, False))))
     for key in after.rows:

@@ -252,4 +252,3 @@ def test_the_module_stops_when_ansible_playbook_is_killed(case, nb, kube, proxy,
     assert "is gone" in fields["hedgehog_last_error"] and "phase apply" in fields["hedgehog_last_error"]
     recover(nb, kube)
     judged(nb, before, reference)
-

@@ -170,7 +170,10 @@ def _port_groups(spec):
 
 
 def _port_profiles(spec):
-    """``{profile: {"speed": {...}, "breakout": {"default": mode, "supported": {mode: {"offsets": [...]}}}}}``, checked."""
+    """``{profile: {"speed": {...}, "breakout": {"default": mode, "supported": {mode: {"offsets": [...]}}}}}``.
+
+    Every level is checked: the breakouts and speeds of the ports are read from it later.
+    """
     profiles = {}
     for name, profile in _mapping(spec.get("portProfiles"), "spec.portProfiles").items():
         path = "spec.portProfiles.%s" % name

@@ -193,7 +193,8 @@ class DeviceInterfaces:
         devices.discard(None)
         if not devices:
             return []
-        rows = reader.client.list_by(spec.endpoint, "device_id", sorted(devices), fields=_interface_fields(reader, spec))
+        rows = reader.client.list_by(spec.endpoint, "device_id", sorted(devices),
+                                     fields=_interface_fields(reader, spec))
         return [row for row in rows if self.kind_of(row) == spec.kind]
 
 

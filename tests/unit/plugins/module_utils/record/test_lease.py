@@ -104,4 +104,3 @@ def test_the_outcome_clears_only_our_own_lease_and_tries_again_after_a_concurren
     record.fields["hedgehog_lease"] = theirs
     write_releasing(record, 1, holder, {"hedgehog_last_result": "failed"})
     assert record.fields["hedgehog_lease"] == theirs
-
