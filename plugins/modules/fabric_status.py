@@ -106,7 +106,7 @@ counts:
 """
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import options
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SyncError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import as_sync_error
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule, argument_spec
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import detail, fabric_status, table
 
@@ -122,10 +122,13 @@ def main():
     spec = argument_spec("netbox_auth", fabrics={"type": "list", "elements": "dict", "required": True,
                                                  "options": FABRIC_SPEC})
     module = NetboxSyncModule(argument_spec=spec, supports_check_mode=True)
+    failure = None
     try:
         rows = fabric_status(module.netbox_client(), module.params["fabrics"])
-    except SyncError as error:
-        module.fail_from_error(error)
+    except Exception as error:  # one clear message, whatever went wrong
+        failure = as_sync_error(error, None, "status")
+    if failure is not None:
+        module.fail_from_error(failure)
     counts = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1

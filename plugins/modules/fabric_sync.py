@@ -155,9 +155,9 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control impor
     handle_signals,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import sync_fabric
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, as_sync_error
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule, sync_argument_spec
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun, as_sync_error
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun
 
 
 def interrupt_self():

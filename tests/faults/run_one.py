@@ -18,8 +18,8 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control impor
     RunControl,
     handle_signals,
 )
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun, as_sync_error
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, as_sync_error
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun
 
 
 def main():

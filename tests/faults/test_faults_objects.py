@@ -162,7 +162,7 @@ def test_documents_that_are_not_objects_and_a_cut_description_are_named(case, nb
     assert nb.api.dcim.devices.get(name="server-05").description == "x" * 200
     after = snapshot.read(nb)
     key = ("dcim/devices", "server-05")
-    assert dict(after.rows, **{key: before.rows[key]}) == before.rows
+    assert {**after.rows, key: before.rows[key]} == before.rows
 
 
 # -- races ----------------------------------------------------------------------------------------

@@ -14,8 +14,6 @@ while the run works.
 
 from __future__ import annotations
 
-import os
-import traceback
 from datetime import datetime, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import RunControl
@@ -23,8 +21,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
     LeaseHeldError,
     NetBoxAPIError,
-    SyncError,
-    UnexpectedError,
+    as_sync_error,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import slugify
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox import anchor
@@ -90,32 +87,6 @@ def ensure_anchor(client, config, tag_ids):
 def open_record_client(config):
     """The record's own client: the sync's request counts stay the sync's, and the lease is renewed beside it."""
     return open_netbox(config)
-
-
-def as_sync_error(error, fabric, phase):
-    """``error`` as a SyncError naming the fabric: typed errors as they are, anything else as a bug.
-
-    A bug is named by its type, the phase and the line of the collection's code
-    it came from; its message is left out, as it may quote a file's content.
-    """
-    if isinstance(error, SyncError):
-        if error.fabric is None:
-            error.fabric = fabric
-        return error
-    where = _where(error)
-    return UnexpectedError("unexpected %s in phase %s%s; this is a bug of hedgehog.netbox_sync, please report it"
-                           % (type(error).__name__, phase, " at %s" % where if where else ""),
-                           fabric=fabric, phase=phase, exception_type=type(error).__name__, where=where)
-
-
-def _where(error):
-    """``module_utils/model/records.py:61``: the innermost line of the collection's own code in the traceback."""
-    found = None
-    for frame in traceback.extract_tb(error.__traceback__):
-        path = frame.filename.replace(os.sep, "/")
-        if "/netbox_sync/plugins/" in path:
-            found = "%s:%d" % (path.split("/netbox_sync/plugins/", 1)[1], frame.lineno)
-    return found
 
 
 class RecordedRun:

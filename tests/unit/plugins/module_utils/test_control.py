@@ -89,7 +89,7 @@ def test_the_parent_watch_sees_a_gone_parent():
 
 
 def test_an_unexpected_exception_is_named_by_type_phase_and_line_never_its_text():
-    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import as_sync_error
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import as_sync_error
 
     try:
         {}["CONTENT-OF-A-FILE"]
