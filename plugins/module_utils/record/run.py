@@ -256,10 +256,3 @@ def journal_text(result, sync_counts):
         lines.append("Problems (%d):" % len(warnings))
         lines.extend("- %s" % w for w in warnings[:LISTED_PROBLEMS])
     return "\n".join(lines)
-
-
-def _minus(after, before):
-    """Request counts made between two readings; total and writes always present."""
-    keys = set(after) | set(before) | {"total", "writes"}
-    return dict((k, after.get(k, 0) - before.get(k, 0)) for k in keys
-                if k in ("total", "writes") or after.get(k, 0) - before.get(k, 0))
