@@ -13,7 +13,10 @@ if not os.path.lexists(_LINK):
     os.makedirs(os.path.dirname(_LINK), exist_ok=True)
     os.symlink(os.path.relpath(REPO_ROOT, os.path.dirname(_LINK)), _LINK)
 
-for path in (TESTS_DIR, COLLECTIONS_DIR):
+# scripts/ holds the maintainers' generators (scripts/switch-profiles), tested here too.
+SCRIPTS_DIR = os.path.join(REPO_ROOT, "scripts")
+
+for path in (TESTS_DIR, COLLECTIONS_DIR, SCRIPTS_DIR):
     if path not in sys.path:
         sys.path.insert(0, path)
 
@@ -21,4 +24,5 @@ pytest_plugins = [
     "testbed.fixtures_netbox",
     "testbed.fixtures_kube",
     "testbed.fixtures_awx",
+    "testbed.fixtures_cron",
 ]

@@ -84,7 +84,7 @@ def test_a_kubeconfig_that_is_not_yaml_is_named_by_its_place_not_its_content(cas
     text = kube.kubeconfig_path.read_text()
     broken.write_text(text + "users:\n- name: extra\n  user: {token: K8S-SECRET-TOKEN\n")
     outcome = run(config(nb, kube, k8s_auth={"kubeconfig": str(broken)}))
-    named(outcome, "fabric vlab: cannot load kubeconfig %s: it is not valid YAML (line" % broken,
+    named(outcome, "fabric vlab: cannot load kubeconfig %s: not valid YAML at line" % broken,
           secret="K8S-SECRET-TOKEN")
     fields = record(nb)
     assert fields["hedgehog_lease"] is None and fields["hedgehog_last_result"] == "failed"

@@ -8,18 +8,15 @@ labelled by tier and rack), two VPCs from a typed ``VPCList`` and the fabric Con
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import shutil
 import signal
-import ssl
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
@@ -35,14 +32,21 @@ from kubernetes.client.exceptions import ApiException  # noqa: E402
 from kubernetes.dynamic import DynamicClient  # noqa: E402
 from kubernetes.dynamic.exceptions import ResourceNotFoundError  # noqa: E402
 from testbed.paths import REPO_ROOT, TESTS_DIR
+from kube_helpers import (  # noqa: E402
+    AGGREGATED_ACCEPT,
+    api_client,
+    custom_objects,
+    get,
+    kubectl,
+    names,
+    needs_kubectl,
+    raw,
+    wait_for,
+)
 
 BASIC = TESTS_DIR / "fixtures" / "standin" / "basic"
 WIRING, V1BETA1 = "wiring.githedgehog.com", "v1beta1"
 ALL_SWITCHES = {"default/leaf-01", "default/leaf-02", "default/spine-01", "lab/leaf-01", "lab/spine-01"}
-AGGREGATED_ACCEPT = (
-    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
-    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
-)
 TABLE_ACCEPT = (
     "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
     "application/json"
@@ -55,62 +59,6 @@ TABLE_ACCEPT = (
 @pytest.fixture
 def kube(kube_standin_factory):
     return kube_standin_factory([BASIC])
-
-
-def api_client(standin, token: str | None = None) -> k8s_client.ApiClient:
-    """A client from the stand-in's kubeconfig, or with another bearer token."""
-    if token is None:
-        return k8s_config.new_client_from_config(str(standin.kubeconfig_path))
-    configuration = k8s_client.Configuration()
-    configuration.host = standin.url
-    configuration.ssl_ca_cert = str(standin.ca_file)
-    configuration.api_key = {"authorization": token}
-    configuration.api_key_prefix = {"authorization": "Bearer"}
-    return k8s_client.ApiClient(configuration)
-
-
-def custom_objects(standin, token: str | None = None) -> k8s_client.CustomObjectsApi:
-    return k8s_client.CustomObjectsApi(api_client(standin, token))
-
-
-class Reply(NamedTuple):
-    status: int
-    headers: dict
-    body: object  # parsed JSON, or bytes when the answer is not JSON
-
-
-def raw(url: str, ca_file, path: str, token: str | None, method: str = "GET", accept=None, body=None) -> Reply:
-    """One HTTPS request, bypassing every client library."""
-    parts = urlsplit(url)
-    context = ssl.create_default_context(cafile=str(ca_file))
-    conn = http.client.HTTPSConnection(parts.hostname, parts.port, context=context, timeout=10)
-    headers = {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    if accept:
-        headers["Accept"] = accept
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    try:
-        conn.request(method, path, body=data, headers=headers)
-        response = conn.getresponse()
-        headers, data = dict(response.getheaders()), response.read()
-        if headers.get("Content-Type", "").startswith("application/json"):
-            data = json.loads(data)
-        return Reply(response.status, headers, data)
-    finally:
-        conn.close()
-
-
-def get(standin, path: str, token: str | None = "", **kwargs) -> Reply:
-    """GET from the stand-in, with its token unless told otherwise (None: no token)."""
-    return raw(standin.url, standin.ca_file, path, standin.token if token == "" else token, **kwargs)
-
-
-def names(items) -> set[str]:
-    return {f"{i['metadata'].get('namespace', '')}/{i['metadata']['name']}".lstrip("/") for i in items}
 
 
 def list_all_pages(api, limit: int, **kwargs) -> list[dict]:
@@ -297,6 +245,7 @@ def test_dynamic_client_discovers_kinds_and_gets_objects(kube):
 
 
 def test_discovery_documents(kube):
+    kube.update_api(aggregated_discovery=())  # a server without aggregated discovery (before 1.27)
     reply = get(kube, "/apis", accept=AGGREGATED_ACCEPT)
     groups = reply.body
     wiring = get(kube, f"/apis/{WIRING}/{V1BETA1}").body
@@ -626,28 +575,7 @@ def test_process_mode_serves_until_sigterm(tmp_path, kube_discovery_cache):
     assert not (state / "ready").exists()
 
 
-def wait_for(path: Path, process, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if process.poll() is not None:
-            raise AssertionError(f"stand-in exited with {process.returncode}: {process.stdout.read().decode()}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {path} after {timeout} s")
-        time.sleep(0.05)
-
-
 # -- kubectl --------------------------------------------------------------------------------
-
-KUBECTL = shutil.which("kubectl")
-needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH")
-
-
-def kubectl(kube, *args, context: str | None = None) -> subprocess.CompletedProcess:
-    command = [KUBECTL, "--kubeconfig", str(kube.kubeconfig_path)]
-    if context:
-        command += ["--context", context]
-    return subprocess.run(command + list(args), capture_output=True, text=True, timeout=60, check=False)
-
 
 @needs_kubectl
 def test_kubectl_get_switches_as_a_table(kube):

@@ -26,6 +26,10 @@ gateway links get consecutive ``/31``s with the connections sorted by name.
 VPCs (``setup-vpcs``): ``vpc-NN`` with ``subnet-NN`` keys; ``/24``s and VLANs are taken in order
 from the IPv4 namespace and the VLAN range, skipping the first of each; servers fill the subnets
 in server order, ``ceil(servers / subnets)`` per subnet; every server connection is attached.
+
+The same fabrics as a user has them before they exist, hhfab work directories (``fab.yaml`` and
+unhydrated multi-document ``include/*.yaml``), and hhfab's hydration of them are in
+``testbed.hhfab_wiring``; ``--hhfab`` writes one, ``--fixtures`` writes the checked-in ones too.
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ KIND_FILES = {
     "Fabricator": "fabricators",
     "ControlNode": "controlnodes",
     "FabNode": "fabnodes",
+    "ControlAgent": "controlagents",
 }
 
 # Values hhfab and the fabricator use when the config does not say otherwise.
@@ -148,9 +153,18 @@ class Era:
     has_release_field: bool
     # Agent status keys were shortened in 25.04 (admin/oper/change, sysName, transceivers{}).
     short_agent_keys: bool
-    # Until 26.01 MCLAG was live: labelled by the webhook, port channels, in the agents.
+    # Until 26.03 MCLAG was live: labelled by the webhook, port channels, in the agents.
     mclag_live: bool
     timestamp_base: str
+    # The gateway API (Gateway, GatewayGroup, GatewayPeering, VPCInfo) is part of the fabric from 26.01.
+    gateway_api: bool = False
+    # Agents report rebootRequired from 25.05 (fabric v0.96).
+    reports_reboot: bool = False
+    # 26.03 keeps MCLAG objects of an upgraded fabric (deprecated, no longer configured).
+    mclag_kept: bool = False
+    k3s: str = "v1.32.4-k3s1"
+    gateway_versions: tuple = ()
+    nos_build_date: str = "Mon Apr 14 10:02:11 UTC 2025"
 
 
 CURRENT = Era(
@@ -162,6 +176,11 @@ CURRENT = Era(
     short_agent_keys=True,
     mclag_live=False,
     timestamp_base="2026-08-20",
+    gateway_api=True,
+    reports_reboot=True,
+    k3s="v1.36.2-k3s1",
+    gateway_versions=(("dataplane", "v0.24.0"), ("frr", "v0.24.0")),
+    nos_build_date="Tue Jun 16 08:12:44 UTC 2026",
 )
 
 LEGACY_2503 = Era(
@@ -175,7 +194,27 @@ LEGACY_2503 = Era(
     timestamp_base="2025-07-21",
 )
 
-ERAS = {"current": CURRENT, "25.03": LEGACY_2503}
+# The release fixtures (release-<name>/): one fabric as each release stores it. Versions are the
+# release notes' (githedgehog/docs docs/release-notes/index.md); see testbed.releases.
+RELEASE_ERAS = {
+    "pre-beta-1": Era("pre-beta-1", "v0.43.0", "v0.19.2", "4.2.0", False, False, True, "2024-08-28",
+                      k3s="v1.30.0-k3s1", nos_build_date="Fri Jun 28 11:20:05 UTC 2024"),
+    "24.09": Era("24.09.0", "v0.58.0", "v0.32.1", "4.4.0", False, False, True, "2024-12-18",
+                 k3s="v1.31.1-k3s1", nos_build_date="Wed Oct 30 09:41:17 UTC 2024"),
+    "25.03": LEGACY_2503,
+    "25.05": Era("25.05.0", "v0.96.2", "v0.43.1", "4.5.0", False, True, True, "2025-11-21",
+                 reports_reboot=True, k3s="v1.34.1-k3s1"),
+    "26.01": Era("26.01.0", "v0.115.4", "v0.45.5", "4.5.0", False, True, True, "2026-04-03",
+                 gateway_api=True, reports_reboot=True, k3s="v1.35.2-k3s1",
+                 gateway_versions=(("dataplane", "v0.17.0"), ("frr", "v0.17.0")),
+                 nos_build_date="Thu Jan 15 14:03:52 UTC 2026"),
+    "26.03": Era("26.03.0", "v0.129.4", "v0.49.3", "4.5.2", True, True, False, "2026-08-19",
+                 gateway_api=True, reports_reboot=True, mclag_kept=True, k3s="v1.36.3-k3s1",
+                 gateway_versions=(("dataplane", "v0.25.2"), ("frr", "v0.25.2")),
+                 nos_build_date="Tue Jun 16 08:12:44 UTC 2026"),
+}
+
+ERAS = {"current": CURRENT, "25.03": LEGACY_2503, **RELEASE_ERAS}
 
 
 def _ts(era, clock):
@@ -347,6 +386,12 @@ class FabricSpec:
     vlan_range: tuple = (1000, 2999)
     era: str = "current"
     seed: int = 0
+    # An existing fabric that gets its gateways later: their management IPs and link /31s come
+    # after the switches' instead of before them (as ``hhfab build`` hydrates a new fabric).
+    gateways_added_later: bool = False
+    # uids derived from kind, namespace and name, so the same object keeps its uid in every
+    # fabric generated with this flag (the release fixtures: one fabric across upgrades).
+    stable_uids: bool = False
 
     @property
     def orphan_leaves(self):
@@ -360,6 +405,7 @@ PRESETS = {
     "medium": FabricSpec(spines=2, leaves=8, eslag_pairs=3, servers_per_leaf=4, vpcs=16, subnets_per_vpc=2),
     "L": FabricSpec(spines=4, leaves=32, eslag_pairs=16, servers_per_leaf=16, vpcs=128, subnets_per_vpc=2),
     "XL": FabricSpec(spines=8, leaves=128, eslag_pairs=64, servers_per_leaf=16, vpcs=512, subnets_per_vpc=2),
+    "mclag-pair": FabricSpec(leaves=2, eslag_pairs=0, mclag_pairs=1, vpcs=4, era="25.03"),
 }
 
 
@@ -393,11 +439,11 @@ def _check_spec(spec):
     peered = 2 * (spec.vpc_peerings + spec.gateway_peerings) + spec.external_peerings
     if peered > spec.vpcs or (spec.external_peerings and not spec.externals):
         problems.append("not enough VPCs or externals for the requested peerings")
-    legacy = spec.era in ERAS and ERAS[spec.era].mclag_live
-    if spec.mclag_pairs and not legacy:
-        problems.append("MCLAG is gone since 26.03; MCLAG pairs need era 25.03")
-    if spec.gateways and legacy:
-        problems.append("the gateway API of 25.03 is not modelled; gateways need the current era")
+    era = ERAS.get(spec.era)
+    if era and spec.mclag_pairs and not (era.mclag_live or era.mclag_kept):
+        problems.append("MCLAG is gone since 26.03; MCLAG pairs need an era before it (25.03) or a release fixture era")
+    if era and spec.gateways and not era.gateway_api:
+        problems.append(f"the gateway API is part of the fabric from 26.01; era {spec.era} has none")
     if problems:
         raise ValueError("invalid fabric spec: " + "; ".join(problems))
 
@@ -737,11 +783,13 @@ def _hydrate(topo):
     # nodes and the switches, in that order.
     next_mgmt = _hosts_from(mgmt.network_address + 1 + 4)
     topo.control_ip = f"{next(next_mgmt)}/{mgmt.prefixlen}"
-    for gw in topo.gateways:
+    for gw in [] if spec.gateways_added_later else topo.gateways:
         gw.mgmt_ip = f"{next(next_mgmt)}/{mgmt.prefixlen}"
     protocol = _hosts_from(ipaddress.ip_network(spec.protocol_subnet).network_address)
     vtep = _hosts_from(ipaddress.ip_network(spec.vtep_subnet).network_address)
     _hydrate_switches(topo, mgmt, next_mgmt, protocol, vtep)
+    for gw in topo.gateways if spec.gateways_added_later else []:
+        gw.mgmt_ip = f"{next(next_mgmt)}/{mgmt.prefixlen}"
     _hydrate_links(topo)
     _hydrate_gateways(topo, protocol, vtep)
     _check_in_subnet(topo)
@@ -782,7 +830,8 @@ def _hydration_order(sw):
 def _hydrate_links(topo):
     fabric = ipaddress.ip_network(topo.spec.fabric_subnet)
     addrs = _hosts_from(fabric.network_address)
-    for conn in sorted(topo.conns, key=lambda c: c.name):
+    late = topo.spec.gateways_added_later
+    for conn in sorted(topo.conns, key=lambda c: (late and c.ctype == "gateway", c.name)):
         if conn.ctype not in ("fabric", "mesh", "gateway"):
             continue
         first, second = {"fabric": ("spine", "leaf"), "mesh": ("leaf1", "leaf2"), "gateway": ("switch", "gateway")}[conn.ctype]
@@ -874,6 +923,9 @@ def _vlans(vlan_range, count):
 # ---------------------------------------------------------------------------------------------
 
 
+STABLE_UID_NAMESPACE = uuid.UUID("8d0c6a3e-3f4b-5a7c-9e21-4b6d8f0a2c3e")
+
+
 class _Renderer:
     """Turns the model into API objects; owns the deterministic uid/resourceVersion/random."""
 
@@ -887,10 +939,15 @@ class _Renderer:
     def uid(self):
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
+    def object_uid(self, kind, namespace, name):
+        if self.topo.spec.stable_uids:
+            return str(uuid.uuid5(STABLE_UID_NAMESPACE, f"{kind}/{namespace}/{name}"))
+        return self.uid()
+
     def obj(self, api, kind, name, spec, namespace=NS_DEFAULT, labels=None, annotations=None,
             status=None, generation=1, created="09:00:00"):
         self.version += 1
-        meta = {"name": name, "namespace": namespace, "uid": self.uid(), "generation": generation,
+        meta = {"name": name, "namespace": namespace, "uid": self.object_uid(kind, namespace, name), "generation": generation,
                 "resourceVersion": str(self.version), "creationTimestamp": _ts(self.era, created)}
         if labels:
             meta["labels"] = labels
@@ -1411,7 +1468,7 @@ def _nos_state(r, sw):
     nos = {
         "asicVersion": "vs" if vs else "broadcom",
         "buildCommit": "6b1f0c2a",
-        "buildDate": "Tue Jun 16 08:12:44 UTC 2026" if r.era is CURRENT else "Mon Apr 14 10:02:11 UTC 2025",
+        "buildDate": r.era.nos_build_date,
         "builtBy": "sonicbld@hedgehog-build",
         "configDBVersion": f"version_{version.replace('.', '_')}_01",
         "distributionVersion": "12",
@@ -1468,7 +1525,7 @@ def _agent_status(r, sw, generation, pcs, reboot_required):
         "conditions": [{"type": "Applied", "status": "True", "reason": "ApplySucceeded",
                         "lastTransitionTime": _ts(r.era, "09:59:31"), "message": f"Config applied, gen={generation}"}],
     }
-    if reboot_required and r.era.short_agent_keys:
+    if reboot_required and r.era.reports_reboot:
         status["rebootRequired"] = True  # agents report it since 25.05
     return status if r.era.short_agent_keys else to_old_agent_status(status)
 
@@ -1630,11 +1687,11 @@ def _fabricator_versions(era):
     fabric = era.fabric_version
     nos = {"sonic-bcm-base": f"v{era.nos_version}", "sonic-bcm-campus": f"v{era.nos_version}", "sonic-bcm-vs": f"v{era.nos_version}"}
     return {
-        "platform": {"k3s": "v1.36.2-k3s1" if era is CURRENT else "v1.32.4-k3s1", "zot": "v2.1.16", "certManager": "v1.20.2"},
+        "platform": {"k3s": era.k3s, "zot": "v2.1.16", "certManager": "v1.20.2"},
         "fabricator": {"api": era.fabricator_version, "controller": era.fabricator_version, "ctl": era.fabricator_version,
                        "nodeConfig": era.fabricator_version},
         "fabric": {"api": fabric, "controller": fabric, "dhcpd": fabric, "boot": fabric, "agent": fabric, "ctl": fabric, "nos": nos},
-        "gateway": {"dataplane": "v0.24.0", "frr": "v0.24.0"} if era is CURRENT else {},
+        "gateway": dict(era.gateway_versions),
         "vlab": {"onie": "v0.2.1", "flatcar": "v4593.2.4"},
     }
 
@@ -1779,8 +1836,17 @@ def _use_legacy_spine_key(objects, connection):
     return objects
 
 
+# Releases (testbed.releases names) with a fixture directory release-<name>/ of one fabric as that
+# release stores it (testbed.release_shapes).
+RELEASE_SHAPES = ("pre-beta-1", "24.09", "25.03", "25.05", "26.01", "26.03")
+
+
 def fixture_objects(name):
     """The objects of one checked-in fixture directory under tests/fixtures/."""
+    if name.startswith("release-") and name[len("release-"):] in RELEASE_SHAPES:
+        from testbed.release_shapes import release_objects  # it builds on this module
+
+        return release_objects(name[len("release-"):])
     if name == "vlab":
         return generate_fabric(PRESETS["vlab"])
     if name == "vlab-mclag":
@@ -1792,14 +1858,40 @@ def fixture_objects(name):
         for agent in agents:
             agent["status"] = to_old_agent_status(agent["status"])
         return agents
+    if name == "mclag-agent-missing":
+        return _without(generate_fabric(PRESETS["mclag-pair"]), "Agent", MCLAG_AGENT_MISSING)
     raise KeyError(f"unknown fixture {name!r}")
 
 
-FIXTURES = ("vlab", "vlab-mclag", "vlab-gateway", "agent-oldkeys")
+# The MCLAG peer whose Agent the fixture mclag-agent-missing leaves out (its Catalogs stay).
+MCLAG_AGENT_MISSING = "leaf-02"
+
+
+def _without(objects, kind, name):
+    return [o for o in objects if (o["kind"], o["metadata"]["name"]) != (kind, name)]
+
+
+FIXTURES = (("vlab", "vlab-mclag", "vlab-gateway", "agent-oldkeys", "mclag-agent-missing")
+            + tuple(f"release-{r}" for r in RELEASE_SHAPES))
+
+
+def hhfab_fixture(name):
+    """The files of one checked-in hhfab work directory (tests/fixtures/hhfab-*) as a Workdir."""
+    from testbed import hhfab_wiring  # pylint: disable=import-outside-toplevel  # it imports this module
+
+    return hhfab_wiring.WORKDIR_FIXTURES[name]()
+
+
+def hhfab_fixture_names():
+    from testbed import hhfab_wiring  # pylint: disable=import-outside-toplevel
+
+    return tuple(hhfab_wiring.WORKDIR_FIXTURES)
 
 
 def write_fixtures(root):
     """(Re)write every checked-in fixture directory under ``root`` (tests/fixtures)."""
+    from testbed import hhfab_wiring  # pylint: disable=import-outside-toplevel
+
     for name in FIXTURES:
         directory = os.path.join(root, name)
         if os.path.isdir(directory):
@@ -1807,6 +1899,8 @@ def write_fixtures(root):
                 if old.endswith(".yaml"):
                     os.remove(os.path.join(directory, old))
         write_fabric(fixture_objects(name), directory)
+    for name in hhfab_fixture_names():
+        hhfab_wiring.write_workdir(hhfab_fixture(name), os.path.join(root, name))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1829,9 +1923,14 @@ def _parse_args(argv):
     parser.add_argument("--uplink-ports", choices=["after-servers", "top-down"], dest="uplink_ports")
     parser.add_argument("--era", choices=sorted(ERAS), dest="era")
     parser.add_argument("--vlan-range", dest="vlan_range", help="FROM-TO, e.g. 1000-2999")
+    parser.add_argument("--hhfab", choices=["vlab", "mesh", "hardware", "partial"],
+                        help="write an hhfab work directory (fab.yaml, include/*.yaml) to --out instead")
+    parser.add_argument("--hydrated", action="store_true", help="with --hhfab: hydrate it as hhfab build does")
     args = parser.parse_args(argv)
     if not args.out and not args.fixtures:
         parser.error("one of --out or --fixtures is required")
+    if args.hydrated and args.hhfab in (None, "partial"):
+        parser.error("--hydrated goes with --hhfab vlab, mesh or hardware")
     overrides = {k: v for k, v in vars(args).items() if k in fields and v is not None}
     if "vlan_range" in overrides:
         low, high = overrides["vlan_range"].split("-")
@@ -1843,6 +1942,8 @@ def main(argv=None):
     args, overrides = _parse_args(sys.argv[1:] if argv is None else argv)
     if args.fixtures:
         write_fixtures(args.fixtures)
+    if args.out and args.hhfab:
+        return _write_hhfab_workdir(args.hhfab, args.hydrated, args.out)
     if args.out:
         spec = dataclasses.replace(PRESETS[args.preset] if args.preset else FabricSpec(), **overrides)
         try:
@@ -1856,6 +1957,22 @@ def main(argv=None):
             counts[obj["kind"]] = counts.get(obj["kind"], 0) + 1
         print(f"wrote {len(objects)} objects in {len(paths)} files to {args.out}: "
               + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def _write_hhfab_workdir(name, hydrated, directory):
+    from testbed import hhfab_wiring  # pylint: disable=import-outside-toplevel
+
+    builders = {
+        "vlab": lambda: hhfab_wiring.vlab_workdir(hydrated=hydrated),
+        "mesh": lambda: hhfab_wiring.vlab_workdir(hydrated=hydrated, flags=hhfab_wiring.MESH_FLAGS),
+        "hardware": lambda: hhfab_wiring.hardware_workdir(hydrated=hydrated),
+        "partial": hhfab_wiring.partial_workdir,
+    }
+    workdir = builders[name]()
+    paths = hhfab_wiring.write_workdir(workdir, directory)
+    print(f"wrote the hhfab work directory {name}{' (hydrated)' if hydrated else ''} to {directory}: "
+          f"{len(workdir.wiring_objects())} wiring objects in {len(paths)} files")
     return 0
 
 

@@ -3,10 +3,18 @@
 No kube-apiserver can run on the test machines, so the tests talk to this server with the
 unmodified clients (the ``kubernetes`` Python client, ``kubernetes.core`` and ``kubectl``).
 It copies the real server's observable behaviour for the read paths the collection uses:
-legacy discovery, namespaced and cluster-wide lists with etcd-style paging (opaque continue
-tokens bound to a snapshot revision, 410 after compaction), get by name, label and field
+legacy and aggregated discovery, namespaced and cluster-wide lists with etcd-style paging (opaque
+continue tokens bound to a snapshot revision, 410 after compaction), get by name, label and field
 selectors, Table output for kubectl, bearer-token authentication with 401/403, and ``Status``
 error bodies. Where this file and the real server disagree, the real server is right.
+
+What it serves is what the loaded objects imply (each group at the versions its objects carry)
+unless a test says otherwise with a ``ServedApi`` (testbed.kube_api): groups and kinds at chosen
+versions or not installed, kinds RBAC forbids, kinds whose CRD is gone, aggregated discovery
+versions; or ``release="24.09"`` for what that release's control node serves (testbed.releases)::
+
+    KubeStandin(fixture_dirs=[...], release="26.01")
+    standin.update_api(groups={"wiring.githedgehog.com": ["v1beta2", "v1beta1"]}, forbidden={"Agent"})
 
 Fault switches (latency, 5xx, dropped connections, truncated list pages) and request counters
 are reachable from Python (``standin.faults``, ``standin.requests``) and, for the process mode,
@@ -18,13 +26,18 @@ over admin paths that take the same bearer token:
     POST /__standin__/reload {"fixtures": [dirs]}, POST /__standin__/objects (an object),
     DELETE /__standin__/objects?kind=&namespace=&name=, POST /__standin__/compact {"bump": true},
     POST /__standin__/not-installed {"kinds": [...]}, GET /__standin__/state
+    GET/POST /__standin__/api             {"release": name, "groups": {group: [versions]},
+                                           "kinds": {kind: [versions]}, "forbidden": [kinds],
+                                           "broken": [kinds], "aggregatedDiscovery": [v2, v2beta1]}
 
 Run as a process (writes DIR/kubeconfig, ca.crt, token, url and, last, ready)::
 
-    python -m testbed.kube_standin serve --fixtures DIR --port 0 --state-dir DIR
+    python -m testbed.kube_standin serve --fixtures DIR --port 0 --state-dir DIR [--release 24.09]
+        [--group-versions GROUP=V,V] [--kind-versions KIND=V] [--forbidden KIND] [--broken KIND] [--api FILE]
 
-Known differences from a real kube-apiserver: read-only (writes get 405); no aggregated discovery,
-protobuf, OpenAPI or PartialObjectMetadataList (clients fall back to what they get); Table output
+Known differences from a real kube-apiserver: read-only (writes get 405, discovery advertises
+only get, list and watch); no protobuf, YAML, OpenAPI or PartialObjectMetadataList (clients fall
+back to JSON); no built-in groups besides core Namespaces, ConfigMaps and Events; Table output
 has the Name and Age columns of a CRD without printer columns; watch has no bookmarks; one
 ServiceAccount-like identity per token.
 """
@@ -57,6 +70,21 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from testbed.kube_api import (
+    ApiCatalog,
+    ResourceType,
+    ServedApi,
+    aggregated_content_type,
+    aggregated_etag,
+    aggregated_list,
+    aggregated_versions_for,
+    api_group,
+    api_group_list,
+    negotiate_discovery,
+    resource_list,
+    served_resources,
+    split_api_version,
+)
 from testbed.serving import QuietServer, clear_state_dir, serve_until_stopped, write_private
 
 ADMIN_PREFIX = "/__standin__"
@@ -73,122 +101,8 @@ DEFAULT_SERVER_VERSION = {
     "platform": "linux/amd64",
 }
 FORBIDDEN_USER = "system:serviceaccount:default:hedgehog-no-access"
-
-
-# ---------------------------------------------------------------------------
-# Resource catalog: which kinds exist, under which plural and short names.
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResourceType:
-    """Names of one kind, independent of the API version it is served at."""
-
-    group: str
-    kind: str
-    plural: str
-    singular: str
-    short_names: tuple[str, ...] = ()
-    namespaced: bool = True
-
-    @property
-    def qualified(self) -> str:
-        """The ``plural.group`` form the real server uses in messages."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-
-def _rt(group, kind, plural, *short_names, namespaced=True):
-    return ResourceType(group, kind, plural, kind.lower(), tuple(short_names), namespaced)
-
-
-_W, _V, _A = "wiring.githedgehog.com", "vpc.githedgehog.com", "agent.githedgehog.com"
-_D, _G, _I = "dhcp.githedgehog.com", "gateway.githedgehog.com", "gwint.githedgehog.com"
-_F = "fabricator.githedgehog.com"
-
-# From the fabric's and fabricator's CRDs (shared reference, section 1).
-KNOWN_TYPES = (
-    _rt(_W, "Switch", "switches", "sw"),
-    _rt(_W, "SwitchProfile", "switchprofiles", "sp"),
-    _rt(_W, "SwitchGroup", "switchgroups", "sg"),
-    _rt(_W, "Server", "servers", "srv"),
-    _rt(_W, "ServerProfile", "serverprofiles"),
-    _rt(_W, "Connection", "connections", "conn"),
-    _rt(_W, "VLANNamespace", "vlannamespaces", "vlanns"),
-    _rt(_V, "VPC", "vpcs"),
-    _rt(_V, "VPCAttachment", "vpcattachments", "vpcattach"),
-    _rt(_V, "VPCPeering", "vpcpeerings", "vpcpeer"),
-    _rt(_V, "IPv4Namespace", "ipv4namespaces", "ipns"),
-    _rt(_V, "External", "externals", "ext"),
-    _rt(_V, "ExternalAttachment", "externalattachments", "extattach"),
-    _rt(_V, "ExternalPeering", "externalpeerings", "extpeering", "extpeer"),
-    _rt(_D, "DHCPSubnet", "dhcpsubnets", "dhcp"),
-    _rt(_A, "Agent", "agents", "ag"),
-    _rt(_A, "Catalog", "catalogs"),
-    _rt(_G, "Gateway", "gateways", "gw"),
-    _rt(_G, "GatewayGroup", "gatewaygroups", "gwgr"),
-    _rt(_G, "GatewayPeering", "gatewaypeerings", "gwpeer"),
-    _rt(_G, "VPCInfo", "vpcinfos", "gwvpc"),
-    _rt(_I, "GatewayAgent", "gatewayagents", "gwag"),
-    _rt(_F, "Fabricator", "fabricators", "fab"),
-    _rt(_F, "ControlNode", "controlnodes"),
-    _rt(_F, "FabNode", "fabnodes", "fn"),
-    _rt("", "Namespace", "namespaces", "ns", namespaced=False),
-    _rt("", "ConfigMap", "configmaps", "cm"),
-    # Served (usually empty) because kubectl describe lists an object's events.
-    _rt("", "Event", "events", "ev"),
-)
-
-# The version each group serves when no loaded object names another one.
-DEFAULT_GROUP_VERSIONS = {
-    "": "v1",
-    _W: "v1beta1",
-    _V: "v1beta1",
-    _A: "v1beta1",
-    _D: "v1beta1",
-    _G: "v1alpha1",
-    _I: "v1alpha1",
-    _F: "v1beta1",
-}
-
-
-def split_api_version(api_version: str) -> tuple[str, str]:
-    """``g/v`` -> (g, v); the core group's ``v1`` -> ("", "v1")."""
-    group, version = api_version.rpartition("/")[::2]
-    return group, version
-
-
-def guess_plural(kind: str) -> str:
-    """The plural controller-gen would derive for a kind we have no entry for."""
-    lower = kind.lower()
-    if lower.endswith(("s", "x", "z", "ch", "sh")):
-        return lower + "es"
-    if lower.endswith("y") and lower[-2:-1] not in "aeiou":
-        return lower[:-1] + "ies"
-    return lower + "s"
-
-
-class ApiCatalog:
-    """Looks up a kind's names; kinds nobody listed get names the way controller-gen makes them."""
-
-    def __init__(self, types=KNOWN_TYPES):
-        self._by_kind = {(t.group, t.kind): t for t in types}
-
-    def for_kind(self, group: str, kind: str) -> ResourceType:
-        known = self._by_kind.get((group, kind))
-        return known or ResourceType(group, kind, guess_plural(kind), kind.lower())
-
-    def kinds_of_group(self, group: str) -> list[ResourceType]:
-        return [t for t in self._by_kind.values() if t.group == group]
-
-
-def version_priority(version: str) -> tuple:
-    """Sort key that puts versions in the order Kubernetes prefers them (v1 > v1beta2 > v1alpha1)."""
-    match = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", version)
-    if not match:
-        return (0, 0, 0, version)
-    major, stage, minor = match.groups()
-    stage_rank = {"alpha": 1, "beta": 2, None: 3}[stage]
-    return (1, stage_rank, int(major), int(minor or 0))
+# The identity behind the full-access token, named when RBAC forbids it one kind.
+READER_USER = "system:serviceaccount:default:hedgehog-reader"
 
 
 # ---------------------------------------------------------------------------
@@ -285,10 +199,10 @@ def unauthorized() -> ApiError:
     return ApiError(401, "Unauthorized", "Unauthorized")
 
 
-def forbidden(rtype: ResourceType, verb: str, namespace: str, name: str) -> ApiError:
+def forbidden(rtype: ResourceType, verb: str, namespace: str, name: str, user: str = FORBIDDEN_USER) -> ApiError:
     where = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
     reason = (
-        f'User "{FORBIDDEN_USER}" cannot {verb} resource "{rtype.plural}" '
+        f'User "{user}" cannot {verb} resource "{rtype.plural}" '
         f'in API group "{rtype.group}" {where}'
     )
     subject = f'{rtype.qualified} "{name}"' if name else rtype.qualified
@@ -1333,31 +1247,24 @@ def parse_resource_path(path: str) -> ResourceRequest | None:
 
 
 class ApiView:
-    """What the server serves right now: the store seen through discovery and the not-installed set."""
+    """What the server serves right now: the store seen through the CRDs the test describes."""
 
-    def __init__(self, store: ObjectStore, not_installed=(), server_version=None):
+    def __init__(self, store: ObjectStore, not_installed=(), server_version=None, api: ServedApi | None = None):
         self.store = store
         self.not_installed: set[str] = set(not_installed)
         self.server_version = dict(server_version or DEFAULT_SERVER_VERSION)
-
-    def _installed(self, rtype: ResourceType) -> bool:
-        names = {rtype.kind, f"{rtype.kind}.{rtype.group}", rtype.plural, rtype.qualified}
-        return not (names & self.not_installed)
+        # Replaced whole (never changed in place), so a request sees one consistent shape.
+        self.api = api or ServedApi()
+        self._served_cache: tuple = (None, None, None, {})
 
     def served(self) -> dict[str, dict[str, list[ResourceType]]]:
-        """{group: {version: [types]}}; a group with no installed kind is not served at all."""
-        catalog = self.store.catalog
-        seen = self.store.served_api_versions()
-        groups = set(DEFAULT_GROUP_VERSIONS) | {key[0] for key in seen}
-        served: dict[str, dict[str, list[ResourceType]]] = {}
-        for group in groups:
-            kinds = {t.kind: t for t in catalog.kinds_of_group(group)}
-            kinds.update({kind: catalog.for_kind(group, kind) for g, kind in seen if g == group})
-            versions = {v for key, vs in seen.items() if key[0] == group for v in vs}
-            versions = versions or {DEFAULT_GROUP_VERSIONS.get(group, "v1")}
-            installed = sorted((t for t in kinds.values() if self._installed(t)), key=lambda t: t.plural)
-            if installed:
-                served[group] = {v: installed for v in versions}
+        """{group: {version: [types]}}; a group with no installed kind is not served at all. Do not modify it."""
+        seen, api, not_installed = self.store.served_api_versions(), self.api, frozenset(self.not_installed)
+        cached_seen, cached_api, cached_not_installed, served = self._served_cache
+        # Every request asks; the answer holds until the objects' versions or the served API change.
+        if cached_seen is not seen or cached_api is not api or cached_not_installed != not_installed:
+            served = served_resources(self.store.catalog, seen, not_installed, api)
+            self._served_cache = (seen, api, not_installed, served)
         return served
 
     def resource_type(self, group: str, version: str, plural: str) -> ResourceType | None:
@@ -1365,6 +1272,12 @@ class ApiView:
             if rtype.plural == plural:
                 return rtype
         return None
+
+    @property
+    def aggregated_versions(self) -> tuple[str, ...]:
+        if self.api.aggregated_discovery is not None:
+            return self.api.aggregated_discovery
+        return aggregated_versions_for(self.server_version)
 
     # -- discovery documents -------------------------------------------------
 
@@ -1376,37 +1289,16 @@ class ApiView:
         }
 
     def api_group(self, group: str) -> dict:
-        versions = sorted(self.served()[group], key=version_priority, reverse=True)
-        entries = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
-        return {"name": group, "versions": entries, "preferredVersion": entries[0]}
+        return api_group(group, self.served()[group])
 
     def api_group_list(self) -> dict:
-        groups = [self.api_group(g) for g in sorted(self.served()) if g]
-        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+        return api_group_list(self.served())
 
     def resource_list(self, group: str, version: str) -> dict:
-        resources = []
-        for rtype in self.served()[group][version]:
-            entry = {
-                "name": rtype.plural,
-                "singularName": rtype.singular,
-                "namespaced": rtype.namespaced,
-                "kind": rtype.kind,
-                "verbs": ["get", "list", "watch"],
-            }
-            if rtype.short_names:
-                entry["shortNames"] = list(rtype.short_names)
-            resources.append(entry)
-            if rtype.group:
-                resources.append(
-                    {"name": f"{rtype.plural}/status", "singularName": "", "namespaced": rtype.namespaced,
-                     "kind": rtype.kind, "verbs": ["get"]}
-                )
-        body = {"kind": "APIResourceList", "groupVersion": f"{group}/{version}" if group else version}
-        if group:
-            body["apiVersion"] = "v1"
-        body["resources"] = resources
-        return body
+        return resource_list(group, version, self.served()[group][version])
+
+    def aggregated(self, core: bool, version: str) -> dict:
+        return aggregated_list(self.served(), core, version)
 
     # -- objects -------------------------------------------------------------
 
@@ -1594,6 +1486,14 @@ def _verb_for(method: str, request: ResourceRequest | None, query: dict) -> str:
 
 
 @dataclass
+class _AggregatedDocument:
+    """An APIGroupDiscoveryList with the headers ServeHTTPWithETag sends (and its 304)."""
+
+    body: dict
+    version: str
+
+
+@dataclass
 class _WatchStream:
     events: object  # iterator of (type, object)
     mode: str
@@ -1679,6 +1579,9 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(payload, _WatchStream):
             self._stream_watch(payload)
             return
+        if isinstance(payload, _AggregatedDocument):
+            self._send_aggregated(payload)
+            return
         if fault is not None and fault.action == "truncate":
             self._send_truncated(payload, fault.mode)
             return
@@ -1710,11 +1613,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._serve_non_resource(method, path)
         view = self.standin.view
         rtype = view.resource_type(request.group, request.version, request.plural)
+        # RBAC decides before the handler looks whether the resource (or this version of it) exists.
+        rbac_type = rtype or view.store.catalog.for_plural(request.group, request.plural)
         if role == "forbidden":
-            # RBAC decides before the handler looks whether the resource exists.
-            gr = rtype or ResourceType(request.group, "", request.plural, "")
-            raise forbidden(gr, verb, request.namespace or "", request.name or "")
-        if rtype is None or not _scope_fits(rtype, request, verb):
+            raise forbidden(rbac_type, verb, request.namespace or "", request.name or "")
+        if view.api.is_forbidden(rbac_type):
+            raise forbidden(rbac_type, verb, request.namespace or "", request.name or "", user=READER_USER)
+        if rtype is None or view.api.is_broken(rtype) or not _scope_fits(rtype, request, verb):
             raise PageNotFound()
         if verb not in ("get", "list", "watch"):
             raise ApiError(405, "MethodNotAllowed", f'{verb} is not supported on resources of kind "{rtype.qualified}"',
@@ -1750,27 +1655,38 @@ class _Handler(BaseHTTPRequestHandler):
         headers = (_param(query, "noHeaders") or "false") != "true"
         return _table(items, meta, version, include, headers)
 
-    def _serve_non_resource(self, method: str, path: str) -> dict:
+    def _serve_non_resource(self, method: str, path: str) -> dict | _AggregatedDocument:
         if method != "GET":
             raise PageNotFound()
-        if negotiate(self.headers.get("Accept"), table_allowed=False) is None:
-            raise _not_acceptable()
         view = self.standin.view
         parts = [p for p in path.split("/") if p]
+        if parts in (["api"], ["apis"]):
+            return self._serve_discovery_root(view, parts == ["api"])
+        if negotiate(self.headers.get("Accept"), table_allowed=False) is None:
+            raise _not_acceptable()
         if parts == ["version"]:
             return view.server_version
-        if parts == ["api"]:
-            return view.api_versions(f"{self.standin.host}:{self.standin.port}")
         if parts == ["api", "v1"]:
             return view.resource_list("", "v1")
-        if parts == ["apis"]:
-            return view.api_group_list()
         served = view.served()
         if len(parts) == 2 and parts[0] == "apis" and parts[1] in served:
             return {"kind": "APIGroup", "apiVersion": "v1", **view.api_group(parts[1])}
         if len(parts) == 3 and parts[0] == "apis" and parts[2] in served.get(parts[1], {}):
             return view.resource_list(parts[1], parts[2])
         raise PageNotFound()
+
+    def _serve_discovery_root(self, view: ApiView, core: bool) -> dict | _AggregatedDocument:
+        """``/api`` or ``/apis``: the aggregated document when the client asks for a version this
+        server serves, else the legacy APIVersions or APIGroupList."""
+        chosen = negotiate_discovery(self.headers.get("Accept"), view.aggregated_versions)
+        if chosen is None:
+            raise _not_acceptable()
+        form, version = chosen
+        if form == "aggregated":
+            return _AggregatedDocument(view.aggregated(core, version), version)
+        if core:
+            return view.api_versions(f"{self.standin.host}:{self.standin.port}")
+        return view.api_group_list()
 
     # -- auth ----------------------------------------------------------------
 
@@ -1796,12 +1712,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _headers(self, code: int, content_type: str, length: int, extra=None) -> None:
+        extra = dict(extra or {})
         self.send_response(code)
         self.send_header("Audit-Id", str(uuid.uuid4()))
-        self.send_header("Cache-Control", "no-cache, private")
+        # The cache-control filter's default, which a handler may override (aggregated discovery does).
+        self.send_header("Cache-Control", extra.pop("Cache-Control", "no-cache, private"))
         self.send_header("Content-Type", content_type)
         self.send_header("X-Content-Type-Options", "nosniff")
-        for name, value in (extra or {}).items():
+        for name, value in extra.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(length))
         self.end_headers()
@@ -1809,6 +1727,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, code: int, payload: dict, extra=None) -> None:
         data = json.dumps(payload, separators=(",", ":")).encode()
         self._headers(code, "application/json", len(data), extra)
+        self.wfile.write(data)
+
+    def _send_aggregated(self, document: _AggregatedDocument) -> None:
+        etag = aggregated_etag(document.body)
+        extra = {"ETag": etag, "Vary": "Accept", "Cache-Control": "public"}
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("Audit-Id", str(uuid.uuid4()))
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            return
+        data = json.dumps(document.body, separators=(",", ":")).encode()
+        self._headers(200, aggregated_content_type(document.version), len(data), extra)
         self.wfile.write(data)
 
     def _send_text(self, code: int, text: str) -> None:
@@ -1905,6 +1837,9 @@ class KubeStandin:
         server_version: dict | None = None,
         objects=None,
         verbose: bool = False,
+        api: ServedApi | dict | None = None,
+        release: str | None = None,
+        **api_fields,
     ):
         self.fixture_dirs = [str(d) for d in fixture_dirs]
         self._own_state_dir = state_dir is None
@@ -1918,6 +1853,8 @@ class KubeStandin:
         self.ca_file = self.state_dir / "ca.crt"
         self.store = ObjectStore()
         self.view = ApiView(self.store, not_installed, server_version)
+        # api_fields: groups, kinds, forbidden, broken, aggregated_discovery (see set_api).
+        self.set_api(api, release=release, server_version=server_version, **api_fields)
         self.faults = FaultInjector()
         self.requests = RequestLog()
         self._connections: set = set()
@@ -2011,6 +1948,35 @@ class KubeStandin:
     # -- runtime changes -----------------------------------------------------
 
     @property
+    def api(self) -> ServedApi:
+        """The served API beyond what the objects imply (groups, versions, 403 and 404 kinds)."""
+        return self.view.api
+
+    def set_api(self, api: ServedApi | dict | None = None, release: str | None = None,
+                server_version: dict | None = None, **fields) -> ServedApi:
+        """Serve a new API shape: ``api`` (a ServedApi or its admin-endpoint dict), else the API of
+        ``release`` (see testbed.releases; it also sets /version), else what the objects imply;
+        ``fields`` then change it: ``groups`` and ``kinds`` merge into its maps, ``forbidden``,
+        ``broken`` and ``aggregated_discovery`` replace its values."""
+        if isinstance(api, dict):
+            api = ServedApi.from_dict(api)
+        if release is not None:
+            from testbed import releases  # a late import: releases builds on this module's API types
+
+            base = releases.served_api(release)
+            api = base if api is None else base.overlaid(api)
+            server_version = server_version or releases.server_version(release)
+        shape = (api or ServedApi()).replace(**fields)
+        if server_version is not None:
+            self.view.server_version = dict(server_version)
+        self.view.api = shape
+        return shape
+
+    def update_api(self, **fields) -> ServedApi:
+        """Change some fields of the served API, keeping the others: ``update_api(forbidden={"Agent"})``."""
+        return self.set_api(self.view.api, **fields)
+
+    @property
     def not_installed(self) -> set[str]:
         """Kinds (``Switch``, ``Switch.wiring.githedgehog.com``, ``switches``) served as if their CRD were absent."""
         return self.view.not_installed
@@ -2036,6 +2002,8 @@ class KubeStandin:
             ("DELETE", "/objects"): lambda: self._admin_delete(query),
             ("POST", "/compact"): lambda: self._admin_compact(body),
             ("POST", "/not-installed"): lambda: self._admin_not_installed(body),
+            ("GET", "/api"): self._admin_api,
+            ("POST", "/api"): lambda: self._admin_set_api(body),
         }
         route = routes.get((method, path.rstrip("/") or "/"))
         if route is None:
@@ -2050,6 +2018,8 @@ class KubeStandin:
             "objects": len(self.store),
             "fixtures": self.fixture_dirs,
             "notInstalled": sorted(self.not_installed),
+            "api": self.api.as_dict(),
+            "serverVersion": self.view.server_version["gitVersion"],
         }
 
     def _configure_faults(self, body) -> dict:
@@ -2077,6 +2047,24 @@ class KubeStandin:
         self.store.compact(body.get("revision"))
         return self._admin_state()
 
+    def _admin_api(self) -> dict:
+        served = self.view.served()
+        return {**self.api.as_dict(), "serverVersion": self.view.server_version["gitVersion"],
+                "aggregatedVersions": list(self.view.aggregated_versions),
+                "served": {g: {v: [t.kind for t in types] for v, types in sorted(vs.items())}
+                           for g, vs in sorted(served.items())}}
+
+    def _admin_set_api(self, body) -> dict:
+        """``{"release": name}`` and/or the ServedApi fields; what is not given is reset."""
+        fields = dict(body)
+        release = fields.pop("release", None)
+        try:
+            api = ServedApi.from_dict(fields) if fields else None
+            self.set_api(api, release=release, server_version=None if release else DEFAULT_SERVER_VERSION)
+        except (TypeError, ValueError) as err:
+            raise bad_request(str(err)) from None
+        return self._admin_api()
+
     def _admin_not_installed(self, body) -> dict:
         self.not_installed.clear()
         self.not_installed.update(body.get("kinds") or [])
@@ -2099,11 +2087,45 @@ def serve(args) -> int:
         port=args.port,
         not_installed=args.not_installed or [],
         verbose=args.verbose,
+        api=_api_from_args(args),
+        release=args.release,
     )
     return serve_until_stopped(standin, state_dir,
                                {"token": standin.token, "forbidden-token": standin.forbidden_token},
                                "kube stand-in serving %%(url)s (%d objects); kubeconfig %s"
                                % (len(standin.store), standin.kubeconfig_path))
+
+
+def _version_map(entries, what: str) -> dict:
+    """``NAME=v1,v2`` entries -> {NAME: [v1, v2]}; ``NAME=`` means not installed."""
+    found = {}
+    for entry in entries or []:
+        name, sep, versions = entry.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--{what} takes NAME=VERSION[,VERSION...] (empty: not installed), not {entry!r}")
+        found[name] = [v for v in versions.split(",") if v]
+    return found
+
+
+def _api_from_args(args) -> ServedApi | None:
+    """The served API the command line describes, on top of --api FILE (JSON or YAML, the admin body)."""
+    body = {}
+    if args.api:
+        with open(args.api, encoding="utf-8") as handle:
+            body = yaml.safe_load(handle) or {}
+    shape = ServedApi.from_dict(body)
+    changes = {}
+    if args.group_versions:
+        changes["groups"] = _version_map(args.group_versions, "group-versions")
+    if args.kind_versions:
+        changes["kinds"] = _version_map(args.kind_versions, "kind-versions")
+    if args.forbidden:
+        changes["forbidden"] = shape.forbidden | set(args.forbidden)
+    if args.broken:
+        changes["broken"] = shape.broken | set(args.broken)
+    if args.aggregated_discovery is not None:
+        changes["aggregated_discovery"] = [v for v in args.aggregated_discovery.split(",") if v and v != "none"]
+    return shape.replace(**changes)
 
 
 def main(argv=None) -> int:
@@ -2117,6 +2139,18 @@ def main(argv=None) -> int:
     run.add_argument("--token", help="bearer token with full read access (default: random)")
     run.add_argument("--forbidden-token", help="bearer token that authenticates but is forbidden (default: random)")
     run.add_argument("--not-installed", action="append", help="kind to serve as if its CRD were absent (repeatable)")
+    run.add_argument("--release", help="serve the API of this Hedgehog release (testbed.releases), e.g. 24.09")
+    run.add_argument("--api", help="JSON or YAML file with the served API (the body of POST /__standin__/api)")
+    run.add_argument("--group-versions", action="append", metavar="GROUP=V[,V...]",
+                     help="serve a group at these versions; GROUP= means not installed (repeatable)")
+    run.add_argument("--kind-versions", action="append", metavar="KIND=V[,V...]",
+                     help="serve one kind at these versions, apart from its group; KIND= means not installed")
+    run.add_argument("--forbidden", action="append", metavar="KIND",
+                     help="kind that answers 403 to the reader (repeatable)")
+    run.add_argument("--broken", action="append", metavar="KIND",
+                     help="kind that discovery lists but whose paths answer 404 (repeatable)")
+    run.add_argument("--aggregated-discovery", metavar="V[,V]",
+                     help="aggregated discovery versions served (v2, v2beta1; none); default: by Kubernetes version")
     run.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     return serve(args)

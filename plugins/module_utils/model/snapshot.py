@@ -54,13 +54,13 @@ def resolve_switch_port(profile, switch, port):
     raise parse.BadObject("port %s/%s does not exist in switch profile %s" % (switch.name, port, profile.name))
 
 
-def _parse_switches(snapshot, data, builtin_profiles):
+def _parse_switches(snapshot, data, fallback_profiles):
     switches = {}
     _parse_all(snapshot, data, "Switch", parse.parse_switch, switches)
     for name in sorted(switches):
         switch = switches[name]
-        if switch.profile not in snapshot.profiles and switch.profile in builtin_profiles:
-            snapshot.profiles[switch.profile] = builtin_profiles[switch.profile]
+        if switch.profile not in snapshot.profiles and switch.profile in fallback_profiles:
+            snapshot.profiles[switch.profile] = fallback_profiles[switch.profile]
         if switch.profile not in snapshot.profiles:
             snapshot.problem("Switch", name, "switch profile %r does not exist" % switch.profile)
             continue
@@ -145,14 +145,18 @@ def _switch_groups(snapshot):
     return groups
 
 
-def build_snapshot(fabric, data, builtin_profiles=None):
-    """Parse and check a fabric's raw objects (a SourceData) into a Snapshot."""
-    builtin_profiles = builtin_profiles or {}
-    snapshot = Snapshot(fabric=fabric, incomplete=dict(data.incomplete))
-    for where, cause in data.rejected:
-        snapshot.problem("document", where, cause)
+def build_snapshot(fabric, data, fallback_profiles=None, profile_problems=()):
+    """Parse and check a fabric's raw objects (a SourceData) into a Snapshot.
+
+    A switch whose profile the source lacks takes it from ``fallback_profiles``
+    (the user's and the built-in ones); ``profile_problems`` are the profiles
+    that could not be loaded there, reported with the source's own problems.
+    """
+    fallback_profiles = fallback_profiles or {}
+    snapshot = Snapshot(fabric=fabric, incomplete=dict(data.incomplete), problems=list(data.rejected))
+    snapshot.problems.extend(profile_problems)
     _parse_all(snapshot, data, "SwitchProfile", parse.parse_profile, snapshot.profiles)
-    _parse_switches(snapshot, data, builtin_profiles)
+    _parse_switches(snapshot, data, fallback_profiles)
     _parse_all(snapshot, data, "Server", parse.parse_server, snapshot.servers)
     _parse_all(snapshot, data, "Gateway", parse.parse_gateway, snapshot.gateways)
     for name in sorted(set(snapshot.switches) & set(snapshot.servers)):

@@ -182,7 +182,7 @@ class DeviceInterfaces:
     @staticmethod
     def _read_all(reader, spec, inventory):
         devices = [row["id"] for row in inventory.records["device"].values()
-                   if owner_of(row) == reader.fabric or (owner_of(row) is None and reader.adopt)]
+                   if owner_of(row) == reader.fabric or (owner_of(row) is None and "device" in reader.adopt)]
         if not devices:
             return []
         return reader.client.list_by(spec.endpoint, "device_id", devices, fields=_interface_fields(reader, spec),

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import RunControl
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import SyncRun, open_netbox
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
+    ConflictError,
     LeaseHeldError,
     NetBoxAPIError,
     as_sync_error,
@@ -40,7 +41,9 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease 
     take_lease,
     write_releasing,
 )
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import escape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import status_of_record
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.summary import run_summary
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import FAILED
 
 ALL_FIELDS = CUSTOM_FIELDS + record.STATUS_FIELDS
@@ -59,13 +62,28 @@ def find_anchor(client, fabric):
     return _first(client, anchor.CLUSTERS, {"name": fabric}, ("id", "name", "custom_fields", "tags"))
 
 
-def ensure_anchor(client, config, tag_ids):
+def own_anchor(client, fabric):
+    """The fabric's Cluster if it exists, or None; ConflictError when that name belongs to someone else.
+
+    A cluster of the fabric's name that does not carry the fabric's marker is
+    someone else's: the lease, status and journal must never land on it.
+    """
+    found = find_anchor(client, fabric)
+    if found is not None and (found.get("custom_fields") or {}).get(FABRIC_FIELD) != fabric:
+        raise ConflictError(
+            "NetBox already has a cluster named %s (id %s) that is not this fabric's record (it carries no "
+            "hedgehog_fabric marker of %s); it is left alone and nothing was written: rename it, or give the "
+            "fabric another name" % (fabric, found.get("id"), fabric), fabric=fabric,
+            details={"cluster_id": found.get("id")})
+    return found
+
+
+def ensure_anchor(client, config, tag_ids, found=None):
     """The fabric's Cluster, made (with its site and cluster type) when it does not exist yet.
 
     Two first runs may make them at the same moment: the second reads what the
     first made (``create_or_read``), and the lease then keeps one of them.
     """
-    found = find_anchor(client, config.fabric)
     if found is not None:
         return found
     tags = [tag_ids[SYNC_TAG]]
@@ -117,8 +135,8 @@ class RecordedRun:
 
     def execute(self):
         if self.check_mode:
-            return SyncRun(self.config, check_mode=True, want_diff=self.want_diff, now=self.started,
-                           control=self.control).execute()
+            return SyncRun(self.config, check_mode=True, want_diff=self.want_diff, client=self.client,
+                           now=self.started, control=self.control).execute()
         try:
             result, sync_counts = self._run()
         except LeaseHeldError:
@@ -132,8 +150,11 @@ class RecordedRun:
     def _run(self):
         """Everything between taking the lease and recording the outcome."""
         self.control.enter("record")
+        # require_tls refuses before the token is sent anywhere.
+        self.config.check_transport()
+        existing = own_anchor(self.client, self.config.fabric)
         schema = ensure_schema(self.client, custom_fields=ALL_FIELDS)
-        self.anchor = ensure_anchor(self.client, self.config, schema.tag_ids)
+        self.anchor = ensure_anchor(self.client, self.config, schema.tag_ids, existing)
         self.lease, note = take_lease(self.client, self.anchor["id"], self.config.fabric, self.holder, self.started,
                                       self.config.lease_ttl, self._starting_fields())
         if note:
@@ -157,12 +178,14 @@ class RecordedRun:
     def _finish(self, result, sync_counts):
         self.control.finishing = True
         counts = dict((kind, dict((op, n) for op, n in ops.items() if n)) for kind, ops in result.summary.items())
-        warnings = result.warnings
+        warnings = [problem.text for problem in result.problems]
         fields = {
             record.LAST_ATTEMPT: iso(self.started),
             record.LAST_SUCCESS: iso(self.started),
             record.LAST_RESULT: result.outcome,
-            record.LAST_ERROR: "; ".join(warnings[:LISTED_PROBLEMS]) if warnings else None,
+            record.LAST_ERROR: "\n".join(escape(w) for w in warnings[:LISTED_PROBLEMS]) if warnings else None,
+            record.PROBLEM_COUNT: len(warnings),
+            record.LAST_SUMMARY: run_summary(result.summary, len(warnings)),
             record.LAST_COUNTS: counts,
             record.SOURCE_RELEASE: result.release or None,
         }
@@ -173,8 +196,9 @@ class RecordedRun:
 
     def _finish_failed(self, error):
         self.control.finishing = True
-        fields = {record.LAST_ATTEMPT: iso(self.started), record.LAST_RESULT: FAILED, record.LAST_ERROR: str(error)}
-        self._write_outcome(fields, JOURNAL_KINDS[FAILED], "Sync failed: %s" % error)
+        fields = {record.LAST_ATTEMPT: iso(self.started), record.LAST_RESULT: FAILED,
+                  record.LAST_ERROR: escape(error), record.PROBLEM_COUNT: None}
+        self._write_outcome(fields, JOURNAL_KINDS[FAILED], "Sync failed: %s" % escape(error))
         self._write_metrics()
 
     def _write_outcome(self, fields, journal_kind, comments):
@@ -192,8 +216,8 @@ class RecordedRun:
         record_fields.update(fields)
         record_fields[record.LEASE] = None
         self.status = status_of_record(record_fields, configured=True, now=finished)
-        fields[record.STATUS] = self.status
-        self.record_fields = dict(record_fields, **{record.STATUS: self.status})
+        fields[record.STATUS] = fields[record.HEALTH] = self.status
+        self.record_fields = dict(record_fields, **{record.STATUS: self.status, record.HEALTH: self.status})
         if self.anchor is None:
             return
         try:
@@ -251,8 +275,8 @@ def journal_text(result, sync_counts):
         result.outcome, result.timings.get("total", 0), sync_counts.get("total", 0), sync_counts.get("writes", 0),
         result.requests.get("kubernetes", 0))]
     lines.extend(changed or ["No change."])
-    warnings = result.warnings
+    warnings = [problem.text for problem in result.problems]
     if warnings:
         lines.append("Problems (%d):" % len(warnings))
-        lines.extend("- %s" % w for w in warnings[:LISTED_PROBLEMS])
+        lines.extend("- %s" % escape(w) for w in warnings[:LISTED_PROBLEMS])
     return "\n".join(lines)

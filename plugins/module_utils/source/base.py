@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
+
 
 class SourceData:
     """Raw Hedgehog objects per kind, and whether the read can be trusted for deletion.
@@ -18,8 +20,8 @@ class SourceData:
         self.objects = {}
         self.counts = {}
         self.incomplete = {}
-        # (where, cause) of what the source held but is not an object (a YAML document that is a list):
-        # reported like a malformed object, so removals wait until it is fixed.
+        # What was taken out before parsing, as Problems: objects past a bound, YAML documents that are not
+        # objects (a list of strings). Reported like a malformed object: skipped, not gone, so removals wait.
         self.rejected = []
         self.requests = 0
 
@@ -30,11 +32,11 @@ class SourceData:
     def items(self, kind):
         return self.objects.get(kind, [])
 
-    def reject(self, where, cause):
-        self.rejected.append((where, cause))
-
     def mark_incomplete(self, kind, cause):
         self.incomplete[kind] = cause
+
+    def reject(self, kind, name, cause):
+        self.rejected.append(Problem(kind, name, cause))
 
     @property
     def complete(self):

@@ -23,12 +23,8 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.retry import Backoff
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import YAML_ERRORS, yaml_error
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import KINDS, WIRING_KINDS
-
-try:
-    import yaml
-except ImportError:
-    yaml = None
 
 try:
     import urllib3
@@ -47,6 +43,9 @@ except ImportError:
         pass
 
 DEFAULT_PAGE_SIZE = options.default("k8s_page_size")
+DEFAULT_MAX_PAGES = options.default("max_pages")
+DEFAULT_MAX_RESPONSE_BYTES = options.default("max_response_mb") * 1024 * 1024
+READ_CHUNK = 1024 * 1024
 DEFAULT_TIMEOUT = (10, 60)
 TRANSIENT_STATUS = frozenset((429, 500, 502, 503, 504))
 MAX_LIST_RESTARTS = 2
@@ -78,14 +77,11 @@ def build_configuration(auth, fabric=None):
                 client_configuration=configuration, persist_config=False)
         elif not auth.get("host"):
             raise ConfigError("no Kubernetes API given: set kubeconfig, or host with api_key", fabric=fabric)
+    except YAML_ERRORS as exc:
+        raise ConfigError("cannot load kubeconfig %s: not valid YAML at %s" % (
+            kubeconfig if isinstance(kubeconfig, str) else "(inline)", yaml_error(exc)), fabric=fabric) from exc
     except (ConfigException, OSError, ValueError, TypeError) as exc:
         raise ConfigError("cannot load kubeconfig: %s" % exc, fabric=fabric) from exc
-    except Exception as exc:
-        if yaml is None or not isinstance(exc, yaml.YAMLError):
-            raise
-        # The parser's message quotes the offending line, which may hold a token: the place only.
-        raise ConfigError("cannot load kubeconfig %s: it is not valid YAML%s" % (
-            kubeconfig if isinstance(kubeconfig, str) else "(inline)", _yaml_place(exc)), fabric=fabric) from None
     if auth.get("host"):
         configuration.host = auth["host"]
     if auth.get("api_key"):
@@ -109,13 +105,6 @@ def build_configuration(auth, fabric=None):
     return configuration
 
 
-def _yaml_place(exc):
-    mark = getattr(exc, "problem_mark", None)
-    if mark is None:
-        return ""
-    return " (line %d, column %d)" % (mark.line + 1, mark.column + 1)
-
-
 def _cause_of(exc):
     reason = getattr(exc, "reason", None)
     return reason if reason is not None else exc
@@ -125,9 +114,12 @@ class KubernetesSource:
     """Lists every Hedgehog kind of one fabric from its API."""
 
     def __init__(self, auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, timeout=DEFAULT_TIMEOUT, backoff=None,
-                 api_client=None, checkpoint=None):
+                 api_client=None, checkpoint=None, max_pages=DEFAULT_MAX_PAGES,
+                 max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES):
         self.fabric = fabric
         self.page_size = int(page_size)
+        self.max_pages = max(1, int(max_pages))
+        self.max_response_bytes = int(max_response_bytes)
         self.timeout = timeout
         self.backoff = backoff or Backoff()
         self.checkpoint = checkpoint
@@ -172,7 +164,7 @@ class KubernetesSource:
     def _list_pages(self, kind):
         items = []
         token = None
-        while True:
+        for _page in range(self.max_pages):
             page = self.backoff.call(self._get_page, kind, token)
             if page is None:
                 return []
@@ -180,6 +172,8 @@ class KubernetesSource:
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return items
+        raise KubernetesAPIError("listing %s took more than max_pages (%d) pages" % (kind.plural, self.max_pages),
+                                 fabric=self.fabric, endpoint=self._endpoint(kind))
 
     def _endpoint(self, kind):
         return "/apis/%s/%s/namespaces/%s/%s" % (kind.group, kind.version, kind.namespace, kind.plural)
@@ -195,7 +189,7 @@ class KubernetesSource:
                 kind.group, kind.version, kind.namespace, kind.plural,
                 limit=self.page_size, _continue=token,
                 _preload_content=False, _request_timeout=self.timeout)
-            body = response.data
+            body = self._read_body(response, endpoint)
         except ApiException as exc:
             return self._api_failure(exc, endpoint)
         except urllib3.exceptions.HTTPError as exc:
@@ -215,6 +209,17 @@ class KubernetesSource:
             raise TransientError("unexpected list body from %s" % endpoint, endpoint=endpoint)
         return page
 
+    def _read_body(self, response, endpoint):
+        try:
+            body = _read_capped(response, self.max_response_bytes)
+        finally:
+            response.release_conn()
+        if body is None:
+            raise KubernetesAPIError("the answer at %s is larger than max_response_mb (%d MiB)"
+                                     % (endpoint, self.max_response_bytes // (1024 * 1024)),
+                                     fabric=self.fabric, endpoint=endpoint)
+        return body
+
     def _api_failure(self, exc, endpoint):
         status = exc.status
         if status == 404:
@@ -230,6 +235,20 @@ class KubernetesSource:
         else:
             message = "HTTP %s from %%s: %s" % (status, exc.reason)
         raise KubernetesAPIError(message % endpoint, fabric=self.fabric, endpoint=endpoint, status=status) from exc
+
+
+def _read_capped(response, limit):
+    """A urllib3 response's body, or None once it grows past ``limit`` bytes."""
+    announced = response.headers.get("Content-Length") if response.headers else None
+    if announced and announced.isdigit() and int(announced) > limit:
+        return None
+    chunks, size = [], 0
+    for chunk in response.stream(READ_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _without_bookkeeping(item):
@@ -248,10 +267,10 @@ def _without_bookkeeping(item):
 
 
 def read_kubernetes(auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, backoff=None, timeout=DEFAULT_TIMEOUT,
-                    checkpoint=None):
+                    checkpoint=None, max_pages=DEFAULT_MAX_PAGES, max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES):
     """Read every kind of one fabric; transient faults exhausted become a clear error."""
     source = KubernetesSource(auth, fabric=fabric, page_size=page_size, backoff=backoff, timeout=timeout,
-                              checkpoint=checkpoint)
+                              checkpoint=checkpoint, max_pages=max_pages, max_response_bytes=max_response_bytes)
     try:
         return source.read()
     except TransientError as exc:

@@ -15,12 +15,13 @@ import re
 import pytest
 import yaml
 
-from testbed import generator
+from testbed import generator, hhfab_wiring
 from testbed.paths import FIXTURES
 
 FIXTURES_DIR = str(FIXTURES)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-FABRIC_FIXTURES = ("vlab", "vlab-mclag", "vlab-gateway")
+RELEASE_FIXTURES = tuple(f"release-{r}" for r in generator.RELEASE_SHAPES)
+FABRIC_FIXTURES = ("vlab", "vlab-mclag", "vlab-gateway") + RELEASE_FIXTURES
 USER_KINDS = {"Switch", "SwitchGroup", "SwitchProfile", "Server", "Connection", "VLANNamespace", "IPv4Namespace", "VPC",
               "VPCAttachment", "VPCPeering", "External", "ExternalAttachment", "ExternalPeering", "Gateway"}
 FAB_KINDS = {"Fabricator", "ControlNode", "FabNode"}
@@ -232,6 +233,8 @@ class Checker:
 
     def _check_endpoint(self, conn, side, ref, devices):
         device, port = ref.split("/", 1)
+        # Before Beta-1 a management connection wired the control node to each switch's M1.
+        management = self.fab["Connection"][conn]["spec"].get("management") is not None
         kind = {"server": "server", "gateway": "gateway"}.get(side, "switch")
         if device not in devices[kind]:
             self.bad(f"connection {conn} {side} {ref}: no {kind} {device}")
@@ -241,7 +244,7 @@ class Checker:
             profile = self.fab["SwitchProfile"].get(sw["spec"]["profile"])
             if profile and port not in profile_ports(profile, sw["spec"].get("portBreakouts", {})):
                 self.bad(f"connection {conn}: {ref} is not a port of profile {profile['metadata']['name']}")
-            if port == "M1":
+            if port == "M1" and not management:
                 self.bad(f"connection {conn} uses the management port {ref}")
 
     def _connection_labels(self, name, conn):
@@ -481,7 +484,7 @@ def _load_dir_file(path):
 
 
 def test_only_known_fixture_directories():
-    assert set(_fixture_dirs()) == set(generator.FIXTURES)
+    assert set(_fixture_dirs()) == set(generator.FIXTURES) | set(generator.hhfab_fixture_names())
 
 
 @pytest.mark.parametrize("name", FABRIC_FIXTURES)
@@ -496,6 +499,31 @@ def test_fixture_is_what_the_generator_writes(name):
     on_disk = sorted(_fixture(name), key=lambda o: (o["kind"], o["metadata"]["name"]))
     fresh = sorted(generator.fixture_objects(name), key=lambda o: (o["kind"], o["metadata"]["name"]))
     assert on_disk == fresh
+
+
+@pytest.mark.parametrize("name", generator.hhfab_fixture_names())
+def test_hhfab_fixture_is_what_the_generator_writes(name):
+    # hhfab work directories are compared file by file and byte by byte: their layout (comments,
+    # document separators, key order) is part of what they test.
+    on_disk = hhfab_wiring.read_workdir(os.path.join(FIXTURES_DIR, name)).files
+    assert on_disk == generator.hhfab_fixture(name).files
+
+
+def test_mclag_agent_missing_lacks_one_agent_and_nothing_else():
+    objects = _fixture("mclag-agent-missing")
+    fab = Fabric(objects)
+    assert check(objects) == ["agents and switches differ"]
+    assert sorted(fab["Agent"]) == ["leaf-01", "spine-01", "spine-02"] and generator.MCLAG_AGENT_MISSING == "leaf-02"
+    assert fab["Switch"]["leaf-02"]["spec"]["redundancy"] == {"group": "mclag-1", "type": "mclag"}
+    assert fab["Switch"]["leaf-01"]["spec"]["asn"] == fab["Switch"]["leaf-02"]["spec"]["asn"]
+    # The port channel numbers of the pair are still in the Catalog and in the other peer's Agent.
+    lags = {"server-01--mclag--leaf-01--leaf-02": 1, "server-02--mclag--leaf-01--leaf-02": 2,
+            "server-04--bundled--leaf-02": 3}
+    assert fab["Catalog"]["redundancy.mclag-1"]["spec"]["portChannelIDs"] == lags
+    assert fab["Agent"]["leaf-01"]["spec"]["catalog"]["portChannelIDs"] == lags
+    assert "switch.leaf-02" in fab["Catalog"]
+    domain = fab["Connection"]["leaf-01--mclag-domain--leaf-02"]["spec"]["mclagDomain"]
+    assert len(domain["peerLinks"]) == 2 and len(domain["sessionLinks"]) == 2
 
 
 def test_vlab_has_the_counts_of_the_current_default():
@@ -720,6 +748,178 @@ def test_vlab_gateway_adds_gateways_externals_and_peerings():
     assert fab["ExternalAttachment"]["leaf-03--ext-bgp-01"]["spec"]["connection"] == "leaf-03--external"
     assert "ext-bgp-01" in fab["Agent"]["leaf-03"]["spec"]["externals"]
     assert fab.count("VPCInfo") == 6 and fab.count("FabNode") == 2
+
+
+# -- one fabric as each release stores it ----------------------------------------------------
+
+RELEASES = generator.RELEASE_SHAPES
+
+
+def _release(name):
+    return Fabric(_fixture(f"release-{name}"))
+
+
+def _since(release, first):
+    return RELEASES.index(release) >= RELEASES.index(first)
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_release_fixture_api_versions_and_kinds(release):
+    fab = _release(release)
+    versions = {o["apiVersion"] for o in fab.objects}
+    if release == "pre-beta-1":
+        assert versions == {f"{g}.githedgehog.com/v1alpha2" for g in ("wiring", "vpc", "agent", "dhcp")}
+    else:
+        expected = {f"{g}.githedgehog.com/v1beta1" for g in ("wiring", "vpc", "agent", "dhcp", "fabricator")}
+        if _since(release, "26.01"):
+            expected.add("gateway.githedgehog.com/v1alpha1")
+        assert versions == expected
+    kinds = set(fab.by_kind)
+    assert ({"Gateway", "GatewayGroup", "GatewayPeering", "VPCInfo", "FabNode"} <= kinds) == _since(release, "26.01")
+    assert not ({"Gateway", "GatewayPeering"} & kinds) or _since(release, "26.01")
+    assert ("ControlAgent" in kinds) == (release == "pre-beta-1")
+    assert ({"Fabricator", "ControlNode"} <= kinds) == (release != "pre-beta-1")
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_release_fixture_is_served_whole_by_its_release_api(release):
+    from testbed import kube_api, releases
+
+    seen = {}
+    for obj in _release(release).objects:
+        group, version = kube_api.split_api_version(obj["apiVersion"])
+        seen.setdefault((group, obj["kind"]), set()).add(version)
+    served = kube_api.served_resources(kube_api.ApiCatalog(), seen, (), releases.served_api(release))
+    for (group, kind), versions in seen.items():
+        for version in versions:
+            served_kinds = {t.kind for t in served[group][version]}
+            assert kind in served_kinds, f"{release} does not serve {kind} at {group}/{version}"
+    assert ("gateway.githedgehog.com" in served) == _since(release, "26.01")
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_release_fixture_fabricator_tells_the_release(release):
+    fab = _release(release)
+    if release == "pre-beta-1":
+        return
+    status = fab["Fabricator"]["default"]["status"]
+    era = generator.ERAS[release]
+    assert status["versions"]["fabric"]["controller"] == era.fabric_version
+    assert status["versions"]["platform"]["k3s"] == era.k3s
+    # status.release arrived in 26.02; before it only the component versions tell the release.
+    assert status.get("release") == ("26.03.0" if release == "26.03" else None)
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_release_fixture_agent_status_keys(release):
+    fab = _release(release)
+    status = fab["Agent"]["leaf-05"]["status"]
+    state = status["state"]
+    uplink = next(i for i in state["interfaces"].values() if i.get("lldpNeighbors"))
+    neighbour = uplink["lldpNeighbors"][0]
+    new_keys = _since(release, "25.05")
+    assert ({"admin", "oper", "change"} <= set(uplink)) == new_keys
+    assert ({"adminStatus", "operStatus", "lastChanged", "transceiver"} <= set(uplink)) == (not new_keys)
+    assert ("sysName" in neighbour) == new_keys and ("systemName" in neighbour) == (not new_keys)
+    assert ("transceivers" in state) == new_keys
+    assert ("name" in neighbour) == _since(release, "25.03")
+    assert ("inBits" in uplink["counters"]) == (_since(release, "25.03") and not new_keys)
+    assert ("bootID" in status) == _since(release, "25.03")
+    assert ("configDBVersion" in state["nos"]) == _since(release, "25.03")
+    assert ("configDbVersion" in state["nos"]) == (not _since(release, "25.03"))
+    assert (status.get("rebootRequired") is True) == _since(release, "25.05")
+    assert ("bfdPeers" in state) == _since(release, "26.03")
+    assert any("linkFlapCount" in i for i in state["interfaces"].values()) == _since(release, "26.03")
+
+
+def test_release_26_03_has_the_fields_added_since_26_01():
+    fab = _release("26.03")
+    leaf = fab["Switch"]["leaf-05"]["spec"]
+    assert leaf["portFECs"] == {"E1/5": "rs", "E1/6": "auto"}
+    assert leaf["linkFlapErrDisable"] == {"flapThreshold": 3, "samplingInterval": 30, "recoveryInterval": 300}
+    bgp = fab["ExternalAttachment"]["leaf-05--ext-bgp-01"]["spec"]
+    assert [st["seq"] for st in bgp["inboundACL"]["statements"]] == [10, 20]
+    acl = fab["GatewayPeering"]["vpc-03--vpc-04"]["spec"]["acl"]
+    assert acl["default"] == "deny-unless-exposed" and [r["action"] for r in acl["rules"]] == ["allow", "deny"]
+    interfaces = fab["Agent"]["leaf-05"]["status"]["state"]["interfaces"]
+    disabled = {name: i for name, i in interfaces.items() if i.get("errDisabled")}
+    assert len(disabled) == 1
+    (port, iface), = disabled.items()
+    assert (iface["oper"], iface["linkFlapCount"], "lldpNeighbors" in iface) == ("down", 4, False)
+    assert sorted(i["linkFlapCount"] for i in interfaces.values() if "linkFlapCount" in i) == [0, 0, 0, 4]
+    state = fab["Agent"]["leaf-05"]["status"]["state"]
+    assert sorted(n["state"] for n in state["bgpNeighbors"]["default"].values()) == ["active"] + ["established"] * 3
+    assert sorted(p["state"] for p in state["bfdPeers"]["default"].values()) == ["down"] + ["up"] * 3
+    # The upgraded fabric keeps its MCLAG objects, unlabelled and no longer configured.
+    conns = fab["Connection"]
+    assert conns["leaf-01--mclag-domain--leaf-02"]["spec"]["mclagDomain"]["peerLinks"]
+    assert "labels" not in conns["server-01--mclag--leaf-01--leaf-02"]["metadata"]
+    assert fab["Switch"]["leaf-01"]["spec"]["redundancy"] == {"group": "mclag-1", "type": "mclag"}
+    port_channels = fab["Agent"]["leaf-01"]["spec"]["catalog"].get("portChannelIDs", {})
+    assert "server-01--mclag--leaf-01--leaf-02" not in port_channels
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_release_fixture_fields_by_release(release):
+    fab = _release(release)
+    leaf = fab["Switch"]["leaf-05"]["spec"]
+    assert ("boot" in leaf) == (release != "pre-beta-1")
+    assert ({"location", "locationSig"} <= set(leaf)) == (release == "pre-beta-1")
+    assert ("ecmp" in leaf) == _since(release, "25.03")
+    assert ("portFECs" in leaf) == _since(release, "26.03")
+    profile = fab["SwitchProfile"]["vs"]["spec"]
+    assert ("switchSilicon" in profile) == _since(release, "25.03")
+    assert ("nosType" in profile) == (release != "pre-beta-1")
+    assert ("l2vni" in profile["features"]) == _since(release, "25.03")
+    assert ("vxlan" in profile["features"]) == (not _since(release, "25.03"))
+    # Before 25.02 the vs profile still had the S5248F-ON's eight QSFP28 breakout ports.
+    assert len(profile["ports"]) == (49 if _since(release, "25.03") else 57)
+    conn_types = {}
+    for conn in fab["Connection"].values():
+        (field,) = _conn_type(conn)
+        conn_types[field] = conn_types.get(field, 0) + 1
+    assert conn_types.get("vpcLoopback", 0) == (0 if _since(release, "25.05") else 5)
+    assert conn_types.get("management", 0) == (7 if release == "pre-beta-1" else 0)
+    assert conn_types.get("gateway", 0) == (2 if _since(release, "26.01") else 0)
+    assert (conn_types["mclag"], conn_types["mclagDomain"]) == (2, 1)
+    mclag_labelled = bool(fab["Connection"]["server-01--mclag--leaf-01--leaf-02"]["metadata"].get("labels"))
+    assert mclag_labelled == (not _since(release, "26.03"))
+    for conn in fab["Connection"].values():
+        for link in (conn["spec"].get("gateway") or {}).get("links", []):
+            assert set(link) == {"switch", "gateway"}
+    static = fab["External"].get("ext-static")
+    assert bool(static) == _since(release, "26.01")
+    if static:
+        assert static["spec"]["static"]["prefixes"] == ["192.168.200.0/24", "192.168.201.0/24"]
+        attachment = fab["ExternalAttachment"]["leaf-05--ext-static"]["spec"]
+        assert (attachment["switch"], attachment["neighbor"], attachment["static"]["vlan"]) == ({}, {}, 20)
+    vpc_peerings = {"vpc-01--vpc-02"} if _since(release, "26.01") else {"vpc-01--vpc-02", "vpc-03--vpc-04"}
+    assert set(fab["VPCPeering"]) == vpc_peerings
+    assert set(fab["GatewayPeering"]) == ({"vpc-03--vpc-04"} if _since(release, "26.01") else set())
+    assert set(fab["ExternalPeering"]) == {"vpc-05--ext-bgp-01"}
+    management = fab["DHCPSubnet"]["management"]["spec"]
+    assert ("ztpBaseURL" in management) == _since(release, "26.01")
+    assert ("leaseTimeSeconds" in management) == _since(release, "25.03")
+    offers = [lease for subnet in fab["DHCPSubnet"].values() for lease in subnet["status"]["allocated"].values()
+              if lease.get("discover")]
+    assert bool(offers) == _since(release, "25.05")
+
+
+def test_release_fixtures_are_one_fabric_across_upgrades():
+    """Names, uids and addresses of what every release has stay the same from release to release."""
+    def identity(fab):
+        switches = {n: (s["metadata"]["uid"], s["spec"]["ip"], s["spec"]["asn"], s["spec"].get("vtepIP"))
+                    for n, s in fab["Switch"].items()}
+        servers = {n: s["metadata"]["uid"] for n, s in fab["Server"].items() if n != "control-1"}
+        links = {n: c["spec"]["fabric"] for n, c in fab["Connection"].items() if "fabric" in c["spec"]}
+        return switches, servers, links
+
+    first = identity(_release(RELEASES[0]))
+    for release in RELEASES[1:]:
+        assert identity(_release(release)) == first, release
+    gateway = _release("26.01")["Gateway"]["gateway-1"]["spec"]
+    # The gateway came later, so it took the next free addresses.
+    assert gateway["protocolIP"] == "172.30.8.7/32" and gateway["vtepIP"] == "172.30.12.4/32"
 
 
 # ---------------------------------------------------------------------------------------------
