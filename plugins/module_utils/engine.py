@@ -116,11 +116,13 @@ class SyncRun:
                                      orphan_grace=config.orphan_grace, now=self.now)
         self.control.enter("guards")
         hold_removals(self.plan, self.snapshot)
+        self.plan.undo_held_cascades()
         hold_updates(self.plan, self.snapshot)
         check_deletions(self.plan, self.inventory, self.source, config.fabric, config.max_delete_ratio,
                         force=config.force)
         self.timer.phase("dependants", hold_for_unowned_dependants, self.plan, self.inventory, self.client,
                          config.fabric)
+        self.plan.undo_held_cascades()
         if not self.check_mode and self.plan.changed:
             self.applier = Applier(self.client, self.plan, self.inventory, self.schema.tag_ids,
                                    chunk_size=config.netbox_chunk_size, workers=config.netbox_workers)

@@ -76,10 +76,25 @@ class Plan:
         self.problems = []
         # (device, port) -> the port NetBox makes from a template when it makes a new device.
         self.template_rows = {}
+        # (remade create or None, the action it replaced, the deletions that take the object along).
+        self.cascades = []
 
     def add(self, action):
         self.actions.append(action)
         return action
+
+    def undo_held_cascades(self):
+        """Put back the action of an object remade for a deletion that takes it along, once every such deletion
+        is held: NetBox keeps the object, so patching it stays right and a new copy would be a duplicate."""
+        waiting = []
+        for remade, original, causes in self.cascades:
+            if any(cause.op == "delete" for cause in causes):
+                waiting.append((remade, original, causes))
+            elif remade is None:
+                self.actions.append(original)
+            else:
+                self.actions[self.actions.index(remade)] = original
+        self.cascades = waiting
 
     def select(self, op, kind=None, late=None):
         return [a for a in self.actions if a.op == op and (kind is None or a.kind == kind)
@@ -437,27 +452,37 @@ class Planner:
         addresses on it: an IP the plan moves from a deleted switch to another
         one would be patched by an id that no longer exists. Such an object is
         created after the deletions instead, and whatever else the plan had for
-        it (a mark, a release) is dropped. (Only devices have late fields, and
-        no deletion takes a device with it.)
+        it (a mark, a release) is dropped; ``Plan.undo_held_cascades`` puts the
+        action back when a guard holds the deletion. (Only devices have late
+        fields, and no deletion takes a device with it.)
         """
-        deleted = dict((kind, set(a.record["id"] for a in self.plan.select("delete", kind))) for kind in ORDER)
-        ports = set()
+        deletions = dict(((a.kind, a.record["id"]), a) for a in self.plan.actions if a.op == "delete")
+        # Ports, LAGs and subinterfaces are all NetBox interfaces: one id space.
+        port_causes = {}
         for kind in ("lag", "interface", "subinterface"):
-            ports |= deleted[kind]
-            ports |= set(row.get("id") for row in self.inventory.records[kind].values()
-                         if nested_id(row.get("device")) in deleted["device"])
-        addresses = set(row.get("id") for row in self.inventory.records["ip_address"].values()
-                        if row.get("assigned_object_type") == "dcim.interface"
-                        and row.get("assigned_object_id") in ports)
-        vanishing = {"ip_address": addresses, "lag": ports, "interface": ports, "subinterface": ports}
+            for row in self.inventory.records[kind].values():
+                causes = [deletions[slot] for slot in ((kind, row.get("id")), ("device", nested_id(row.get("device"))))
+                          if slot in deletions]
+                if causes:
+                    port_causes[row.get("id")] = causes
+        address_causes = dict((row.get("id"), port_causes[row.get("assigned_object_id")])
+                              for row in self.inventory.records["ip_address"].values()
+                              if row.get("assigned_object_type") == "dcim.interface"
+                              and row.get("assigned_object_id") in port_causes)
+        vanishing = {"ip_address": address_causes, "lag": port_causes, "interface": port_causes,
+                     "subinterface": port_causes}
         kept = []
         for action in self.plan.actions:
-            record_id = (action.record or {}).get("id")
-            if action.op == "delete" or record_id not in vanishing.get(action.kind, ()):
+            causes = vanishing.get(action.kind, {}).get((action.record or {}).get("id"))
+            if action.op == "delete" or not causes:
                 kept.append(action)
-            elif action.op in ("update", "unchanged") and action.desired is not None:
-                kept.append(Action("create", action.kind, action.key, action.label, action.desired,
-                                   changes=self._create_fields(SPECS[action.kind], action.desired)))
+                continue
+            remade = None
+            if action.op in ("update", "unchanged") and action.desired is not None:
+                remade = Action("create", action.kind, action.key, action.label, action.desired,
+                                changes=self._create_fields(SPECS[action.kind], action.desired))
+                kept.append(remade)
+            self.plan.cascades.append((remade, action, causes))
         self.plan.actions = kept
 
     def _release(self, row):
