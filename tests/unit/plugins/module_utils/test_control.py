@@ -91,9 +91,11 @@ def test_the_parent_watch_sees_a_gone_parent():
 def test_an_unexpected_exception_is_named_by_type_phase_and_line_never_its_text():
     from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import as_sync_error
 
-    try:
-        {}["CONTENT-OF-A-FILE"]
-    except KeyError as exc:
-        error = as_sync_error(exc, "fab", "snapshot")
+    def read_missing():
+        return {}["CONTENT-OF-A-FILE"]
+
+    with pytest.raises(KeyError) as caught:
+        read_missing()
+    error = as_sync_error(caught.value, "fab", "snapshot")
     assert str(error).startswith("fabric fab: unexpected KeyError in phase snapshot")
     assert "CONTENT-OF-A-FILE" not in str(error) and "this is a bug" in str(error)
