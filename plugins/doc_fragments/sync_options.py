@@ -116,6 +116,24 @@ options:
       - Objects per Kubernetes list request (C(limit)); longer lists are paged with C(continue).
     type: int
     default: 500
+  k8s_connect_timeout:
+    description:
+      - Seconds to wait for a connection to the Kubernetes API, per request.
+    type: float
+    default: 10.0
+  k8s_read_timeout:
+    description:
+      - Seconds to wait for each answer of the Kubernetes API. A request that times out is retried like any
+        transient fault; the whole run is bounded by O(run_timeout).
+    type: float
+    default: 60.0
+  run_timeout:
+    description:
+      - Seconds a run may take. Past it the run stops at its next request, is recorded as V(failed) with the phase
+        it was in, and releases its lease; what it wrote stays, and the next run writes the rest.
+      - When not set, three quarters of O(sync_interval), so a run that hangs on a slow API ends before the next is
+        due. V(0) means no deadline (a first sync of a very big fabric by hand, for example).
+    type: int
   netbox_chunk_size:
     description:
       - Objects per bulk write request to NetBox.

@@ -41,7 +41,10 @@ attributes:
 notes:
   - Transient faults (connection errors, timeouts, HTTP 429, 502, 503, 504) are retried with jittered
     exponential backoff; every other error fails the task with a message naming the fabric, the endpoint
-    and the cause.
+    and the cause. A create whose answer was lost is looked up before it is sent again.
+  - Whatever ends a run early (an error, a bug, O(run_timeout), SIGTERM/SIGINT/SIGHUP, a lost lease, or the
+    ansible-playbook process that started it being killed) is recorded on the fabric's record as V(failed)
+    with its cause, the run lease is released and the metrics are written; the task fails without a traceback.
 """
 
 EXAMPLES = r"""
@@ -147,27 +150,53 @@ diff:
   elements: dict
 """
 
+import os
+import signal
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import (
+    ParentWatch,
+    RunControl,
+    handle_signals,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import sync_fabric
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, SyncError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, as_sync_error
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule, sync_argument_spec
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun
+
+
+def interrupt_self():
+    """Break off what the run waits on (a request): the signal handler stops it there."""
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def main():
     module = NetboxSyncModule(argument_spec=sync_argument_spec(), supports_check_mode=True)
     recorded = None
+    control = RunControl(module.params["fabric"])
+    held = failure = None
     try:
         config = module.fabric_config()
-        if config.record_status:
-            recorded = RecordedRun(config, check_mode=module.check_mode, want_diff=module.diff)
-            result = recorded.execute()
-        else:
-            result = sync_fabric(config, check_mode=module.check_mode, want_diff=module.diff)
-    except LeaseHeldError as held:
+        control = RunControl(config.fabric, timeout=config.deadline)
+        restore = handle_signals(control)
+        try:
+            if config.record_status:
+                recorded = RecordedRun(config, check_mode=module.check_mode, want_diff=module.diff,
+                                       control=control, watch=ParentWatch(), interrupt=interrupt_self)
+                result = recorded.execute()
+            else:
+                result = sync_fabric(config, check_mode=module.check_mode, want_diff=module.diff, control=control)
+        finally:
+            restore()
+    except LeaseHeldError as error:
+        held = error
+    except Exception as error:  # every ending is one clear failure
+        failure = as_sync_error(error, module.params["fabric"], control.phase)
+    # Out of the except clauses: no traceback rides along with the failure.
+    if held is not None:
         module.exit_json(changed=False, skipped=True, result="skipped", fabric=module.params["fabric"],
                          msg=str(held), lease=held.details)
-    except SyncError as error:
-        module.fail_from_error(error, warnings=recorded.warnings if recorded else [])
+    if failure is not None:
+        module.fail_from_error(failure, warnings=recorded.warnings if recorded else [])
     output = result.as_dict()
     output["warnings"] += recorded.warnings if recorded else []
     module.exit_json(**output)

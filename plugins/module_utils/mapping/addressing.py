@@ -42,7 +42,7 @@ def _ip(state, address, device, interface, description, role=None, vrf=None):
         "status": "active",
         "assigned_object_type": "dcim.interface",
         "assigned_object_id": Ref("interface", (device, interface)),
-        "description": description[:200],
+        "description": description,
     }
     if role is not None:
         fields["role"] = role
@@ -98,5 +98,5 @@ def add_link_addresses(state, snapshot, config):
                     "status": "active",
                     "scope_type": "dcim.site",
                     "scope_id": Ref("site", slugify(config.site)),
-                    "description": name[:200],
+                    "description": name,
                 }, label="prefix %s (%s)" % (network, name)))

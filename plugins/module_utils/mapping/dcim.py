@@ -170,7 +170,7 @@ def _device_fields(config, name, device_type, role, description, custom_fields=N
         "site": Ref("site", slugify(config.site)),
         "cluster": Ref("cluster", config.fabric),
         "status": "active",
-        "description": description[:200],
+        "description": description,
         "serial": serial[:50],
         "platform": Ref("platform", platform) if platform else None,
     }
@@ -258,7 +258,7 @@ def add_devices(state, snapshot, config, now=None):
 
 
 def _owned_interface(state, device, name, if_type, description="", **extra):
-    fields = {"device": Ref("device", device), "name": name, "type": if_type, "description": description[:200]}
+    fields = {"device": Ref("device", device), "name": name, "type": if_type, "description": description}
     fields.update(extra)
     return state.add(Desired("interface", (device, name), fields, label="interface %s %s" % (device, name)))
 
@@ -352,7 +352,7 @@ def _lag(state, snapshot, device, connection, server_side, mtu):
         "device": Ref("device", device),
         "name": name,
         "type": "lag",
-        "description": connection.name[:200],
+        "description": connection.name,
         "custom_fields": {"hedgehog_connection": connection.name},
     }
     if mtu:

@@ -62,6 +62,10 @@ def iter_refs(value):
             yield from iter_refs(item)
 
 
+# NetBox's limit on every model's description field.
+DESCRIPTION_LENGTH = 200
+
+
 class DesiredState:
     """Every desired object of one fabric, per kind, in insertion order."""
 
@@ -71,6 +75,7 @@ class DesiredState:
         self.problems = []
 
     def add(self, obj):
+        cut = _fit_description(obj)
         bucket = self.objects.setdefault(obj.kind, OrderedDict())
         existing = bucket.get(obj.key)
         if existing is not None:
@@ -78,6 +83,9 @@ class DesiredState:
                 self.problems.append(Problem.about(obj.kind, obj.label,
                                                    "defined twice with different values; the first is kept"))
             return existing
+        if cut:
+            self.problems.append(Problem.about(obj.kind, obj.label, "its description is %d characters long; NetBox "
+                                               "keeps %d, so the rest is cut" % (cut, DESCRIPTION_LENGTH)))
         bucket[obj.key] = obj
         return obj
 
@@ -89,6 +97,15 @@ class DesiredState:
 
     def counts(self):
         return dict((kind, len(objs)) for kind, objs in self.objects.items())
+
+
+def _fit_description(obj):
+    """Cut a description to what NetBox keeps; its former length when it was cut, else 0."""
+    description = obj.fields.get("description")
+    if isinstance(description, str) and len(description) > DESCRIPTION_LENGTH:
+        obj.fields["description"] = description[:DESCRIPTION_LENGTH]
+        return len(description)
+    return 0
 
 
 _SLUG_RE = re.compile(r"[^a-z0-9_-]+")

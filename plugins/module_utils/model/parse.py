@@ -154,9 +154,38 @@ def parse_profile(obj):
         platform=_text(spec, "platform", "spec"),
         features=dict((k, bool(v)) for k, v in _mapping(spec.get("features"), "spec.features").items()),
         ports=ports,
-        port_groups=_mapping(spec.get("portGroups"), "spec.portGroups"),
-        port_profiles=_mapping(spec.get("portProfiles"), "spec.portProfiles"),
+        port_groups=_port_groups(spec),
+        port_profiles=_port_profiles(spec),
     )
+
+
+def _port_groups(spec):
+    """``{group: {"profile": name}}``, every level checked: the port speeds are read from it later."""
+    groups = {}
+    for name, group in _mapping(spec.get("portGroups"), "spec.portGroups").items():
+        group = _mapping(group, "spec.portGroups.%s" % name)
+        _text(group, "profile", "spec.portGroups.%s" % name)
+        groups[name] = group
+    return groups
+
+
+def _port_profiles(spec):
+    """``{profile: {"speed": {...}, "breakout": {"default": mode, "supported": {mode: {"offsets": [...]}}}}}``.
+
+    Every level is checked: the breakouts and speeds of the ports are read from it later.
+    """
+    profiles = {}
+    for name, profile in _mapping(spec.get("portProfiles"), "spec.portProfiles").items():
+        path = "spec.portProfiles.%s" % name
+        profile = _mapping(profile, path)
+        _text(_mapping(profile.get("speed"), path + ".speed"), "default", path + ".speed")
+        breakout = _mapping(profile.get("breakout"), path + ".breakout")
+        _text(breakout, "default", path + ".breakout")
+        for mode, info in _mapping(breakout.get("supported"), path + ".breakout.supported").items():
+            _list(_mapping(info, "%s.breakout.supported.%s" % (path, mode)).get("offsets"),
+                  "%s.breakout.supported.%s.offsets" % (path, mode))
+        profiles[name] = profile
+    return profiles
 
 
 def parse_switch(obj, hydrated=True):

@@ -40,8 +40,19 @@ def template_key(row, inventory=None):
     return (device_type, row.get("name"))
 
 
+def device_of(row, inventory=None):
+    """The key of a component's device: by its id when the inventory knows it (a device renamed by hand is
+    known by the name the fabric gives it), else by the name NetBox shows."""
+    device = row.get("device")
+    if inventory is not None:
+        key = inventory.key_of_id("device", nested_id(device))
+        if key is not None:
+            return key
+    return nested_name(device)
+
+
 def port_key(row, inventory=None):
-    return (nested_name(row.get("device")), row.get("name"))
+    return (device_of(row, inventory), row.get("name"))
 
 
 def device_and_name(key, name):
@@ -51,7 +62,7 @@ def device_and_name(key, name):
 
 def lag_key(row, inventory=None):
     """A LAG is keyed by its connection, so a later PortChannel number renames it in place."""
-    return (nested_name(row.get("device")), (row.get("custom_fields") or {}).get("hedgehog_connection"))
+    return (device_of(row, inventory), (row.get("custom_fields") or {}).get("hedgehog_connection"))
 
 
 def vrf_key(row, inventory=None):

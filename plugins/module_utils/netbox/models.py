@@ -123,7 +123,7 @@ MODELS = (
     ModelSpec("device", "dcim/devices",
               ("name", "device_type", "role", "site", "cluster", "status", "description", "serial", "platform",
                "tenant", "primary_ip4", "custom_fields"),
-              keys.by_name, OwnedAndCandidates("name", _field_value("name"), scope=site_scope),
+              keys.by_name, OwnedAndCandidates("name", _field_value("name"), scope=site_scope, renames="name"),
               depends=("device_type", "device_role", "site", "cluster", "platform", "tenant"),
               mark={"status": "offline"}, object_type="dcim.device"),
     ModelSpec("lag", "dcim/interfaces", ("device", "name", "type", "description", "mtu", "enabled", "custom_fields",

@@ -13,6 +13,7 @@ deletes it.
 
 from __future__ import annotations
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.keys import device_of
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import owner_of
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import is_template_port
@@ -55,7 +56,7 @@ def _unowned_ports(deleting, inventory, fabric):
     devices = set(a.key for a in deleting if a.kind == "device")
     found = {}
     for row in inventory.records["interface"].values():
-        device = (row.get("device") or {}).get("name")
+        device = device_of(row, inventory)
         if device in devices and owner_of(row) != fabric and not is_template_port(inventory, row):
             found.setdefault(("device", device), []).append("interface %s" % row.get("name"))
     return found

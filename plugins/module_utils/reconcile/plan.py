@@ -15,6 +15,7 @@ from collections import OrderedDict
 from datetime import datetime
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref, iter_refs
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.keys import device_of, nested_id
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import (
     ADOPTED_FIELD,
     FABRIC_FIELD,
@@ -75,10 +76,25 @@ class Plan:
         self.problems = []
         # (device, port) -> the port NetBox makes from a template when it makes a new device.
         self.template_rows = {}
+        # (remade create or None, the action it replaced, the deletions that take the object along).
+        self.cascades = []
 
     def add(self, action):
         self.actions.append(action)
         return action
+
+    def undo_held_cascades(self):
+        """Put back the action of an object remade for a deletion that takes it along, once every such deletion
+        is held: NetBox keeps the object, so patching it stays right and a new copy would be a duplicate."""
+        waiting = []
+        for remade, original, causes in self.cascades:
+            if any(cause.op == "delete" for cause in causes):
+                waiting.append((remade, original, causes))
+            elif remade is None:
+                self.actions.append(original)
+            else:
+                self.actions[self.actions.index(remade)] = original
+        self.cascades = waiting
 
     def select(self, op, kind=None, late=None):
         return [a for a in self.actions if a.op == op and (kind is None or a.kind == kind)
@@ -170,6 +186,7 @@ class Planner:
             self._plan_kind(kind)
         self._plan_late()
         self._plan_prune()
+        self._remake_cascaded()
         return self.plan
 
     def _plan_kind(self, kind):
@@ -421,10 +438,52 @@ class Planner:
         parent = PARENT_FIELD.get(kind)
         if not parent:
             return False
-        return (row.get(parent[1]) or {}).get("name") in self.pruned_devices
+        return device_of(row, self.inventory) in self.pruned_devices
 
     def _is_template_port(self, row):
         return is_template_port(self.inventory, row)
+
+    # -- what a deletion takes with it -------------------------------------------------
+
+    def _remake_cascaded(self):
+        """Objects NetBox deletes with a deleted device or port are made anew, not patched by id.
+
+        Deleting a device deletes its ports, and deleting a port deletes the IP
+        addresses on it: an IP the plan moves from a deleted switch to another
+        one would be patched by an id that no longer exists. Such an object is
+        created after the deletions instead, and whatever else the plan had for
+        it (a mark, a release) is dropped; ``Plan.undo_held_cascades`` puts the
+        action back when a guard holds the deletion. (Only devices have late
+        fields, and no deletion takes a device with it.)
+        """
+        deletions = dict(((a.kind, a.record["id"]), a) for a in self.plan.actions if a.op == "delete")
+        # Ports, LAGs and subinterfaces are all NetBox interfaces: one id space.
+        port_causes = {}
+        for kind in ("lag", "interface", "subinterface"):
+            for row in self.inventory.records[kind].values():
+                causes = [deletions[slot] for slot in ((kind, row.get("id")), ("device", nested_id(row.get("device"))))
+                          if slot in deletions]
+                if causes:
+                    port_causes[row.get("id")] = causes
+        address_causes = dict((row.get("id"), port_causes[row.get("assigned_object_id")])
+                              for row in self.inventory.records["ip_address"].values()
+                              if row.get("assigned_object_type") == "dcim.interface"
+                              and row.get("assigned_object_id") in port_causes)
+        vanishing = {"ip_address": address_causes, "lag": port_causes, "interface": port_causes,
+                     "subinterface": port_causes}
+        kept = []
+        for action in self.plan.actions:
+            causes = vanishing.get(action.kind, {}).get((action.record or {}).get("id"))
+            if action.op == "delete" or not causes:
+                kept.append(action)
+                continue
+            remade = None
+            if action.op in ("update", "unchanged") and action.desired is not None:
+                remade = Action("create", action.kind, action.key, action.label, action.desired,
+                                changes=self._create_fields(SPECS[action.kind], action.desired))
+                kept.append(remade)
+            self.plan.cascades.append((remade, action, causes))
+        self.plan.actions = kept
 
     def _release(self, row):
         """A template port the fabric stops describing: back to the defaults, marker and tags off."""
@@ -450,7 +509,7 @@ class Planner:
 
 def is_template_port(inventory, row):
     """Whether a port row is one NetBox made from its device's type (an interface template of that name)."""
-    device = inventory.records["device"].get((row.get("device") or {}).get("name"))
+    device = inventory.records["device"].get(device_of(row, inventory))
     if device is None:
         return False
     type_key = inventory.key_of_id("device_type", normalize(device.get("device_type")))

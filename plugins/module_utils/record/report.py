@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.anchor import CLUSTERS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import FABRIC_FIELD
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease import holder_gone
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import unescape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import (
     humanize_delta,
@@ -50,6 +51,9 @@ def fabric_row(fabric, anchor, now):
     # The inventory is the truth for configuration; the record may lag one run behind.
     fields[record.SYNC_ENABLED] = fabric.get("sync_enabled", True)
     fields[record.SYNC_INTERVAL] = fabric.get("sync_interval")
+    if holder_gone(fields.get(record.LEASE)):
+        # A run on this host that was killed: nothing runs, whatever its lease still says.
+        fields[record.LEASE] = None
     status = status_of_record(fields, configured=fabric.get("configured", True), now=now)
     success = parse_time(fields.get(record.LAST_SUCCESS))
     attempt = fields.get(record.LAST_ATTEMPT)

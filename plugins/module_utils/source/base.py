@@ -21,7 +21,8 @@ class SourceData:
         self.objects = {}
         self.counts = {}
         self.incomplete = {}
-        # Objects taken out before parsing (past a bound), as Problems: skipped, not gone.
+        # What was taken out before parsing, as Problems: objects past a bound, YAML documents that are not
+        # objects (a list of strings). Reported like a malformed object: skipped, not gone, so removals wait.
         self.rejected = []
         self.requests = 0
         # Whether switch and link addresses are set (source/hydration.py): ``none`` for wiring as hhfab

@@ -102,12 +102,31 @@ def wiring_files(directory):
     return plain_files(directory)
 
 
-def _flatten(document):
-    if not isinstance(document, dict):
+def _objects_of(document, where, reject):
+    """The objects a YAML document holds (itself, or the items of a ``List``); the rest goes to ``reject`` by name."""
+    if document is None:
         return []
-    if isinstance(document.get("items"), list) and str(document.get("kind", "")).endswith("List"):
-        return [item for item in document["items"] if isinstance(item, dict)]
-    return [document]
+    if not isinstance(document, dict):
+        reject("document", where, "the document is a %s, not an object" % _shape(document))
+        return []
+    if not str(document.get("kind", "")).endswith("List"):
+        return [document]
+    items = document.get("items")
+    if not isinstance(items, list):
+        reject("document", where, "%s: items is a %s, not a list" % (document.get("kind"), _shape(items)))
+        return []
+    objects = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            objects.append(item)
+        else:
+            reject("document", "%s item %d" % (where, index + 1), "the item is a %s, not an object" % _shape(item))
+    return objects
+
+
+def _shape(value):
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean",
+            type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def yaml_error(exc):
@@ -119,9 +138,12 @@ def yaml_error(exc):
     return where + (getattr(exc, "problem", None) or "not valid YAML")
 
 
-def file_objects(path, max_bytes=DEFAULT_MAX_FILE_BYTES):
+def file_objects(path, reject, max_bytes=DEFAULT_MAX_FILE_BYTES, name=None):
     """Every object of a YAML file (several documents, ``kind: List`` flattened).
 
+    What is not an object (a document that is a list, an item that is a
+    string) goes to ``reject(kind, name, cause)`` as ``<name> document N``,
+    ``name`` being how the file is called in messages (its path by default).
     Raises SourceError naming the file and the cause: too large, unreadable,
     or not valid YAML (line and column, never the file's content).
     """
@@ -136,12 +158,15 @@ def file_objects(path, max_bytes=DEFAULT_MAX_FILE_BYTES):
         raise SourceError("cannot read %s: %s" % (path, exc.strerror or exc.__class__.__name__)) from exc
     except YAML_ERRORS as exc:
         raise SourceError("%s is not valid: %s" % (path, yaml_error(exc))) from exc
-    return [obj for document in documents for obj in _flatten(document)]
+    name = name or path
+    return [obj for number, document in enumerate(documents)
+            for obj in _objects_of(document, "%s document %d" % (name, number + 1), reject)]
 
 
-def _objects_of(path, fabric, max_file_bytes):
+def _wiring_file_objects(path, directory, data, fabric, max_file_bytes):
+    """A wiring file's objects, named in messages by its path inside the wiring directory."""
     try:
-        return file_objects(path, max_file_bytes)
+        return file_objects(path, data.reject, max_file_bytes, name=os.path.relpath(path, directory))
     except SourceError as exc:
         raise SourceError("wiring file %s" % exc.message, fabric=fabric) from exc
 
@@ -160,11 +185,12 @@ def read_wiring_dir(directory, fabric=None, hydrate=False, max_file_bytes=DEFAUL
     data = SourceData("files:%s" % directory)
     fab_objects = []
     if is_hhfab_workdir(directory):
-        fab_objects = [obj for obj in _objects_of(os.path.join(directory, FAB_CONFIG), fabric, max_file_bytes)
+        fab_objects = [obj for obj in _wiring_file_objects(os.path.join(directory, FAB_CONFIG), directory, data,
+                                                            fabric, max_file_bytes)
                        if obj.get("kind") in FAB_KINDS]
     nodes = [obj for obj in fab_objects if obj.get("kind") in hydration.NODE_KINDS]
     for path in wiring_files(directory):
-        for obj in _objects_of(path, fabric, max_file_bytes):
+        for obj in _wiring_file_objects(path, directory, data, fabric, max_file_bytes):
             kind = obj.get("kind")
             if kind in KINDS_BY_NAME:
                 data.add(kind, [obj])

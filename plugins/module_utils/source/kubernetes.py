@@ -6,7 +6,8 @@
 Each kind is listed with ``limit`` and ``continue`` so a big fabric never comes
 back as one huge response; a 410 (the continue token outlived the server's
 compaction) restarts that kind's list; a kind that is not installed (404) counts
-as empty, which is how older releases look.
+as empty, which is how older releases look. Every request is bounded by the
+connect and read timeouts, and checks the run's control first (its deadline).
 """
 
 from __future__ import annotations
@@ -113,13 +114,15 @@ class KubernetesSource:
     """Lists every Hedgehog kind of one fabric from its API."""
 
     def __init__(self, auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, timeout=DEFAULT_TIMEOUT, backoff=None,
-                 api_client=None, max_pages=DEFAULT_MAX_PAGES, max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES):
+                 api_client=None, checkpoint=None, max_pages=DEFAULT_MAX_PAGES,
+                 max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES):
         self.fabric = fabric
         self.page_size = int(page_size)
         self.max_pages = max(1, int(max_pages))
         self.max_response_bytes = int(max_response_bytes)
         self.timeout = timeout
         self.backoff = backoff or Backoff()
+        self.checkpoint = checkpoint
         self.host = None
         if api_client is None:
             configuration = build_configuration(auth, fabric=fabric)
@@ -134,9 +137,11 @@ class KubernetesSource:
             try:
                 data.add(kind.kind, self._list_kind(kind))
             except KubernetesAPIError as exc:
-                if kind.kind in WIRING_KINDS or exc.status in (401, 403) or exc.status is None:
+                # A refused token or an unverifiable server refuses every kind: stop at once. A kind the
+                # account may not read (403) is left incomplete like any other failed optional read.
+                if kind.kind in WIRING_KINDS or exc.status == 401 or exc.status is None:
                     raise
-                data.mark_incomplete(kind.kind, str(exc))
+                data.mark_incomplete(kind.kind, exc.message)
             except TransientError as exc:
                 # Wiring is the core of the fabric: without it the run stops.
                 # Other kinds are left incomplete, which blocks every deletion.
@@ -176,6 +181,8 @@ class KubernetesSource:
     def _get_page(self, kind, token):
         """One list request; ``None`` when the kind is not installed."""
         endpoint = self._endpoint(kind)
+        if self.checkpoint is not None:
+            self.checkpoint()
         self.requests += 1
         try:
             response = self.api.list_namespaced_custom_object(
@@ -259,11 +266,11 @@ def _without_bookkeeping(item):
     return item
 
 
-def read_kubernetes(auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, backoff=None, max_pages=DEFAULT_MAX_PAGES,
-                    max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES):
+def read_kubernetes(auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, backoff=None, timeout=DEFAULT_TIMEOUT,
+                    checkpoint=None, max_pages=DEFAULT_MAX_PAGES, max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES):
     """Read every kind of one fabric; transient faults exhausted become a clear error."""
-    source = KubernetesSource(auth, fabric=fabric, page_size=page_size, backoff=backoff, max_pages=max_pages,
-                              max_response_bytes=max_response_bytes)
+    source = KubernetesSource(auth, fabric=fabric, page_size=page_size, backoff=backoff, timeout=timeout,
+                              checkpoint=checkpoint, max_pages=max_pages, max_response_bytes=max_response_bytes)
     try:
         return source.read()
     except TransientError as exc:

@@ -534,3 +534,14 @@ def test_tagged_vlans_in_another_order_are_no_change():
     row["tagged_vlans"] = [{"id": 11, "vid": 1001}]
     plan = make_plan(state, inventory, "vlab", {"hedgehog-sync": 1}, prune="keep")
     assert [(a.op, sorted(a.changes)) for a in plan.actions if a.kind == "lag"] == [("update", ["tagged_vlans"])]
+
+
+def test_a_description_netbox_cannot_hold_is_cut_and_said_so():
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, DesiredState
+
+    state = DesiredState("fab")
+    state.add(Desired("device", "server-05", {"name": "server-05", "description": "x" * 100000}))
+    state.add(Desired("device", "server-05", {"name": "server-05", "description": "x" * 100000}))
+    assert state.get("device", "server-05").fields["description"] == "x" * 200
+    assert [p.text for p in state.problems] == [
+        "device server-05: its description is 100000 characters long; NetBox keeps 200, so the rest is cut"]

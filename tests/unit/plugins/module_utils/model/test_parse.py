@@ -192,3 +192,16 @@ def test_a_profile_needs_ports_and_knows_its_breakouts():
 def test_port_refs_split_at_the_first_slash():
     ref = parse.parse_port({"port": "leaf-01/E1/55/2"}, "x")
     assert (ref.device, ref.port) == ("leaf-01", "E1/55/2")
+
+
+@pytest.mark.parametrize("spec, cause", [
+    ({"portGroups": {"1": "SFP28-25G"}}, "spec.portGroups.1 must be a mapping, got str"),
+    ({"portProfiles": {"S": ["25G"]}}, "spec.portProfiles.S must be a mapping, got list"),
+    ({"portProfiles": {"S": {"speed": "25G"}}}, "spec.portProfiles.S.speed must be a mapping, got str"),
+    ({"portProfiles": {"Q": {"breakout": {"supported": {"4x25G": ["0"]}}}}},
+     "spec.portProfiles.Q.breakout.supported.4x25G must be a mapping, got list"),
+])
+def test_a_profile_whose_groups_or_port_profiles_are_not_mappings_is_refused_by_field(spec, cause):
+    with pytest.raises(BadObject) as caught:
+        parse.parse_profile({"metadata": {"name": "p"}, "spec": dict(spec, ports={"E1/1": {"nos": "Ethernet0"}})})
+    assert str(caught.value) == cause

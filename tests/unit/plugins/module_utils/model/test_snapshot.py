@@ -173,3 +173,17 @@ def test_ports_a_profile_does_not_have_are_refused(breakouts, port, cause):
     with pytest.raises(BadObject) as caught:
         resolve_switch_port(DELL, _Switch(breakouts), port)
     assert cause in str(caught.value)
+
+
+def test_documents_that_are_not_objects_are_named_not_dropped(tmp_path):
+    (tmp_path / "a.yaml").write_text("- just\n- strings\n---\nkind: SwitchList\nitems: nope\n---\n"
+                                     "kind: ServerList\nitems: [plain, {kind: Server, metadata: {name: s1}}]\n---\n")
+    data = read_wiring_dir(str(tmp_path), fabric="vlab")
+    assert [(p.kind, p.name, p.cause) for p in data.rejected] == [
+        ("document", "a.yaml document 1", "the document is a list, not an object"),
+        ("document", "a.yaml document 2", "SwitchList: items is a string, not a list"),
+        ("document", "a.yaml document 3 item 1", "the item is a string, not an object")]
+    assert data.count() == {"Server": 1}
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    assert [p.text for p in snapshot.problems][:1] == [
+        "document a.yaml document 1: the document is a list, not an object"]

@@ -329,3 +329,58 @@ def test_an_incomplete_read_holds_changes_to_what_netbox_holds_but_not_new_objec
                          ("device", "update", "leaf-02"), ("interface", "create", ("leaf-02", "Loopback1")),
                          ("ip_address", "create", (None, "10.0.0.1/24"))]
     assert plan.problems[-1].cause.startswith("1 change(s) to objects NetBox holds held back: the read of Catalog")
+
+
+def test_an_address_on_a_port_of_a_deleted_device_is_created_anew_not_patched():
+    """leaf-02 left the fabric; its loopback address now belongs to leaf-01: NetBox deletes it with leaf-02."""
+    ip = Desired("ip_address", (None, "10.0.0.2/32"), {
+        "address": "10.0.0.2/32", "vrf": None, "assigned_object_type": "dcim.interface",
+        "assigned_object_id": Ref("interface", ("leaf-01", "Loopback1"))}, label="IP 10.0.0.2/32")
+    ip_row = {"id": 40, "address": "10.0.0.2/32", "vrf": None, "assigned_object_type": "dcim.interface",
+              "assigned_object_id": 21, "tags": [{"id": 1}], "custom_fields": {"hedgehog_fabric": FABRIC}}
+    inv = inventory(device=[("leaf-01", device_row()), ("leaf-02", device_row(11, "leaf-02"))],
+                    interface=[(("leaf-01", "Loopback1"), loopback_row()),
+                               (("leaf-02", "Loopback1"), loopback_row(21, "leaf-02", device_id=11))],
+                    ip_address=[((None, "10.0.0.2/32"), ip_row)])
+    plan = plan_for([site(), device(), loopback(), ip], inv)
+    assert ops(plan) == [("device", "delete", "leaf-02"), ("ip_address", "create", (None, "10.0.0.2/32"))]
+    create = plan.select("create", "ip_address")[0]
+    assert create.record is None and create.changes["custom_fields"] == {"hedgehog_fabric": FABRIC}
+
+
+def test_an_address_is_patched_again_when_the_deletion_that_would_take_it_is_held():
+    """A skipped source object holds leaf-02's deletion: its address stays, so it is moved, not made twice."""
+    ip = Desired("ip_address", (None, "10.0.0.2/32"), {
+        "address": "10.0.0.2/32", "vrf": None, "assigned_object_type": "dcim.interface",
+        "assigned_object_id": Ref("interface", ("leaf-01", "Loopback1"))}, label="IP 10.0.0.2/32")
+    ip_row = {"id": 40, "address": "10.0.0.2/32", "vrf": None, "assigned_object_type": "dcim.interface",
+              "assigned_object_id": 21, "tags": [{"id": 1}], "custom_fields": {"hedgehog_fabric": FABRIC}}
+    inv = inventory(device=[("leaf-01", device_row()), ("leaf-02", device_row(11, "leaf-02"))],
+                    interface=[(("leaf-01", "Loopback1"), loopback_row()),
+                               (("leaf-02", "Loopback1"), loopback_row(21, "leaf-02", device_id=11))],
+                    ip_address=[((None, "10.0.0.2/32"), ip_row)])
+    plan = plan_for([site(), device(), loopback(), ip], inv)
+    snapshot = Snapshot(fabric=FABRIC, problems=[Problem("Switch", "leaf-03", "spec.asn must be an integer")])
+    plan.undo_held_cascades()
+    assert ops(plan) == [("device", "delete", "leaf-02"), ("ip_address", "create", (None, "10.0.0.2/32"))]
+    assert hold_removals(plan, snapshot) == 1
+    plan.undo_held_cascades()
+    assert ops(plan) == [("device", "kept", "leaf-02"), ("ip_address", "update", (None, "10.0.0.2/32"))]
+    (update,) = plan.select("update", "ip_address")
+    assert update.record["id"] == 40
+    assert update.changes == {"assigned_object_id": Ref("interface", ("leaf-01", "Loopback1"))}
+    assert plan.cascades == []
+
+
+def test_a_device_known_by_another_name_keeps_its_ports_and_is_renamed():
+    """The inventory keyed leaf-01's row under its fabric name though NetBox shows it renamed by hand."""
+    inv = Inventory(FABRIC)
+    inv.add("site", "s", dict(SITE_ROW))
+    inv.add("device_type", "vs", dict(TYPE_ROW))
+    inv.add("device", "leaf-01", device_row(name="leaf-01-by-hand"))
+    port = loopback_row(device_name="leaf-01-by-hand")
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.keys import port_key
+    inv.add("interface", port_key(port, inv), port)
+    plan = plan_for([site(), device(), loopback()], inv)
+    assert ops(plan) == [("device", "update", "leaf-01")]
+    assert plan.select("update", "device")[0].changes == {"name": "leaf-01"}
