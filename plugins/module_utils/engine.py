@@ -136,6 +136,7 @@ class SyncRun:
             timings=dict(self.timer.phases, total=self.timer.total()),
             applied=self.applier.counts() if self.applier is not None else None,
             diff=build_diff(self.plan, self.config.diff_limit) if self.want_diff else None,
+            cabling=self.desired.cabling.as_dict() if self.desired.cabling is not None else None,
         )
 
 

@@ -41,6 +41,8 @@ class RunResult:
     applied: Optional[dict] = None
     diff: Optional[list] = None
     status: Optional[str] = None
+    # The cables against LLDP: {"cables": n, "judged": n, "disagree": n}.
+    cabling: Optional[dict] = None
 
     @property
     def changes(self):
@@ -68,6 +70,7 @@ class RunResult:
             "summary": self.summary,
             "changes": self.changes,
             "problems": [problem.as_dict() for problem in self.problems],
+            "cabling": self.cabling or {"cables": 0, "judged": 0, "disagree": 0},
             "warnings": self.warnings,
             "requests": self.requests,
             "timings": self.timings,

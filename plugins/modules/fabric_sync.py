@@ -114,6 +114,14 @@ problems:
   type: list
   elements: dict
   sample: [{"kind": "Connection", "name": "server-09--unbundled--leaf-01", "cause": "references server server-09, which does not exist or was skipped"}]
+cabling:
+  description:
+    - How the fabric's cables fared against the LLDP neighbours its switches report - C(cables) in the fabric,
+      C(judged) by at least one switch whose agent reports now, and C(disagree), the ones LLDP contradicts
+      (set to V(planned) in NetBox, and each a problem in RV(problems)).
+  returned: always
+  type: dict
+  sample: {"cables": 22, "judged": 22, "disagree": 2}
 source:
   description: Where the fabric was read from, the number of objects per kind, and kinds whose read failed.
   returned: always

@@ -5,7 +5,14 @@
 
 from __future__ import annotations
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping import addressing, dcim, ipam
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping import (
+    addressing,
+    dcim,
+    ipam,
+    nodes,
+    optics,
+    static_external,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import DesiredState
 
 
@@ -16,10 +23,14 @@ def build_desired(snapshot, config, now=None):
     addressing.add_asns(state, snapshot)
     dcim.add_cluster(state, config)
     dcim.add_devices(state, snapshot, config, now=now)
+    nodes.add_nodes(state, snapshot, config)
     dcim.add_switch_interfaces(state, snapshot)
     dcim.add_connection_interfaces(state, snapshot)
+    nodes.add_boot_macs(state, snapshot)
+    optics.add_transceivers(state, snapshot)
     addressing.add_switch_ips(state, snapshot)
     addressing.add_link_addresses(state, snapshot, config)
     ipam.add_ipam(state, snapshot, config)
-    dcim.add_cables(state, snapshot)
+    static_external.add_static_externals(state, snapshot, config)
+    dcim.add_cables(state, snapshot, config, now=now)
     return state

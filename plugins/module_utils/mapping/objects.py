@@ -28,9 +28,9 @@ class Ref(namedtuple("Ref", "kind key")):
 class Desired:
     """One object as the fabric wants it."""
 
-    __slots__ = ("kind", "key", "fields", "late", "label", "component")
+    __slots__ = ("kind", "key", "fields", "late", "label", "component", "tags")
 
-    def __init__(self, kind, key, fields, late=None, label=None, component=False):
+    def __init__(self, kind, key, fields, late=None, label=None, component=False, tags=()):
         self.kind = kind
         self.key = key
         self.fields = fields
@@ -41,10 +41,14 @@ class Desired:
         # A component NetBox made from a template (a switch port of a device
         # type): it belongs to its device, so it is taken over without adopt.
         self.component = component
+        # Slugs of the SwitchGroup tags the object carries; other tags are never touched.
+        self.tags = tuple(tags)
 
     def refs(self):
         for value in list(self.fields.values()) + list(self.late.values()):
             yield from iter_refs(value)
+        for slug in self.tags:
+            yield Ref("tag", slug)
 
 
 def iter_refs(value):
@@ -65,6 +69,8 @@ class DesiredState:
         self.fabric = fabric
         self.objects = OrderedDict()
         self.problems = []
+        # How the cables fared against LLDP (a mapping.cabling.CablingReport), once the cables are made.
+        self.cabling = None
 
     def add(self, obj):
         bucket = self.objects.setdefault(obj.kind, OrderedDict())

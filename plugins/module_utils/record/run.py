@@ -24,6 +24,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabu
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import metrics
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease import holder_id, iso, take_lease
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import cabling_text
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import status_of_record
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import FAILED
 
@@ -143,6 +144,7 @@ class RecordedRun:
             record.LAST_ERROR: "; ".join(warnings[:LISTED_PROBLEMS]) if warnings else None,
             record.LAST_COUNTS: counts,
             record.SOURCE_RELEASE: result.release or None,
+            record.CABLES_DISAGREEING: cables_disagreeing(result),
         }
         self._write_outcome(fields, JOURNAL_KINDS[result.outcome], journal_text(result, sync_counts))
 
@@ -157,6 +159,12 @@ class RecordedRun:
             pass
 
 
+def cables_disagreeing(result):
+    """The count for the record: None when no cable could be judged (no agent reports now)."""
+    cabling = result.cabling or {}
+    return cabling.get("disagree", 0) if cabling.get("judged") else None
+
+
 def journal_text(result, sync_counts):
     changed = []
     for kind, ops in result.summary.items():
@@ -167,6 +175,7 @@ def journal_text(result, sync_counts):
         result.outcome, result.timings.get("total", 0), sync_counts.get("total", 0), sync_counts.get("writes", 0),
         result.requests.get("kubernetes", 0))]
     lines.extend(changed or ["No change."])
+    lines.append("Cabling: %s." % cabling_text(cables_disagreeing(result)))
     warnings = result.warnings
     if warnings:
         lines.append("Problems (%d):" % len(warnings))
