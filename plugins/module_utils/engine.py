@@ -20,7 +20,12 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import InventoryReader
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.apply import Applier
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions, hold_removals, hold_updates
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import (
+    check_deletions,
+    hold_derived_removals,
+    hold_removals,
+    hold_updates,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.report import build_diff
@@ -97,6 +102,7 @@ class SyncRun:
                                      self.schema.tag_ids, adopt=config.adopt, prune=config.prune,
                                      orphan_grace=config.orphan_grace, now=self.now)
         hold_removals(self.plan, self.snapshot)
+        hold_derived_removals(self.plan, self.snapshot)
         hold_updates(self.plan, self.snapshot)
         check_deletions(self.plan, self.inventory, self.source, config.fabric, config.max_delete_ratio,
                         force=config.force)

@@ -30,7 +30,7 @@ class ModelSpec:
     """One kind of NetBox object as the sync handles it."""
 
     def __init__(self, kind, endpoint, fields, key, lookup, depends=(), owned=True, plain_key=None, mark=None,
-                 object_type=None, key_fields=(), parent=None, also=None):
+                 object_type=None, key_fields=(), parent=None, also=None, derived_from=()):
         self.kind = kind
         self.endpoint = endpoint
         self.fields = tuple(fields)
@@ -53,6 +53,9 @@ class ModelSpec:
         # (kind, (key, name) -> key): each object is also known as one of that kind (a LAG is
         # an interface to whatever refers to an interface by name: cables, IPs, its members).
         self.also = also
+        # Source kinds these objects come from alone (transceivers from the Agents): while a read
+        # of one is incomplete, none of them is removed.
+        self.derived_from = tuple(derived_from)
 
     def alias(self, key, name):
         """(kind, key) this object is also known by, or None."""
@@ -167,7 +170,7 @@ MODELS = (
                "component_type", "component_id"),
               keys.port_key, OwnedAndCandidates("name", _field_value("name"), scope=device_scope),
               depends=("device", "interface", "inventory_item_role", "manufacturer"),
-              object_type="dcim.inventoryitem", parent=("device", "device")),
+              object_type="dcim.inventoryitem", parent=("device", "device"), derived_from=("Agent",)),
 )
 
 
