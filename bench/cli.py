@@ -57,7 +57,7 @@ def _parse_args(argv):
                         help="also measure the initial sync and the no-op resync of each size with the engine of "
                              "git REF (e.g. main), on a database of its own, before the engine of the checkout")
     parser.add_argument("--stale-agents", action="store_true",
-                        help="leave the agents' heartbeats as generated (long past): no LLDP check, no port state")
+                        help="leave the agents' heartbeats as generated (long past): switches offline, no LLDP check")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other sizes of the existing latest.json and replace only the sizes run now")
     parser.add_argument("--out", default=str(REPO / "bench" / "results"),

@@ -502,7 +502,8 @@ def test_old_agent_key_names_land_the_same_facts(vlab_live, fabric):
 def test_a_release_before_25_04_lands_its_optics_and_port_state(fresh_netbox):
     source = FIXTURES / "release-25.03"
     agents = h.fixture_objects("Agent", source)
-    with_transceivers = sum(1 for a in agents for i in a["status"]["state"]["interfaces"].values() if "transceiver" in i)
+    with_transceivers = sum(1 for a in agents for i in a["status"]["state"]["interfaces"].values()
+                            if "transceiver" in i)
     assert with_transceivers > 0 and all("transceivers" not in a["status"]["state"] for a in agents)
     stamp = agents[0]["status"]["lastHeartbeat"]
     now = datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(seconds=30)

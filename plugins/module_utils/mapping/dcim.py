@@ -251,7 +251,7 @@ def add_devices(state, snapshot, config, now=None):
         status, agent_fields = agent_facts(agent, now, config.agent_stale_after)
         custom_fields.update(agent_fields)
         fields = device_fields(config, name, device_type_slug(profile.name), switch.role, switch.description,
-                                custom_fields, slugify(profile.nos_type) if profile.nos_type else None, serial)
+                               custom_fields, slugify(profile.nos_type) if profile.nos_type else None, serial)
         fields["status"] = status
         late = {"primary_ip4": Ref("ip_address", (None, switch.ip))}
         groups = sorted(group for group, members in snapshot.switch_groups.items() if name in members)
@@ -298,7 +298,7 @@ def _owned_interface(state, device, name, if_type, description="", **extra):
 
 
 def add_switch_interfaces(state, snapshot):
-    """Loopbacks for the protocol and VTEP IPs, every front-panel port and breakout sub-port, as the switch runs them."""
+    """Loopbacks for the protocol and VTEP IPs, every front-panel port and breakout lane, as the switch runs them."""
     ports_of = switch_ports(snapshot)
     for name in sorted(snapshot.switches):
         switch = snapshot.switches[name]

@@ -25,7 +25,7 @@ def heartbeat(text):
 
 
 def agent_status(last_heartbeat, now, stale_after):
-    """``active`` while the heartbeat is at most ``stale_after`` seconds old, ``offline`` after, ``planned`` before one."""
+    """``active`` while the heartbeat is at most ``stale_after`` s old, ``offline`` after, ``planned`` before one."""
     stamp = heartbeat(last_heartbeat)
     if stamp is None:
         return PLANNED

@@ -52,8 +52,8 @@ def _gateway_node(state, config, node):
     if device is None:
         add_generic_type(state, GATEWAY_TYPE, "Hedgehog gateway")
         add_device_role(state, GATEWAY_ROLE)
-        device = state.add(Desired("device", node.name, device_fields(config, node.name, GATEWAY_TYPE, GATEWAY_ROLE, ""),
-                                   label="device %s" % node.name))
+        fields = device_fields(config, node.name, GATEWAY_TYPE, GATEWAY_ROLE, "")
+        device = state.add(Desired("device", node.name, fields, label="device %s" % node.name))
     _node_port(state, device, node.management, "management")
 
 

@@ -69,7 +69,8 @@ def _static_external(state, snapshot, connection, site):
         routed = ipaddress.ip_network(subnet, strict=False)
         if routed.prefixlen == 0:
             continue  # NetBox takes no /0
-        _prefix_in(state, vrf, str(routed), site, "%s: routed via %s" % (connection.name, static.next_hop or "the link"))
+        via = static.next_hop or "the link"
+        _prefix_in(state, vrf, str(routed), site, "%s: routed via %s" % (connection.name, via))
 
 
 def _prefix_in(state, vrf, prefix, site, description):

@@ -161,8 +161,8 @@ MODELS = (
     ModelSpec("cable", "dcim/cables", ("label", "status", "custom_fields"), keys.cable_key, CablesWithEnds(),
               depends=("interface",), mark={"status": "decommissioning"}, object_type="dcim.cable"),
     # A switch's boot MAC on its management port.
-    ModelSpec("mac_address", "dcim/mac-addresses", ("mac_address", "assigned_object_type", "assigned_object_id",
-                                                     "description"),
+    ModelSpec("mac_address", "dcim/mac-addresses",
+              ("mac_address", "assigned_object_type", "assigned_object_id", "description"),
               keys.mac_key, OwnedAndOnInterfaces(), depends=("interface",), object_type="dcim.macaddress"),
     # The transceivers the switches report, each linked to the port whose cage it sits in.
     ModelSpec("inventory_item", "dcim/inventory-items",

@@ -85,8 +85,8 @@ def cabling_text(disagreeing):
         return "not checked against LLDP (no switch agent reports)"
     if disagreeing == 0:
         return "no cable disagrees with LLDP"
-    return "%d cable%s disagree%s with LLDP" % (disagreeing, "" if disagreeing == 1 else "s",
-                                                 "s" if disagreeing == 1 else "")
+    plural = disagreeing != 1
+    return "%d cable%s disagree%s with LLDP" % (disagreeing, "s" if plural else "", "" if plural else "s")
 
 
 def _cell(row, column):

@@ -634,7 +634,7 @@ def test_vlab_agents_carry_status_with_current_keys():
 
 
 def _lldp_far_ends(fab):
-    """{(switch, port): '<device>/<port>' its LLDP neighbour names}, the neighbour's port mapped back to its API name."""
+    """{(switch, port): '<device>/<port>' its LLDP neighbour names}, the far port by its API name."""
     api_names = {}
     for name, sw in fab["Switch"].items():
         profile = generator.PROFILE_SPECS[sw["spec"]["profile"]]
@@ -670,7 +670,8 @@ def test_vlab_lldp_sees_the_wiring_but_for_the_miswired_pair():
 def test_vlab_mesh_joins_the_leaves_with_lldp_on_every_mesh_link():
     fab = Fabric(_fixture("vlab-mesh"))
     assert sorted(fab["Switch"]) == ["leaf-01", "leaf-02", "leaf-03"]
-    mesh = dict((name, conn["spec"]["mesh"]["links"]) for name, conn in fab["Connection"].items() if "mesh" in conn["spec"])
+    mesh = dict((name, conn["spec"]["mesh"]["links"]) for name, conn in fab["Connection"].items()
+                if "mesh" in conn["spec"])
     assert sorted(mesh) == ["leaf-01--mesh--leaf-02", "leaf-01--mesh--leaf-03", "leaf-02--mesh--leaf-03"]
     seen = _lldp_far_ends(fab)
     for links in mesh.values():

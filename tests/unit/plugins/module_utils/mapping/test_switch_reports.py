@@ -217,7 +217,8 @@ def test_control_node_gateway_nodes_and_boot_macs():
         "interface", ("control-1", "enp2s1"))
     gateway = state.get("device", "gateway-1")
     assert gateway.late == {"primary_ip4": Ref("ip_address", (None, "172.30.0.6/21"))}
-    assert (gateway.fields["status"], gateway.fields["custom_fields"]["hedgehog_agent_version"]) == ("active", "v0.129.1")
+    assert gateway.fields["status"] == "active"
+    assert gateway.fields["custom_fields"]["hedgehog_agent_version"] == "v0.129.1"
     mac = state.get("mac_address", (("leaf-01", "M1"), "0C:20:12:FF:00:00"))
     assert mac.fields["assigned_object_id"] == Ref("interface", ("leaf-01", "M1"))
     assert state.get("interface", ("leaf-01", "M1")).late == {"primary_mac_address": Ref("mac_address", mac.key)}

@@ -327,8 +327,9 @@ def test_switch_group_tags_are_ours_to_add_and_remove_and_no_other_tag_is():
         "tags": [1, 7, 11, Ref("tag", "hedgehog-switchgroup-border")]}
     # A new device gets its group tags with the sync's.
     plan = plan_for([site(), wanted], inventory())
-    assert plan.select("create", "device")[0].changes["tags"] == [
-        Ref("tag", "hedgehog-sync"), Ref("tag", "hedgehog-switchgroup-eslag-1"), Ref("tag", "hedgehog-switchgroup-border")]
+    assert plan.select("create", "device")[0].changes["tags"] == [Ref("tag", "hedgehog-sync"),
+                                                                  Ref("tag", "hedgehog-switchgroup-eslag-1"),
+                                                                  Ref("tag", "hedgehog-switchgroup-border")]
 
 
 def test_a_custom_field_that_refers_to_an_object_compares_by_its_id():
@@ -337,12 +338,12 @@ def test_a_custom_field_that_refers_to_an_object_compares_by_its_id():
         "custom_fields": {"hedgehog_breakout_parent": Ref("device", "leaf-01")}})
     row = loopback_row()
     row["custom_fields"]["hedgehog_breakout_parent"] = {"id": 10, "name": "leaf-01", "url": "..."}
-    plan = plan_for([site(), device(), lane], inventory(device=[("leaf-01", device_row())],
-                                                         interface=[(("leaf-01", "Loopback1"), row)]))
+    inv = inventory(device=[("leaf-01", device_row())], interface=[(("leaf-01", "Loopback1"), row)])
+    plan = plan_for([site(), device(), lane], inv)
     assert ops(plan) == []
     row["custom_fields"]["hedgehog_breakout_parent"] = None
-    plan = plan_for([site(), device(), lane], inventory(device=[("leaf-01", device_row())],
-                                                         interface=[(("leaf-01", "Loopback1"), row)]))
+    inv = inventory(device=[("leaf-01", device_row())], interface=[(("leaf-01", "Loopback1"), row)])
+    plan = plan_for([site(), device(), lane], inv)
     assert plan.select("update", "interface")[0].changes == {
         "custom_fields": {"hedgehog_breakout_parent": Ref("device", "leaf-01")}}
 

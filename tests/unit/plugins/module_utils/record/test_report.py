@@ -32,7 +32,8 @@ def test_the_record_counts_only_what_could_be_judged():
 
 
 def test_the_detail_and_the_journal_say_it():
-    anchor = {"id": 1, "custom_fields": {"hedgehog_cables_disagreeing": 2, "hedgehog_last_attempt": "2026-11-29T11:59:00Z",
+    anchor = {"id": 1, "custom_fields": {"hedgehog_cables_disagreeing": 2,
+                                         "hedgehog_last_attempt": "2026-11-29T11:59:00Z",
                                          "hedgehog_last_success": "2026-11-29T11:59:00Z"}}
     row = fabric_row({"name": "dc1", "sync_interval": 300}, anchor, NOW)
     assert "Cabling:       2 cables disagree with LLDP" in detail(row)
