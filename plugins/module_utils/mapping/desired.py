@@ -11,6 +11,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping impor
     ipam,
     nodes,
     optics,
+    spaces,
     static_external,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import DesiredState
@@ -22,13 +23,14 @@ def build_desired(snapshot, config, now=None):
     dcim.add_shared(state, snapshot, config)
     addressing.add_asns(state, snapshot)
     dcim.add_cluster(state, config)
+    spaces.add_vrfs(state, snapshot, config)
     dcim.add_devices(state, snapshot, config, now=now)
     nodes.add_nodes(state, snapshot, config)
     dcim.add_switch_interfaces(state, snapshot)
     dcim.add_connection_interfaces(state, snapshot)
     nodes.add_boot_macs(state, snapshot)
     optics.add_transceivers(state, snapshot)
-    addressing.add_switch_ips(state, snapshot)
+    addressing.add_switch_ips(state, snapshot, config)
     addressing.add_link_addresses(state, snapshot, config)
     ipam.add_ipam(state, snapshot, config)
     static_external.add_static_externals(state, snapshot, config)

@@ -181,6 +181,7 @@ def parse_switch(obj):
         port_speeds=_port_settings(spec, "portSpeeds"),
         port_group_speeds=_port_settings(spec, "portGroupSpeeds"),
         port_fecs=_port_settings(spec, "portFECs"),
+        domain=_text(_mapping(spec.get("topology"), "spec.topology"), "domain", "spec.topology"),
     )
 
 

@@ -86,6 +86,8 @@ class Switch:
     port_speeds: Dict[str, str] = field(default_factory=dict)
     port_group_speeds: Dict[str, str] = field(default_factory=dict)
     port_fecs: Dict[str, str] = field(default_factory=dict)
+    # The domain of a multi-fabric control node's fabric the switch is in (spec.topology.domain).
+    domain: str = ""
 
 
 @dataclass

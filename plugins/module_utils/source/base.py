@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
+
 
 class SourceData:
     """Raw Hedgehog objects per kind, and whether the read can be trusted for deletion.
@@ -18,6 +20,8 @@ class SourceData:
         self.objects = {}
         self.counts = {}
         self.incomplete = {}
+        # Objects taken out before parsing (past a bound), as Problems: skipped, not gone.
+        self.rejected = []
         self.requests = 0
 
     def add(self, kind, items):
@@ -29,6 +33,9 @@ class SourceData:
 
     def mark_incomplete(self, kind, cause):
         self.incomplete[kind] = cause
+
+    def reject(self, kind, name, cause):
+        self.rejected.append(Problem(kind, name, cause))
 
     @property
     def complete(self):

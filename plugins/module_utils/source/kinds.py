@@ -17,6 +17,8 @@ FABRICATOR_NAMESPACE = "fab"
 KINDS = (
     Kind("SwitchProfile", "wiring.githedgehog.com", "v1beta1", "switchprofiles", FABRIC_NAMESPACE),
     Kind("SwitchGroup", "wiring.githedgehog.com", "v1beta1", "switchgroups", FABRIC_NAMESPACE),
+    # One per fabric of a multi-fabric control node (not served by single-fabric releases).
+    Kind("Fabric", "wiring.githedgehog.com", "v1beta1", "fabrics", FABRIC_NAMESPACE),
     Kind("Switch", "wiring.githedgehog.com", "v1beta1", "switches", FABRIC_NAMESPACE),
     Kind("Server", "wiring.githedgehog.com", "v1beta1", "servers", FABRIC_NAMESPACE),
     Kind("Connection", "wiring.githedgehog.com", "v1beta1", "connections", FABRIC_NAMESPACE),
@@ -45,7 +47,7 @@ KINDS_BY_NAME = dict((k.kind, k) for k in KINDS)
 # Kinds whose absence from a fabric is normal: older releases lack them
 # (gateway groups arrived in 26.01) or a wiring directory never holds them.
 OPTIONAL_KINDS = frozenset((
-    "SwitchProfile", "SwitchGroup", "VLANNamespace", "IPv4Namespace", "VPC", "VPCAttachment",
+    "Fabric", "SwitchProfile", "SwitchGroup", "VLANNamespace", "IPv4Namespace", "VPC", "VPCAttachment",
     "VPCPeering", "External", "ExternalAttachment", "ExternalPeering", "DHCPSubnet", "Agent",
     "Catalog", "Gateway", "GatewayGroup", "GatewayPeering", "GatewayAgent", "Fabricator", "ControlNode", "FabNode",
 ))
