@@ -6,7 +6,8 @@
 Control nodes (fabricator ControlNode) become devices of role control node;
 FabNodes give the gateway devices their management port and address (a FabNode
 with no Gateway object of its name still becomes a gateway device). A node's
-management address is its primary IPv4. A switch's boot MAC is a MAC address
+management address is its primary IPv4; its addresses live in the fabric's
+underlay VRF, with the switches' management addresses. A switch's boot MAC is a MAC address
 object on its management port, and that port's primary MAC.
 """
 
@@ -20,6 +21,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.dcim 
     device_fields,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, Ref
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.spaces import underlay_vrf, vrf_ref
 
 CONTROL_NODE_TYPE = "hedgehog-control-node"
 CONTROL_NODE_ROLE = "control-node"
@@ -42,8 +44,9 @@ def _control_node(state, config, node):
     device = state.add(Desired("device", node.name, device_fields(config, node.name, CONTROL_NODE_TYPE,
                                                                   CONTROL_NODE_ROLE, "Hedgehog control node"),
                                label="device %s" % node.name))
-    _node_port(state, device, node.management, "management")
-    _node_port(state, device, node.external, "external")
+    vrf = underlay_vrf(config)
+    _node_port(state, device, node.management, "management", vrf)
+    _node_port(state, device, node.external, "external", vrf)
 
 
 def _gateway_node(state, config, node):
@@ -54,10 +57,10 @@ def _gateway_node(state, config, node):
         add_device_role(state, GATEWAY_ROLE)
         fields = device_fields(config, node.name, GATEWAY_TYPE, GATEWAY_ROLE, "")
         device = state.add(Desired("device", node.name, fields, label="device %s" % node.name))
-    _node_port(state, device, node.management, "management")
+    _node_port(state, device, node.management, "management", underlay_vrf(config))
 
 
-def _node_port(state, device, interface, role):
+def _node_port(state, device, interface, role, vrf):
     """A node's port and its address; the management address is the device's primary IPv4."""
     if interface is None:
         return
@@ -70,12 +73,12 @@ def _node_port(state, device, interface, role):
             label="interface %s %s" % key))
     if not interface.ip:
         return
-    state.add(Desired("ip_address", (None, interface.ip), {
-        "address": interface.ip, "vrf": None, "status": "active", "assigned_object_type": "dcim.interface",
+    state.add(Desired("ip_address", (vrf, interface.ip), {
+        "address": interface.ip, "vrf": vrf_ref(vrf), "status": "active", "assigned_object_type": "dcim.interface",
         "assigned_object_id": Ref("interface", key), "description": ("%s %s" % (device.key, role))[:200],
     }, label="IP %s on %s %s" % (interface.ip, device.key, interface.name)))
     if role == "management":
-        device.late["primary_ip4"] = Ref("ip_address", (None, interface.ip))
+        device.late["primary_ip4"] = Ref("ip_address", (vrf, interface.ip))
 
 
 def mac_text(mac):

@@ -6,7 +6,8 @@
 The address goes on the switch port, or on a subinterface ``<port>.<vlan>``
 when the connection names a VLAN; it, its network, the next hop and every
 routed subnet live in the VPC's VRF when the connection is ``withinVPC``, in
-the global table otherwise. NetBox has no static route: each subnet is a
+the switch's default VRF otherwise: the fabric's underlay VRF (or the global
+table, when ``underlay_vrf`` says so). NetBox has no static route: each subnet is a
 prefix whose description names the next hop.
 """
 
@@ -16,6 +17,7 @@ import ipaddress
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.ipam import _address, _prefix
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, Ref, slugify
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.spaces import underlay_vrf
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 
 
@@ -24,11 +26,11 @@ def add_static_externals(state, snapshot, config):
     for name in sorted(snapshot.connections):
         connection = snapshot.connections[name]
         if connection.type == "staticExternal" and connection.static_external is not None:
-            _static_external(state, snapshot, connection, site)
+            _static_external(state, snapshot, config, connection, site)
 
 
-def _vrf_of(state, snapshot, connection):
-    """The VRF of the connection's addresses (a VPC's name, or None for the global table); False when unusable."""
+def _vpc_of(state, snapshot, connection):
+    """The VPC the connection is within (its VRF's name), None for the switch's default VRF; False when unusable."""
     vpc = connection.static_external.within_vpc
     if not vpc:
         return None
@@ -39,10 +41,10 @@ def _vrf_of(state, snapshot, connection):
     return vpc
 
 
-def _static_external(state, snapshot, connection, site):
+def _static_external(state, snapshot, config, connection, site):
     static = connection.static_external
-    vrf = _vrf_of(state, snapshot, connection)
-    if vrf is False:
+    vpc = _vpc_of(state, snapshot, connection)
+    if vpc is False:
         return
     end = connection.links[0].a
     switch, port = end.device, snapshot.interface_name(end)
@@ -52,13 +54,14 @@ def _static_external(state, snapshot, connection, site):
         key = (switch, "%s.%d" % (port, static.vlan))
         state.add(Desired("subinterface", key, {
             "device": Ref("device", switch), "name": key[1], "type": "virtual", "parent": assigned,
-            "vrf": Ref("vrf", vrf) if vrf else None, "mode": None, "untagged_vlan": None, "enabled": True,
+            "vrf": Ref("vrf", vpc) if vpc else None, "mode": None, "untagged_vlan": None, "enabled": True,
             "description": ("%s, VLAN %d" % (where, static.vlan))[:200],
             "custom_fields": {"hedgehog_connection": connection.name},
         }, label="subinterface %s %s" % key))
         assigned = Ref("subinterface", key)
     if not static.ip:
         return
+    vrf = vpc or underlay_vrf(config)
     network = ipaddress.ip_interface(static.ip).network
     _address(state, vrf, static.ip, where, assigned=assigned)
     if network.prefixlen < network.max_prefixlen:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 from datetime import datetime, timezone
 
@@ -137,13 +138,20 @@ def test_the_miswired_pair_is_planned_with_what_lldp_saw():
     good = _cable(state, ("spine-01", "E1/1"), ("leaf-01", "E1/4"))
     assert (good["status"], good["custom_fields"][LLDP_MISMATCH_FIELD]) == ("connected", None)
     assert state.cabling.as_dict() == {"cables": 22, "judged": 12, "disagree": 2}
-    assert len(state.problems) == 2
+    # Findings about the fabric, not problems of the sync: the run stays complete.
+    assert state.problems == []
+    assert [(f.kind, f.name) for f in state.findings] == [
+        ("cable", "cable spine-02--fabric--leaf-01 leaf-01/E1/6-spine-02/E1/1"),
+        ("cable", "cable spine-02--fabric--leaf-02 leaf-02/E1/7-spine-02/E1/3")]
+    assert state.findings[0].cause == (
+        "LLDP disagrees with the wiring, which joins spine-02 E1/1 and leaf-01 E1/6: "
+        "spine-02 E1/1 sees leaf-02 E1/7 (Ethernet6); leaf-01 E1/6 sees spine-02 E1/3 (Ethernet2)")
 
 
 def test_stale_agents_judge_nothing():
     _snapshot, state = desired_of(load(), now=LATER)
     assert state.cabling.as_dict() == {"cables": 22, "judged": 0, "disagree": 0}
-    assert state.problems == []
+    assert state.problems == state.findings == []
     assert _cable(state, ("spine-02", "E1/1"), ("leaf-01", "E1/6"))["status"] == "connected"
 
 
@@ -211,12 +219,14 @@ def test_control_node_gateway_nodes_and_boot_macs():
     _snapshot, state = desired_of(load("vlab-gateway"))
     control = state.get("device", "control-1")
     assert control.fields["role"] == Ref("device_role", "control-node")
-    assert control.late == {"primary_ip4": Ref("ip_address", (None, "172.30.0.5/21"))}
+    # The nodes' addresses are in the underlay VRF, with the switches' management addresses.
+    assert control.late == {"primary_ip4": Ref("ip_address", ("vlab/underlay", "172.30.0.5/21"))}
     assert fields(state, "interface", ("control-1", "enp2s1"))["mgmt_only"] is True
-    assert state.get("ip_address", (None, "172.30.0.5/21")).fields["assigned_object_id"] == Ref(
-        "interface", ("control-1", "enp2s1"))
+    address = fields(state, "ip_address", ("vlab/underlay", "172.30.0.5/21"))
+    assert (address["assigned_object_id"], address["vrf"]) == (
+        Ref("interface", ("control-1", "enp2s1")), Ref("vrf", "vlab/underlay"))
     gateway = state.get("device", "gateway-1")
-    assert gateway.late == {"primary_ip4": Ref("ip_address", (None, "172.30.0.6/21"))}
+    assert gateway.late == {"primary_ip4": Ref("ip_address", ("vlab/underlay", "172.30.0.6/21"))}
     assert gateway.fields["status"] == "active"
     assert gateway.fields["custom_fields"]["hedgehog_agent_version"] == "v0.129.1"
     mac = state.get("mac_address", (("leaf-01", "M1"), "0C:20:12:FF:00:00"))
@@ -269,14 +279,26 @@ def test_a_static_external_in_a_vpc_with_a_vlan():
     assert fields(state, "prefix", ("vpc-01", "192.168.99.0/24"))["vrf"] == Ref("vrf", "vpc-01")
 
 
-def test_a_static_external_without_vlan_or_vpc_is_on_its_port_in_the_global_table():
+def test_a_static_external_without_vlan_or_vpc_is_on_its_port_in_the_underlay_vrf():
+    """Outside a VPC the switch routes it in its default VRF, which is the fabric's underlay VRF in NetBox."""
     data = load()
     _add_static(data, "se-2", "leaf-03/E1/11", ip="192.168.77.1/30", nextHop="192.168.77.2", subnets=["0.0.0.0/0"])
     _snapshot, state = desired_of(data)
-    own = fields(state, "ip_address", (None, "192.168.77.1/30"))
-    assert own["assigned_object_id"] == Ref("interface", ("leaf-03", "E1/11"))
-    assert state.get("prefix", (None, "192.168.77.0/30")) is not None
-    assert state.get("prefix", (None, "0.0.0.0/0")) is None  # NetBox takes no /0
+    own = fields(state, "ip_address", ("vlab/underlay", "192.168.77.1/30"))
+    assert (own["assigned_object_id"], own["vrf"]) == (Ref("interface", ("leaf-03", "E1/11")),
+                                                      Ref("vrf", "vlab/underlay"))
+    assert fields(state, "ip_address", ("vlab/underlay", "192.168.77.2/30"))["description"] == "se-2: next hop"
+    assert fields(state, "prefix", ("vlab/underlay", "192.168.77.0/30"))["vrf"] == Ref("vrf", "vlab/underlay")
+    assert [key for key in state.of("prefix") if key[1] == "0.0.0.0/0"] == []  # NetBox takes no /0
+
+
+def test_a_static_external_in_the_global_table_when_the_underlay_is():
+    data = load()
+    _add_static(data, "se-2", "leaf-03/E1/11", ip="192.168.77.1/30", subnets=["10.77.0.0/16"])
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    state = build_desired(snapshot, dataclasses.replace(config(), underlay_vrf="global"), now=NOW)
+    assert fields(state, "ip_address", (None, "192.168.77.1/30"))["vrf"] is None
+    assert fields(state, "prefix", (None, "10.77.0.0/16"))["vrf"] is None
 
 
 def test_a_static_external_with_a_missing_vpc_or_bad_fields_is_a_problem():
@@ -288,4 +310,4 @@ def test_a_static_external_with_a_missing_vpc_or_bad_fields_is_a_problem():
         (p.kind, p.name, p.cause) for p in snapshot.problems]
     assert [(p.kind, p.name, p.cause) for p in state.problems if p.name == "se-3"] == [
         ("Connection", "se-3", "withinVPC names VPC vpc-99, which does not exist or was skipped")]
-    assert state.get("ip_address", (None, "192.168.5.1/24")) is None
+    assert [key for key in state.of("ip_address") if key[1] == "192.168.5.1/24"] == []
