@@ -156,6 +156,7 @@ class SyncRun:
             diff=build_diff(self.plan, self.config.diff_limit) if self.want_diff else None,
             cabling=self.desired.cabling.as_dict() if self.desired.cabling is not None else None,
             notices=list(self.notices),
+            findings=list(self.desired.findings),
         )
 
 

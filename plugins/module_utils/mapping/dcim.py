@@ -446,8 +446,9 @@ def add_cables(state, snapshot, config, now=None):
     """One cable per link, each checked against the switches' LLDP (see ``mapping.cabling``).
 
     A cable LLDP disagrees with is ``planned`` with what LLDP saw in its
-    custom field, and a problem of the run names both ends and what was seen;
-    every other cable is ``connected`` with the field empty.
+    custom field, and a finding of the run names both ends and what was seen
+    (a finding, not a problem: NetBox holds the cable as it is, so the run is
+    complete); every other cable is ``connected`` with the field empty.
     """
     check = LldpCheck(snapshot, now or datetime.now(timezone.utc), config.agent_stale_after)
     for name in sorted(snapshot.connections):
@@ -469,6 +470,6 @@ def add_cables(state, snapshot, config, now=None):
                                   LLDP_MISMATCH_FIELD: verdict.mismatch_text()},
             }, label=label))
             if verdict.disagrees:
-                state.problems.append(Problem.about("cable", label, "LLDP disagrees with the wiring, which joins %s %s "
+                state.findings.append(Problem.about("cable", label, "LLDP disagrees with the wiring, which joins %s %s "
                                                     "and %s %s: %s" % (end_a + end_b + (verdict.mismatch_text(),))))
     state.cabling = check.report

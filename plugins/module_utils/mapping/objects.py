@@ -73,6 +73,9 @@ class DesiredState:
         self.fabric = fabric
         self.objects = OrderedDict()
         self.problems = []
+        # What is wrong with the fabric itself, not with its sync (cables LLDP disagrees with):
+        # reported, but the run still synced everything.
+        self.findings = []
         # How the cables fared against LLDP (a mapping.cabling.CablingReport), once the cables are made.
         self.cabling = None
 

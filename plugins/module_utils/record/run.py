@@ -198,6 +198,7 @@ def journal_text(result, sync_counts):
         result.requests.get("kubernetes", 0))]
     lines.extend(changed or ["No change."])
     lines.append("Cabling: %s." % cabling_text(cables_disagreeing(result)))
+    lines.extend("- %s" % escape(finding.text) for finding in result.findings[:LISTED_PROBLEMS])
     warnings = [problem.text for problem in result.problems]
     if warnings:
         lines.append("Problems (%d):" % len(warnings))

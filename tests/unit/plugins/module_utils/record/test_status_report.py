@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import escape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import cabling_text, detail, fabric_row
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import cables_disagreeing, journal_text
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import RunResult
@@ -11,9 +13,15 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
 
 
-def result(cabling):
-    return RunResult(fabric="dc1", check_mode=False, changed=False, outcome="partial", release="", source={},
-                     summary={}, problems=[], requests={"kubernetes": 20}, timings={"total": 1.0}, cabling=cabling)
+def result(cabling, problems=(), findings=()):
+    return RunResult(fabric="dc1", check_mode=False, changed=False, outcome="partial" if problems else "success",
+                     release="", source={}, summary={}, problems=list(problems), requests={"kubernetes": 20},
+                     timings={"total": 1.0}, cabling=cabling, findings=list(findings))
+
+
+MISWIRED = Problem.about("cable", "cable f--fabric--l l/E1/6-s/E1/1",
+                         "LLDP disagrees with the wiring, which joins s E1/1 and l E1/6: s E1/1 sees l2 E1/7 (Ethernet6)")
+SKIPPED = Problem("Connection", "c-1", "references server x, which does not exist or was skipped")
 
 
 def test_cabling_text():
@@ -39,3 +47,27 @@ def test_the_detail_and_the_journal_say_it():
     assert "Cabling:       2 cables disagree with LLDP" in detail(row)
     text = journal_text(result({"cables": 22, "judged": 12, "disagree": 2}), {"total": 3, "writes": 0})
     assert "Cabling: 2 cables disagree with LLDP." in text.splitlines()
+
+
+def test_findings_are_shown_apart_from_the_problems():
+    found = result({"cables": 22, "judged": 12, "disagree": 1}, problems=[SKIPPED], findings=[MISWIRED])
+    out = found.as_dict()
+    assert out["problems"] == [SKIPPED.as_dict()]
+    assert out["findings"] == [{"kind": "cable", "name": "cable f--fabric--l l/E1/6-s/E1/1", "cause": MISWIRED.cause}]
+    # Ansible shows both as warnings.
+    assert out["warnings"] == [SKIPPED.text, MISWIRED.text]
+    assert result(None).as_dict()["findings"] == []
+
+
+def test_the_journal_lists_the_findings_under_cabling_and_the_problems_apart():
+    text = journal_text(result({"cables": 22, "judged": 12, "disagree": 1}, findings=[MISWIRED]), {"total": 3})
+    lines = text.splitlines()
+    assert lines[0].startswith("Sync success in 1.0 s")
+    # Escaped as Markdown, as every line the journal takes from the source.
+    assert lines[2:] == ["Cabling: 1 cable disagrees with LLDP.", "- " + escape(MISWIRED.text)]
+    assert lines[3].endswith("sees l2 E1/7 \\(Ethernet6\\)")
+    assert "Problems" not in text
+    both = journal_text(result({"cables": 22, "judged": 12, "disagree": 1}, problems=[SKIPPED], findings=[MISWIRED]),
+                        {"total": 3}).splitlines()
+    assert both[2:] == ["Cabling: 1 cable disagrees with LLDP.", "- " + escape(MISWIRED.text), "Problems (1):",
+                        "- " + escape(SKIPPED.text)]
