@@ -130,7 +130,10 @@ findings:
   returned: always
   type: list
   elements: dict
-  sample: [{"kind": "cable", "name": "cable spine-02--fabric--leaf-01 leaf-01/E1/6-spine-02/E1/1", "cause": "LLDP disagrees with the wiring, which joins spine-02 E1/1 and leaf-01 E1/6: spine-02 E1/1 sees leaf-02 E1/7 (Ethernet6)"}]
+  sample:
+    - kind: cable
+      name: cable spine-02--fabric--leaf-01 leaf-01/E1/6-spine-02/E1/1
+      cause: "LLDP disagrees with the wiring, which joins spine-02 E1/1 and leaf-01 E1/6: spine-02 E1/1 sees leaf-02 E1/7"
 source:
   description: Where the fabric was read from, the number of objects per kind, and kinds whose read failed.
   returned: always

@@ -285,8 +285,8 @@ def test_a_static_external_without_vlan_or_vpc_is_on_its_port_in_the_underlay_vr
     _add_static(data, "se-2", "leaf-03/E1/11", ip="192.168.77.1/30", nextHop="192.168.77.2", subnets=["0.0.0.0/0"])
     _snapshot, state = desired_of(data)
     own = fields(state, "ip_address", ("vlab/underlay", "192.168.77.1/30"))
-    assert (own["assigned_object_id"], own["vrf"]) == (Ref("interface", ("leaf-03", "E1/11")),
-                                                      Ref("vrf", "vlab/underlay"))
+    assert (own["assigned_object_id"], own["vrf"]) == (
+        Ref("interface", ("leaf-03", "E1/11")), Ref("vrf", "vlab/underlay"))
     assert fields(state, "ip_address", ("vlab/underlay", "192.168.77.2/30"))["description"] == "se-2: next hop"
     assert fields(state, "prefix", ("vlab/underlay", "192.168.77.0/30"))["vrf"] == Ref("vrf", "vlab/underlay")
     assert [key for key in state.of("prefix") if key[1] == "0.0.0.0/0"] == []  # NetBox takes no /0
