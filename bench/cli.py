@@ -53,6 +53,11 @@ def _parse_args(argv):
                         help="netbox_chunk_size for the sync and the floor (default: the engine's)")
     parser.add_argument("--profile", action="store_true",
                         help="run every sync under cProfile; .pstats files go to the work folder")
+    parser.add_argument("--baseline", metavar="REF",
+                        help="also measure the initial sync and the no-op resync of each size with the engine of "
+                             "git REF (e.g. main), on a database of its own, before the engine of the checkout")
+    parser.add_argument("--stale-agents", action="store_true",
+                        help="leave the agents' heartbeats as generated (long past): switches offline, no LLDP check")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other sizes of the existing latest.json and replace only the sizes run now")
     parser.add_argument("--out", default=str(REPO / "bench" / "results"),
@@ -99,6 +104,7 @@ class Bench:
             self.options["netbox_chunk_size"] = args.chunk_size
         self.started = time.monotonic()
         self.checkpoint = None
+        self.baseline = self._export_baseline(args.baseline) if args.baseline else None
 
     def say(self, message):
         print("[bench %6.0fs] %s" % (time.monotonic() - self.started, message), file=sys.stderr, flush=True)
@@ -108,11 +114,33 @@ class Bench:
     def reset(self):
         self.testbed.reset()
 
-    def child(self, request, kube=None):
+    def _export_baseline(self, ref):
+        """The collection at git ``ref`` in a collections folder of its own: {"ref", "commit", "collections"}."""
+        commit = subprocess.run(["git", "rev-parse", "--verify", ref + "^{commit}"], cwd=str(REPO), check=True,
+                                capture_output=True, text=True).stdout.strip()
+        target = self.work / "baseline" / commit[:12] / "ansible_collections" / "hedgehog" / "netbox_sync"
+        if not (target / "plugins").is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            archive = subprocess.run(["git", "archive", commit, "plugins", "galaxy.yml"], cwd=str(REPO), check=True,
+                                     capture_output=True)
+            subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+        self.say("baseline: %s at %s" % (ref, commit[:12]))
+        return {"ref": ref, "commit": commit, "collections": str(target.parents[2])}
+
+    def refresh_agents(self, kube, objects):
+        """Before a run: every agent's heartbeat is now, as a running fabric's are (unless --stale-agents)."""
+        if self.args.stale_agents:
+            return
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for obj in fabrics.agents_reporting_at(objects, now):
+            kube.store.put(obj)
+
+    def child(self, request, kube=None, collections=None):
         """Run bench.runner in its own process; its answer plus the server's view of the step."""
         request = dict(request, netbox_url=self.testbed.url, netbox_token=self.testbed.token,
                        options=self.options)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(COLLECTIONS), str(REPO / "tests")]))
+        path = [str(REPO), str(collections or COLLECTIONS), str(REPO / "tests")]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(([collections] if collections else []) + path))
         kube_before = kube.requests.total if kube else 0
         before = self.probe.sample()
         start = time.perf_counter()
@@ -130,12 +158,12 @@ class Bench:
             answer["kubernetes"] = kube.requests.total - kube_before
         return answer
 
-    def sync(self, name, fabric, kube, label):
+    def sync(self, name, fabric, kube, label, collections=None):
         request = {"mode": "sync", "fabric": fabric, "kubeconfig": str(kube.kubeconfig_path)}
         if self.args.profile:
             request["profile"] = True
             request["profile_path"] = str(self.work / ("%s-%s.pstats" % (name, label)))
-        answer = self.child(request, kube)
+        answer = self.child(request, kube, collections=collections)
         self.say("%s %s: %.1f s, NetBox %s, written %d, peak RSS %.0f MB"
                  % (name, label, answer["wall_s"], _methods(answer["netbox"]), answer["written"],
                     answer["process"].get("vmhwm_mb", answer["process"]["ru_maxrss_mb"])))
@@ -168,12 +196,16 @@ class Bench:
                   "kubernetes_kinds": fabrics.describe(objects), "change": mutation, "runs": {}, "floor": {}}
         kube = KubeStandin(objects=objects, state_dir=self.work / name / "kube").start()
         try:
+            if self.baseline:
+                result["baseline"] = self.baseline_runs(name, fabric, kube, objects)
             self.reset()
-            result["runs"]["initial"] = self.sync(name, fabric, kube, "initial")
-            result["runs"]["noop"] = self.sync(name, fabric, kube, "no-op")
-            kube.store.replace_objects(changed)
-            result["runs"]["change"] = self.sync(name, fabric, kube, "1% change")
-            result["runs"]["noop_after_change"] = self.sync(name, fabric, kube, "no-op after the change")
+            for label, text, served in (("initial", "initial", objects), ("noop", "no-op", objects),
+                                        ("change", "1% change", changed),
+                                        ("noop_after_change", "no-op after the change", changed)):
+                if label == "change":
+                    kube.store.replace_objects(changed)
+                self.refresh_agents(kube, served)
+                result["runs"][label] = self.sync(name, fabric, kube, text)
             if not self.args.no_floor:
                 kube.store.replace_objects(objects)
                 self.reset()
@@ -192,6 +224,16 @@ class Bench:
             kube.stop()
         result["desired_objects"] = result["runs"]["initial"]["desired_objects"]
         return result
+
+    def baseline_runs(self, name, fabric, kube, objects):
+        """The baseline engine's initial sync and no-op resync of the same fabric, on a database of its own."""
+        runs = {"ref": self.baseline["ref"], "commit": self.baseline["commit"]}
+        self.reset()
+        for label, text in (("initial", "initial"), ("noop", "no-op")):
+            self.refresh_agents(kube, objects)
+            runs[label] = self.sync(name, fabric, kube, "%s (%s)" % (text, self.baseline["ref"]),
+                                    collections=self.baseline["collections"])
+        return runs
 
     # -- ansible-playbook side by side ----------------------------------------------------
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 RUN_LABELS = (
+    ("baseline", "initial", "initial sync, baseline engine"),
+    ("baseline", "noop", "no-op resync, baseline engine"),
     ("runs", "initial", "initial sync"),
     ("runs", "noop", "no-op resync"),
     ("runs", "change", "resync after the change"),
@@ -58,6 +60,12 @@ def ratios(results):
             ours, floor = size["runs"].get(label), (size.get("floor") or {}).get(label)
             if ours and floor:
                 out["%s %s: ours / floor" % (name, label)] = _ratio(ours["wall_s"], floor["wall_s"])
+        baseline, noop = (size.get("baseline") or {}).get("noop"), size["runs"].get("noop")
+        if baseline and noop:
+            ref = size["baseline"]["ref"]
+            out["%s no-op: time, this engine / %s" % (name, ref)] = _ratio(noop["wall_s"], baseline["wall_s"])
+            out["%s no-op: NetBox requests, this engine / %s" % (name, ref)] = _ratio(
+                noop["netbox"].get("total", 0), baseline["netbox"].get("total", 0))
     return out
 
 
@@ -148,6 +156,17 @@ def _requests(counts):
     return "%d (%s)" % (counts.get("total", 0), ", ".join(parts)) if parts else "0"
 
 
+def _baseline_line(results):
+    """Which engine the baseline rows ran, when they ran."""
+    baselines = set((size["baseline"]["ref"], size["baseline"]["commit"][:12])
+                    for size in results["sizes"].values() if size.get("baseline"))
+    if not baselines:
+        return ""
+    return ("Baseline rows: the engine of %s, on a database of its own, in the same invocation; the other rows "
+            "are this checkout's engine with every agent reporting (LLDP checks, port state, optics).\n\n" % (
+                ", ".join("%s (%s)" % pair for pair in sorted(baselines))))
+
+
 def markdown(results):
     machine = results["machine"]
     lines = [
@@ -165,6 +184,7 @@ def markdown(results):
         "NetBox, PostgreSQL, the Kubernetes stand-in and the sync share the machine; other work on it makes "
         "absolute times noisy, so compare the ratios within one run.",
         "",
+        _baseline_line(results) +
         "| fabric | run | wall s | NetBox requests | K8s requests | objects written | peak RSS MB "
         "| sync CPU s | NetBox CPU s | PostgreSQL CPU s |",
         "|---|---|---:|---|---:|---:|---:|---:|---:|---:|",

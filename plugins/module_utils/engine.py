@@ -25,7 +25,12 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.invent
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.apply import Applier
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.dependants import hold_for_unowned_dependants
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions, hold_removals, hold_updates
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import (
+    check_deletions,
+    hold_derived_removals,
+    hold_removals,
+    hold_updates,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.report import build_diff
@@ -116,6 +121,7 @@ class SyncRun:
                                      orphan_grace=config.orphan_grace, now=self.now)
         self.control.enter("guards")
         hold_removals(self.plan, self.snapshot)
+        hold_derived_removals(self.plan, self.snapshot)
         self.plan.undo_held_cascades()
         hold_updates(self.plan, self.snapshot)
         check_deletions(self.plan, self.inventory, self.source, config.fabric, config.max_delete_ratio,
@@ -162,7 +168,9 @@ class SyncRun:
             timings=dict(self.timer.phases, total=self.timer.total()),
             applied=self.applier.counts() if self.applier is not None else None,
             diff=build_diff(self.plan, self.config.diff_limit) if self.want_diff else None,
+            cabling=self.desired.cabling.as_dict() if self.desired.cabling is not None else None,
             notices=list(self.notices),
+            findings=list(self.desired.findings),
         )
 
 

@@ -117,6 +117,26 @@ problems:
   type: list
   elements: dict
   sample: [{"kind": "Connection", "name": "server-09--unbundled--leaf-01", "cause": "references server server-09, which does not exist or was skipped"}]
+cabling:
+  description:
+    - How the fabric's cables fared against the LLDP neighbours its switches report - C(cables) in the fabric,
+      C(judged) by at least one switch whose agent reports now, and C(disagree), the ones LLDP contradicts
+      (set to V(planned) in NetBox, and each a finding in RV(findings)).
+  returned: always
+  type: dict
+  sample: {"cables": 22, "judged": 22, "disagree": 2}
+findings:
+  description:
+    - What is wrong with the fabric itself rather than with its sync, in the shape of RV(problems) - each cable
+      LLDP disagrees with, naming both ends of the wiring and what LLDP saw. NetBox holds these cables as they
+      are (V(planned)), so findings do not make the run V(partial); they are among the run's warnings.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - kind: cable
+      name: cable spine-02--fabric--leaf-01 leaf-01/E1/6-spine-02/E1/1
+      cause: "LLDP disagrees with the wiring, which joins spine-02 E1/1 and leaf-01 E1/6: spine-02 E1/1 sees leaf-02 E1/7"
 source:
   description:
     - Where the fabric was read from, the number of objects per kind, and kinds whose read failed.

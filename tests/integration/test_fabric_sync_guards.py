@@ -123,11 +123,11 @@ def test_an_empty_source_deletes_nothing_unless_forced(vlab_nb, kube_standin_fac
 
     result, _run = h.sync(h.config_for(vlab_nb, kube, force=True))
 
-    assert result["summary"]["device"]["delete"] == 11
+    assert result["summary"]["device"]["delete"] == 12
     remaining = h.owned_counts(vlab_nb, "vlab")
     for kind in ("device", "interface", "cable", "ip_address", "prefix"):
         assert remaining[kind] == 0, (kind, remaining)
-    assert owned["device"] == 11
+    assert owned["device"] == 12
     # Shared objects stay for other fabrics and people.
     assert h.api_count(vlab_nb, "dcim/device-types", slug="vs") == 1
     assert h.api_count(vlab_nb, "dcim/sites", slug="vlab") == 1
@@ -157,7 +157,7 @@ def test_a_source_that_lost_most_of_the_fabric_trips_the_ratio_guard(vlab_nb, ku
     result, _run = h.sync(h.config_for(vlab_nb, kube, force=True))
     assert result["summary"]["device"]["delete"] == 9
     assert sorted(d["name"] for d in h.api_list(vlab_nb, "dcim/devices", cf_hedgehog_fabric="vlab")) == [
-        "spine-01", "spine-02"]
+        "control-1", "spine-01", "spine-02"]
 
 
 def test_a_small_deletion_passes_the_ratio_guard(vlab_nb, kube_standin_factory):

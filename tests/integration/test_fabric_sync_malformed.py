@@ -109,7 +109,8 @@ def test_each_malformed_object_is_skipped_with_its_warning(fresh_netbox, tmp_pat
     for problem in result["problems"]:
         if (problem["kind"], problem["name"]) != (kind, name):
             assert "does not exist or was skipped" in problem["cause"], problem
-    assert result["summary"]["device"]["create"] == devices
+    # The control node lands whatever the wiring's state.
+    assert result["summary"]["device"]["create"] == devices + 1
     assert result["summary"]["cable"]["create"] == cables
     assert len(run.snapshot.switches) + len(run.snapshot.servers) == devices
 
@@ -129,7 +130,7 @@ def test_all_malformations_at_once_the_rest_lands(fresh_netbox, tmp_path):
         if case[0] not in ("unknown-server", "unknown-switch", "port-twice-in-one-connection"):
             assert (case[2], case[3]) in named
     devices = sorted(d["name"] for d in h.api_list(nb, "dcim/devices", cf_hedgehog_fabric="vlab"))
-    assert "leaf-03" not in devices and "server-07" in devices and len(devices) == 11
+    assert "leaf-03" not in devices and "server-07" in devices and len(devices) == 12
     # Cables of the connections that are fine: server-01/02 (ESLAG), server-04 (bundled), spines to leaf-01/02.
     assert h.owned_counts(nb, "vlab")["cable"] == 4 + 2 + 8
     assert h.cable_ends(nb, h.interface(nb, "leaf-01", "E1/1")["cable"]["id"])[0] == (
@@ -222,4 +223,4 @@ def test_an_object_netbox_refuses_is_isolated_and_the_rest_lands(fresh_netbox, n
     # The other new server, in the same bulk request as the refused one, landed with its cable.
     label, ends = h.cable_ends(nb, h.interface(nb, "server-08", "enp2s1")["cable"]["id"])
     assert (label, ends) == ("server-08--unbundled--leaf-01", [("leaf-01", "E1/21"), ("server-08", "enp2s1")])
-    assert h.api_count(nb, "dcim/devices", cf_hedgehog_fabric="vlab") == 12
+    assert h.api_count(nb, "dcim/devices", cf_hedgehog_fabric="vlab") == 13

@@ -47,7 +47,7 @@ def test_a_hand_made_device_is_a_conflict_left_untouched_and_adopted_only_with_a
 
     assert result["result"] == "partial"
     assert result["summary"]["device"]["conflict"] == 1
-    assert result["summary"]["device"]["create"] == 10
+    assert result["summary"]["device"]["create"] == 11
     conflict = [p for p in result["problems"] if p["name"] == "device leaf-01"]
     assert len(conflict) == 1
     assert "not owned by fabric vlab" in conflict[0]["cause"] and "adopt" in conflict[0]["cause"]
@@ -58,7 +58,7 @@ def test_a_hand_made_device_is_a_conflict_left_untouched_and_adopted_only_with_a
     assert result["summary"]["cable"]["create"] == 22 - 7
     blocked = [p for p in result["problems"] if p["name"].startswith("IP 172.30.0.8/21")]
     assert blocked and "leaf-01" in blocked[0]["cause"]
-    assert h.owned_counts(nb, "vlab")["device"] == 10
+    assert h.owned_counts(nb, "vlab")["device"] == 11
     assert h.api_count(nb, "dcim/interfaces", device_id=leaf_id) == 0
 
     # Still a conflict on the next run, and still no write to it (or anything else).
@@ -136,12 +136,12 @@ def test_two_fabrics_in_one_site_never_touch_each_other(vlab_nb, tmp_path):
     first, _run = h.sync(h.config_for(nb, other, fabric="vlab2"))
 
     assert first["result"] == "success", first["warnings"]
-    assert first["summary"]["device"]["create"] == 11
+    assert first["summary"]["device"]["create"] == 12
     assert first["summary"]["device"]["delete"] == 0
     assert h.state_of(nb, fabric="vlab", endpoints=list(h.OWNED_ENDPOINTS.values())) == vlab_before
     assert h.owned_counts(nb, "vlab2") == dict(vlab_counts)
     devices = h.api_list(nb, "dcim/devices", site="vlab", fields="name,cluster")
-    assert len(devices) == 22
+    assert len(devices) == 24
     assert set(d["cluster"]["name"] for d in devices if d["name"].startswith("b-")) == {"vlab2"}
     other_before = h.state_of(nb, fabric="vlab2", endpoints=list(h.OWNED_ENDPOINTS.values()))
 
@@ -170,7 +170,7 @@ def test_a_fabric_never_takes_another_fabrics_objects_even_with_adopt(vlab_nb):
     result, _run = h.sync(h.config_for(nb, h.VLAB, fabric="vlab-copy", adopt=True))
 
     assert result["result"] == "partial"
-    assert result["summary"]["device"]["conflict"] == 11
+    assert result["summary"]["device"]["conflict"] == 12
     assert result["summary"]["device"]["create"] == 0
     causes = set(p["cause"] for p in result["problems"] if p["name"].startswith("device "))
     assert causes == {"it belongs to fabric vlab"}

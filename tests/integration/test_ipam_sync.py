@@ -47,8 +47,19 @@ def config(netbox, directory, **options):
 
 def sync(netbox, directory, now=NOW, **options):
     result = SyncRun(config(netbox, directory, **options), now=now, want_diff=True).execute().as_dict()
-    assert result["warnings"] == [h.plain_http(netbox)]
+    assert [w for w in result["warnings"] if w not in MISWIRED_WARNINGS] == [h.plain_http(netbox)]
     return result
+
+
+# The VLAB's agents see one miswired pair of cables (test_switch_reports): findings every run of it shows.
+MISWIRED_WARNINGS = (
+    "cable spine-02--fabric--leaf-01 leaf-01/E1/6-spine-02/E1/1: LLDP disagrees with the wiring, which joins "
+    "spine-02 E1/1 and leaf-01 E1/6: spine-02 E1/1 sees leaf-02 E1/7 (Ethernet6); leaf-01 E1/6 sees spine-02 E1/3 "
+    "(Ethernet2)",
+    "cable spine-02--fabric--leaf-02 leaf-02/E1/7-spine-02/E1/3: LLDP disagrees with the wiring, which joins "
+    "spine-02 E1/3 and leaf-02 E1/7: spine-02 E1/3 sees leaf-01 E1/6 (Ethernet5); leaf-02 E1/7 sees spine-02 E1/1 "
+    "(Ethernet0)",
+)
 
 
 def writes(result):
@@ -145,14 +156,14 @@ def nb(landed):
 
 def test_first_run_makes_the_overlay(landed):
     result = landed["first"]
-    assert result["problems"] == []
+    assert tuple(result["warnings"]) == (h.plain_http(landed["netbox"]),) + MISWIRED_WARNINGS
     creates = dict((kind, ops.get("create", 0)) for kind, ops in writes(result).items())
     # Six VPCs, the fabric's underlay and its IPv4 namespace.
     assert (creates["vlan_group"], creates["vrf"], creates["vlan"], creates["ip_range"]) == (1, 8, 6, 6)
     # 6 VPC subnets, the IPv4 namespace's container, the 12 fabric /31s.
     assert creates["prefix"] == 19
-    # The DCIM half's 37 and the 6 anycast gateways.
-    assert creates["ip_address"] == 43
+    # The DCIM half's 37, the control node's and the 6 anycast gateways.
+    assert creates["ip_address"] == 44
 
 
 def test_counts_in_netbox(nb):

@@ -80,7 +80,7 @@ def test_a_run_records_its_outcome_and_a_journal_entry(nb, synced):
     assert fields["hedgehog_lease"] is None
     assert fields["hedgehog_status"] == "in_sync" == synced["result"]["status"]
     assert fields["hedgehog_source_release"] == "26.03.0"
-    assert fields["hedgehog_last_counts"]["device"]["create"] == 11
+    assert fields["hedgehog_last_counts"]["device"]["create"] == 12
     journal = list(netbox.api.extras.journal_entries.filter(assigned_object_type="virtualization.cluster"))
     assert [entry.kind.value for entry in journal] == ["success"]
     assert "device: 11 create" in journal[0].comments

@@ -28,9 +28,9 @@ class Ref(namedtuple("Ref", "kind key")):
 class Desired:
     """One object as the fabric wants it."""
 
-    __slots__ = ("kind", "key", "fields", "late", "label", "component", "shared")
+    __slots__ = ("kind", "key", "fields", "late", "label", "component", "shared", "tags")
 
-    def __init__(self, kind, key, fields, late=None, label=None, component=False, shared=False):
+    def __init__(self, kind, key, fields, late=None, label=None, component=False, shared=False, tags=()):
         self.kind = kind
         self.key = key
         self.fields = fields
@@ -45,10 +45,14 @@ class Desired:
         # NetBox has it, made without the fabric's marker when missing, never
         # changed or deleted, like the shared kinds (manufacturers, roles).
         self.shared = shared
+        # Slugs of the SwitchGroup tags the object carries; other tags are never touched.
+        self.tags = tuple(tags)
 
     def refs(self):
         for value in list(self.fields.values()) + list(self.late.values()):
             yield from iter_refs(value)
+        for slug in self.tags:
+            yield Ref("tag", slug)
 
 
 def iter_refs(value):
@@ -73,6 +77,11 @@ class DesiredState:
         self.fabric = fabric
         self.objects = OrderedDict()
         self.problems = []
+        # What is wrong with the fabric itself, not with its sync (cables LLDP disagrees with):
+        # reported, but the run still synced everything.
+        self.findings = []
+        # How the cables fared against LLDP (a mapping.cabling.CablingReport), once the cables are made.
+        self.cabling = None
 
     def add(self, obj):
         cut = _fit_description(obj)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import agents
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import (
     CONNECTION_TYPES,
-    AgentState,
     Connection,
     Gateway,
     GatewayInterface,
@@ -23,19 +23,12 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records
     PortRef,
     ProfilePort,
     Server,
+    StaticExternal,
     Switch,
     SwitchProfile,
 )
 
 SWITCH_ROLES = ("spine", "server-leaf", "border-leaf", "mixed-leaf", "virtual-edge")
-
-# Agent interface status keys renamed in 25.04 (old -> new).
-AGENT_INTERFACE_KEYS = {
-    "adminStatus": "admin",
-    "operStatus": "oper",
-    "lastChanged": "change",
-    "autoNegotiate": "auto",
-}
 
 
 class BadObject(ValueError):
@@ -214,10 +207,17 @@ def parse_switch(obj, hydrated=True):
         vlan_namespaces=_strings(spec, "vlanNamespaces", "spec") or ["default"],
         boot_serial=_text(boot, "serial", "spec.boot"),
         boot_mac=_text(boot, "mac", "spec.boot"),
-        port_breakouts=dict((str(k), str(v)) for k, v in _mapping(spec.get("portBreakouts"), "spec.portBreakouts").items()),
-        port_speeds=dict((str(k), str(v)) for k, v in _mapping(spec.get("portSpeeds"), "spec.portSpeeds").items()),
+        port_breakouts=_port_settings(spec, "portBreakouts"),
+        port_speeds=_port_settings(spec, "portSpeeds"),
+        port_group_speeds=_port_settings(spec, "portGroupSpeeds"),
+        port_fecs=_port_settings(spec, "portFECs"),
         domain=_text(_mapping(spec.get("topology"), "spec.topology"), "domain", "spec.topology"),
     )
+
+
+def _port_settings(spec, key):
+    """A per-port (or per-port-group) map of the switch spec, as strings."""
+    return dict((str(k), str(v)) for k, v in _mapping(spec.get(key), "spec.%s" % key).items())
 
 
 def parse_server(obj):
@@ -320,6 +320,7 @@ def parse_connection(obj):
     ctype = present[0]
     path = "spec.%s" % ctype
     body = _mapping(spec.get(ctype), path)
+    static = None
     if ctype == "unbundled":
         link = _mapping(body.get("link"), path + ".link")
         links = [Link(a=parse_port(link.get("server"), path + ".link.server"),
@@ -327,53 +328,50 @@ def parse_connection(obj):
     elif ctype in ("external", "staticExternal"):
         link = _mapping(body.get("link"), path + ".link")
         links = [Link(a=parse_port(link.get("switch"), path + ".link.switch", with_ip=(ctype == "staticExternal")))]
+        if ctype == "staticExternal":
+            static = _static_external(body, link, path)
     elif ctype == "mclagDomain":
         links = _domain_links(body, path)
     else:
         links = _two_sided_links(body, ctype, path)
     return Connection(
         name=name_of(obj), type=ctype, links=links,
-        mtu=_integer(body, "mtu", path), fallback=bool(body.get("fallback")),
+        mtu=_integer(body, "mtu", path), fallback=bool(body.get("fallback")), static_external=static,
     )
 
 
-def _agent_interfaces(state):
-    interfaces = {}
-    for port, info in _mapping(state.get("interfaces"), "status.state.interfaces").items():
-        if not isinstance(info, dict):
-            continue
-        interfaces[port] = dict((AGENT_INTERFACE_KEYS.get(k, k), v) for k, v in info.items()
-                                if k not in ("counters", "lldpNeighbors", "transceiver"))
-    return interfaces
+def _static_external(body, link, path):
+    """The switch side of a staticExternal: its IP, next hop, routed subnets, VLAN and VPC."""
+    switch = _mapping(link.get("switch"), path + ".link.switch")
+    where = path + ".link.switch"
+    next_hop = _text(switch, "nextHop", where)
+    if next_hop:
+        try:
+            ipaddress.ip_address(next_hop)
+        except ValueError as exc:
+            raise BadObject("%s.nextHop is not an IP address: %r" % (where, next_hop)) from exc
+    subnets = _strings(switch, "subnets", where)
+    for subnet in subnets:
+        try:
+            ipaddress.ip_network(subnet)
+        except ValueError as exc:
+            raise BadObject("%s.subnets holds %r, which is not a network" % (where, subnet)) from exc
+    vlan = _integer(switch, "vlan", where) or 0
+    if not 0 <= vlan <= 4094:
+        raise BadObject("%s.vlan %d is out of range" % (where, vlan))
+    return StaticExternal(ip=_interface_cidr(switch, "ip", where), next_hop=next_hop, subnets=subnets, vlan=vlan,
+                          within_vpc=_text(body, "withinVPC", path))
 
 
 def parse_agent(obj):
     """Only the agent's own report and its catalog: ``spec.users`` and ``spec.version`` are never read."""
-    spec = spec_of(obj)
-    status = _mapping(obj.get("status"), "status")
-    state = _mapping(status.get("state"), "status.state")
-    nos = _mapping(state.get("nos"), "status.state.nos")
-    catalog = _mapping(spec.get("catalog"), "spec.catalog")
-    port_channels = {}
-    for connection, number in _mapping(catalog.get("portChannelIDs"), "spec.catalog.portChannelIDs").items():
-        if isinstance(number, int) and not isinstance(number, bool):
-            port_channels[str(connection)] = number
-    metadata = obj.get("metadata") or {}
-    reboot = status.get("rebootRequired")
-    return AgentState(
-        name=name_of(obj),
-        last_heartbeat=str(status.get("lastHeartbeat") or ""),
-        version=str(status.get("version") or ""),
-        generation=metadata.get("generation") if isinstance(metadata.get("generation"), int) else None,
-        applied_generation=status.get("lastAppliedGen") if isinstance(status.get("lastAppliedGen"), int) else None,
-        reboot_required=bool(reboot) if reboot is not None else None,
-        serial=str(nos.get("serialNumber") or ""),
-        nos_version=str(nos.get("softwareVersion") or ""),
-        manufacturer=str(nos.get("mfgName") or ""),
-        platform_name=str(nos.get("platformName") or ""),
-        port_channel_ids=port_channels,
-        interfaces=_agent_interfaces(state),
-    )
+    _mapping(obj.get("status"), "status")
+    return agents.parse_agent(obj, name_of(obj))
+
+
+def parse_gateway_agent(obj):
+    _mapping(obj.get("status"), "status")
+    return agents.parse_gateway_agent(obj, name_of(obj))
 
 
 def catalog_port_channels(obj, switch_groups):

@@ -85,6 +85,8 @@ class Switch:
     boot_mac: str = ""
     port_breakouts: Dict[str, str] = field(default_factory=dict)
     port_speeds: Dict[str, str] = field(default_factory=dict)
+    port_group_speeds: Dict[str, str] = field(default_factory=dict)
+    port_fecs: Dict[str, str] = field(default_factory=dict)
     # The domain of a multi-fabric control node's fabric the switch is in (spec.topology.domain).
     domain: str = ""
 
@@ -135,6 +137,19 @@ class Link:
 
 # Switch roles that are leaves: they have a VTEP.
 LEAF_ROLES = ("server-leaf", "border-leaf", "mixed-leaf")
+
+
+@dataclass
+class StaticExternal:
+    """The switch side of a ``staticExternal`` connection: its address, next hop and routed subnets."""
+
+    ip: str = ""
+    next_hop: str = ""
+    subnets: List[str] = field(default_factory=list)
+    vlan: int = 0
+    within_vpc: str = ""
+
+
 # Connection types whose ``links`` join a server port (``server``) to a switch port.
 SERVER_TYPES = ("unbundled", "bundled", "eslag", "mclag")
 # Types that become a LAG per switch and a bond on the server.
@@ -150,6 +165,7 @@ class Connection:
     links: List[Link] = field(default_factory=list)
     mtu: Optional[int] = None
     fallback: bool = False
+    static_external: Optional[StaticExternal] = None
 
     def ports(self):
         for link in self.links:
@@ -172,6 +188,56 @@ class Connection:
 
 
 @dataclass
+class LldpNeighbour:
+    """One neighbour LLDP sees on a port: the far system's name and its own name of the port."""
+
+    sys_name: str = ""
+    port_id: str = ""
+    port_descr: str = ""
+    chassis: str = ""
+
+
+@dataclass
+class PortReport:
+    """A port as the switch runs it; counters, flap counts and change times are not kept."""
+
+    enabled: bool = False
+    admin: str = ""
+    oper: str = ""
+    speed: str = ""
+    fec: str = ""
+    err_disabled: bool = False
+    neighbours: List[LldpNeighbour] = field(default_factory=list)
+
+    @property
+    def oper_state(self):
+        """The oper state, ``err-disabled`` when the switch shut the port for flapping."""
+        return "err-disabled" if self.err_disabled else self.oper
+
+
+@dataclass
+class TransceiverReport:
+    """A transceiver in a port's cage; temperatures, voltages and channel powers are not kept."""
+
+    port: str
+    vendor: str = ""
+    part: str = ""
+    serial: str = ""
+    revision: str = ""
+    form_factor: str = ""
+    connector: str = ""
+    cable: str = ""
+    description: str = ""
+    present: str = ""
+
+
+@dataclass
+class BreakoutReport:
+    mode: str = ""
+    status: str = ""
+
+
+@dataclass
 class AgentState:
     """What a switch's agent reports; credentials in the Agent spec never reach here."""
 
@@ -186,7 +252,40 @@ class AgentState:
     manufacturer: str = ""
     platform_name: str = ""
     port_channel_ids: Dict[str, int] = field(default_factory=dict)
-    interfaces: Dict[str, dict] = field(default_factory=dict)
+    # API port name (and PortChannelN) -> what the switch reports about it.
+    interfaces: Dict[str, PortReport] = field(default_factory=dict)
+    # The cage's API port name (``E1/55``, not ``E1/55/1``) -> its transceiver.
+    transceivers: Dict[str, TransceiverReport] = field(default_factory=dict)
+    breakouts: Dict[str, BreakoutReport] = field(default_factory=dict)
+
+
+@dataclass
+class GatewayAgentState:
+    """What a gateway's agent (gwint GatewayAgent) reports about its health."""
+
+    name: str
+    last_heartbeat: str = ""
+    version: str = ""
+    generation: Optional[int] = None
+    applied_generation: Optional[int] = None
+    dataplane_version: str = ""
+
+
+@dataclass
+class NodeInterface:
+    name: str
+    ip: str = ""
+
+
+@dataclass
+class FabricNode:
+    """A server-class node of the fabric's control plane: a ControlNode or a FabNode (fabricator)."""
+
+    name: str
+    kind: str  # "ControlNode" or "FabNode"
+    roles: List[str] = field(default_factory=list)
+    management: Optional[NodeInterface] = None
+    external: Optional[NodeInterface] = None
 
 
 @dataclass
@@ -195,12 +294,16 @@ class Snapshot:
 
     fabric: str
     profiles: Dict[str, SwitchProfile] = field(default_factory=dict)
-    switch_groups: Dict[str, dict] = field(default_factory=dict)
+    # SwitchGroup name -> its member switches (by the switches' groups and redundancy group).
+    switch_groups: Dict[str, List[str]] = field(default_factory=dict)
     switches: Dict[str, Switch] = field(default_factory=dict)
     servers: Dict[str, Server] = field(default_factory=dict)
     gateways: Dict[str, Gateway] = field(default_factory=dict)
     connections: Dict[str, Connection] = field(default_factory=dict)
     agents: Dict[str, AgentState] = field(default_factory=dict)
+    gateway_agents: Dict[str, GatewayAgentState] = field(default_factory=dict)
+    # Control nodes and FabNodes (gateway nodes) by name.
+    nodes: Dict[str, FabricNode] = field(default_factory=dict)
     catalog_port_channels: Dict[Tuple[str, str], int] = field(default_factory=dict)
     # API port spelling -> NetBox interface name (``E1/55`` on a broken-out port is ``E1/55/1``).
     interface_names: Dict[Tuple[str, str], str] = field(default_factory=dict)

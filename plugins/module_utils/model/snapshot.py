@@ -10,7 +10,7 @@ own problem, so the rest of the fabric still syncs.
 
 from __future__ import annotations
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import parse
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import nodes, parse
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.ipam import build_ipam
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import (
     SERVER_TYPES,
@@ -36,6 +36,40 @@ def breakout_lanes(mode):
 def breakout_count(profile, switch, port):
     """How many sub-ports ``port`` is broken into on ``switch`` (1 when not broken out)."""
     return breakout_lanes(switch.port_breakouts.get(port) or profile.default_breakout(port))
+
+
+def breakout_nos_name(base_nos, offsets, index):
+    """The NOS name of sub-port ``index`` (1-based) of a port whose lanes start at ``base_nos``, or ""."""
+    digits = "".join(ch for ch in base_nos if ch.isdigit())
+    if not digits or len(offsets) < index:
+        return ""
+    try:
+        return "Ethernet%d" % (int(digits) + int(offsets[index - 1]))
+    except (TypeError, ValueError):
+        return ""
+
+
+def nos_port_names(profile, switch):
+    """NOS name (``Ethernet72``) -> the NetBox interface name of that port on ``switch`` (``E1/55/1``).
+
+    What LLDP neighbours call a switch's ports; breakouts follow the switch's
+    modes, as the switch's agent maps them.
+    """
+    names = {}
+    for port_name in sorted(profile.ports):
+        port = profile.ports[port_name]
+        modes = profile.breakout_modes(port_name)
+        if not modes:
+            if port.nos:
+                names[port.nos] = port_name
+            continue
+        mode = switch.port_breakouts.get(port_name) or profile.default_breakout(port_name)
+        offsets = modes.get(mode) or []
+        for index in range(1, len(offsets) + 1):
+            nos = breakout_nos_name(port.base_nos, offsets, index)
+            if nos:
+                names[nos] = port_name if len(offsets) == 1 else "%s/%d" % (port_name, index)
+    return names
 
 
 def resolve_switch_port(profile, switch, port):
@@ -144,6 +178,52 @@ def _accept_connections(snapshot, connections):
         snapshot.connections[name] = connection
 
 
+def _name_reported_ports(snapshot, agent):
+    """Key the agent's port reports by NetBox interface name (``E1/20/1`` of a 1x port is ``E1/20``)."""
+    switch = snapshot.switches[agent.name]
+    profile = snapshot.profiles[switch.profile]
+    named = {}
+    for port, report in agent.interfaces.items():
+        try:
+            name = resolve_switch_port(profile, switch, port)
+        except parse.BadObject:
+            name = port  # a PortChannel, or a port the profile does not have
+        named.setdefault(name, report)
+    agent.interfaces = named
+
+
+def _parse_nodes(snapshot, data):
+    """Control nodes and FabNodes; a node whose name a switch or server has is skipped."""
+    found = {}
+    _parse_all(snapshot, data, "ControlNode", nodes.parse_control_node, found)
+    fab_nodes = {}
+    _parse_all(snapshot, data, "FabNode", nodes.parse_fab_node, fab_nodes)
+    for name in sorted(fab_nodes):
+        if name in found:
+            snapshot.problem("FabNode", name, "a ControlNode has the same name; the FabNode is skipped")
+            continue
+        found[name] = fab_nodes[name]
+    for name in sorted(found):
+        node = found[name]
+        if name in snapshot.switches or name in snapshot.servers:
+            snapshot.problem(node.kind, name, "a %s has the same name; the node is skipped" % (
+                "switch" if name in snapshot.switches else "server"))
+            continue
+        snapshot.nodes[name] = node
+
+
+def _parse_switch_groups(snapshot, data):
+    """Every SwitchGroup and its members; a switch naming a group the fabric lacks is reported, not skipped."""
+    groups = dict((parse.name_of(obj), []) for obj in data.items("SwitchGroup") if parse.name_of(obj))
+    for name in sorted(snapshot.switches):
+        switch = snapshot.switches[name]
+        for group in sorted(set(switch.groups) | ({switch.redundancy_group} if switch.redundancy_group else set())):
+            if group not in groups and data.items("SwitchGroup"):
+                snapshot.problem("Switch", name, "names SwitchGroup %s, which does not exist" % group)
+            groups.setdefault(group, []).append(name)
+    snapshot.switch_groups = groups
+
+
 def _switch_groups(snapshot):
     groups = {}
     for switch in snapshot.switches.values():
@@ -177,6 +257,14 @@ def build_snapshot(fabric, data, fallback_profiles=None, profile_problems=()):
     agents = {}
     _parse_all(snapshot, data, "Agent", parse.parse_agent, agents)
     snapshot.agents = dict((name, agent) for name, agent in agents.items() if name in snapshot.switches)
+    for agent in snapshot.agents.values():
+        _name_reported_ports(snapshot, agent)
+    gateway_agents = {}
+    _parse_all(snapshot, data, "GatewayAgent", parse.parse_gateway_agent, gateway_agents)
+    snapshot.gateway_agents = dict((name, agent) for name, agent in gateway_agents.items()
+                                   if name in snapshot.gateways)
+    _parse_nodes(snapshot, data)
+    _parse_switch_groups(snapshot, data)
 
     groups = _switch_groups(snapshot)
     for obj in data.items("Catalog"):

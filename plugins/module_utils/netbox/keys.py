@@ -134,3 +134,17 @@ def cable_key(row, inventory=None):
     if len(ends) != 2:
         return ("cable", row.get("id"))
     return tuple(sorted(ends))
+
+
+def mac_key(row, inventory=None):
+    """A MAC address by the fabric's key of the interface it is on, and its value (as NetBox writes it).
+
+    Two fabrics' switches may share boot MACs (every VLAB's do): a MAC on
+    another fabric's interface gets a key of its own and never passes for ours.
+    """
+    interface = None
+    if row.get("assigned_object_type") == "dcim.interface" and inventory is not None:
+        interface = inventory.key_of_id("interface", row.get("assigned_object_id"))
+    if interface is None:
+        return ("mac", row.get("id"))
+    return (interface, str(row.get("mac_address") or "").upper())

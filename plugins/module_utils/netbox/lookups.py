@@ -131,6 +131,29 @@ def renamed_back(client, spec, field, strays, lost):
     return found
 
 
+def device_scope(wanted, inventory):
+    """Candidates only on the devices the objects are wanted on (component names repeat across devices)."""
+    devices = set(inventory.id_of("device", obj.fields["device"].key) for obj in wanted.values())
+    devices.discard(None)
+    return {"device_id": sorted(devices)} if devices else None
+
+
+class OwnedAndOnInterfaces:
+    """Owned rows assigned to interfaces, plus the unowned ones on interfaces where a wanted one is not owned yet."""
+
+    prefetch_owned = True
+
+    def __call__(self, reader, spec, wanted, inventory):
+        owned = reader.owned_rows(spec)
+        covered = set(spec.key(row, inventory) for row in owned)
+        interfaces = set(inventory.id_of("interface", key[0]) for key in wanted if key not in covered)
+        interfaces.discard(None)
+        if not interfaces:
+            return owned
+        return _merged(owned, reader.client.list_by(spec.endpoint, "interface_id", sorted(interfaces),
+                                                    fields=spec.read_fields()))
+
+
 def site_scope(wanted, inventory):
     sites = set(inventory.id_of("site", obj.fields["site"].key) for obj in wanted.values())
     sites.discard(None)

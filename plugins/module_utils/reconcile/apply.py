@@ -58,7 +58,9 @@ class Applier:
 
     def resolve(self, value):
         if isinstance(value, Ref):
-            object_id = self.tag_ids.get(value.key) if value.kind == "tag" else self.inventory.id_of(value.kind, value.key)
+            object_id = self.tag_ids.get(value.key) if value.kind == "tag" else None
+            if object_id is None:
+                object_id = self.inventory.id_of(value.kind, value.key)
             if object_id is None:
                 raise Unresolved(value)
             return object_id

@@ -74,6 +74,24 @@ def hold_removals(plan, snapshot):
     return held
 
 
+def hold_derived_removals(plan, snapshot):
+    """Keep the objects of kinds that come from a source kind whose read was incomplete.
+
+    Without the Agents' reports the fabric's transceivers are unknown, not gone:
+    removing their inventory items would lose what NetBox holds (and the
+    deletion guard would refuse the whole run). Returns how many were held.
+    """
+    if not snapshot.incomplete:
+        return 0
+    incomplete = set(snapshot.incomplete)
+    held = _hold(plan, lambda action: action.op in REMOVING_OPS and incomplete & set(SPECS[action.kind].derived_from),
+                 "held back while the read of %s is incomplete" % ", ".join(sorted(incomplete)))
+    if held:
+        plan.problems.append(Problem.about("source", ", ".join(sorted(incomplete)), "%d removal(s) of objects read "
+                                           "from it held back: they happen on the next complete read" % held))
+    return held
+
+
 def hold_updates(plan, snapshot):
     """Keep every change to an object NetBox already holds while a read of the source was incomplete.
 

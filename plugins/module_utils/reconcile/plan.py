@@ -21,6 +21,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabu
     FABRIC_FIELD,
     ORPHAN_TAG,
     ORPHANED_SINCE_FIELD,
+    SWITCH_GROUP_TAG_PREFIX,
     SYNC_TAG,
     owner_of,
 )
@@ -159,8 +160,8 @@ class Planner:
     def resolve(self, value):
         """Desired value -> comparable value: refs become ids, or PENDING for objects made in this run."""
         if isinstance(value, Ref):
-            if value.kind == "tag":
-                return self.tag_ids.get(value.key, PENDING)
+            if value.kind == "tag" and value.key in self.tag_ids:
+                return self.tag_ids[value.key]
             object_id = self.inventory.id_of(value.kind, value.key)
             return object_id if object_id is not None else PENDING
         if isinstance(value, list):
@@ -314,7 +315,7 @@ class Planner:
 
     def _create_fields(self, spec, obj):
         fields = dict(obj.fields)
-        fields["tags"] = [Ref("tag", SYNC_TAG)]
+        fields["tags"] = [Ref("tag", SYNC_TAG)] + [Ref("tag", slug) for slug in obj.tags]
         if spec.owned and not obj.shared:
             custom = dict(fields.get("custom_fields") or {})
             custom[FABRIC_FIELD] = self.fabric
@@ -338,13 +339,39 @@ class Planner:
         have_custom = row.get("custom_fields") or {}
         if have_custom.get(ORPHANED_SINCE_FIELD):
             custom[ORPHANED_SINCE_FIELD] = None
-        custom_changes = dict((k, v) for k, v in custom.items() if normalize(have_custom.get(k)) != v)
+        custom_changes = dict((k, v) for k, v in custom.items() if normalize(have_custom.get(k)) != self.resolve(v))
         if custom_changes:
             changes["custom_fields"] = custom_changes
-        tags = self._merged_tags(row, add=SYNC_TAG, remove=ORPHAN_TAG)
+        tags = self._wanted_tags(row, obj)
         if tags is not None:
             changes["tags"] = tags
         return changes
+
+    def _wanted_tags(self, row, obj):
+        """The record's tags with ours in place, or None when nothing changes.
+
+        The sync tag is added, the orphan tag and SwitchGroup tags the object
+        no longer has are removed; every other tag stays.
+        """
+        kept, have_slugs, changed = [], set(), False
+        orphan_id = self.tag_ids.get(ORPHAN_TAG)
+        for tag in row.get("tags") or []:
+            tag_id = normalize(tag)
+            slug = tag.get("slug") if isinstance(tag, dict) else None
+            stale_group = bool(slug) and slug.startswith(SWITCH_GROUP_TAG_PREFIX) and slug not in obj.tags
+            if (orphan_id is not None and tag_id == orphan_id) or stale_group:
+                changed = True
+                continue
+            kept.append(tag_id)
+            have_slugs.add(slug)
+        have_ids = set(kept)
+        for slug in (SYNC_TAG,) + obj.tags:
+            known_id = self.tag_ids.get(slug)
+            if slug in have_slugs or (known_id is not None and known_id in have_ids):
+                continue
+            kept.append(Ref("tag", slug))
+            changed = True
+        return kept if changed else None
 
     def _merged_tags(self, row, add=None, remove=None):
         """The record's tags with ours added/removed, or None when nothing changes. Foreign tags stay."""

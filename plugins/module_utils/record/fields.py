@@ -29,6 +29,8 @@ LAST_DURATION = "hedgehog_last_duration"
 LAST_COUNTS = "hedgehog_last_counts"
 SOURCE_RELEASE = "hedgehog_source_release"
 LEASE = "hedgehog_lease"
+# Cables LLDP disagrees with at the last run (empty: no switch could judge one).
+CABLES_DISAGREEING = "hedgehog_cables_disagreeing"
 
 STATUSES = ("not_configured", "disabled", "syncing", "never_synced", "error", "out_of_sync", "partial", "in_sync")
 
@@ -63,4 +65,7 @@ STATUS_FIELDS = (
                   filter_logic="exact"),
     _record_field(SOURCE_RELEASE, "text", "Fabric release", "Fabricator status.release"),
     _record_field(LEASE, "json", "Run lease", "Who runs the fabric now, since and until when"),
+    _record_field(CABLES_DISAGREEING, "integer", "Cables LLDP disagrees with",
+                  "Cables whose ends the switches' LLDP sees elsewhere, at the last run (empty: none could be judged)",
+                  filter_logic="exact"),
 )

@@ -78,12 +78,23 @@ def fabric_row(fabric, anchor, now):
         "counts": fields.get(record.LAST_COUNTS) or {},
         "changes": _changes(fields.get(record.LAST_COUNTS)),
         "release": fields.get(record.SOURCE_RELEASE),
+        "cables_disagreeing": fields.get(record.CABLES_DISAGREEING),
         "source": fields.get(record.SOURCE),
         "lease": fields.get(record.LEASE),
         "next_run": due.isoformat() if due else None,
         "next_run_text": due_text,
         "record_id": (anchor or {}).get("id"),
     }
+
+
+def cabling_text(disagreeing):
+    """One line about the cables and LLDP, as status.yml's detail and the journal show it."""
+    if disagreeing is None:
+        return "not checked against LLDP (no switch agent reports)"
+    if disagreeing == 0:
+        return "no cable disagrees with LLDP"
+    plural = disagreeing != 1
+    return "%d cable%s disagree%s with LLDP" % (disagreeing, "s" if plural else "", "" if plural else "s")
 
 
 def _cell(row, column):
@@ -126,6 +137,7 @@ def detail(row):
              "Changes:       %s" % row["changes"],
              "Next run:      %s" % row["next_run_text"],
              "Release:       %s" % (row["release"] or "-"),
+             "Cabling:       %s" % cabling_text(row["cables_disagreeing"]),
              "Source:        %s" % (row["source"] or "-")]
     if row["lease"]:
         lines.append("Running:       since %s on %s" % (row["lease"].get("since"), row["lease"].get("holder")))

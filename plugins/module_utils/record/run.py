@@ -42,6 +42,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease 
     write_releasing,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import escape
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import cabling_text
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import status_of_record
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.summary import run_summary
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import FAILED
@@ -188,6 +189,7 @@ class RecordedRun:
             record.LAST_SUMMARY: run_summary(result.summary, len(warnings)),
             record.LAST_COUNTS: counts,
             record.SOURCE_RELEASE: result.release or None,
+            record.CABLES_DISAGREEING: cables_disagreeing(result),
         }
         self._write_outcome(fields, JOURNAL_KINDS[result.outcome], journal_text(result, sync_counts))
         result = result.with_record(self.status, sync_counts, self.client.request_counts())
@@ -265,6 +267,12 @@ class RecordedRun:
             self.warnings.append("cannot write metrics to %s: %s" % (path, exc))
 
 
+def cables_disagreeing(result):
+    """The count for the record: None when no cable could be judged (no agent reports now)."""
+    cabling = result.cabling or {}
+    return cabling.get("disagree", 0) if cabling.get("judged") else None
+
+
 def journal_text(result, sync_counts):
     changed = []
     for kind, ops in result.summary.items():
@@ -275,6 +283,8 @@ def journal_text(result, sync_counts):
         result.outcome, result.timings.get("total", 0), sync_counts.get("total", 0), sync_counts.get("writes", 0),
         result.requests.get("kubernetes", 0))]
     lines.extend(changed or ["No change."])
+    lines.append("Cabling: %s." % cabling_text(cables_disagreeing(result)))
+    lines.extend("- %s" % escape(finding.text) for finding in result.findings[:LISTED_PROBLEMS])
     warnings = [problem.text for problem in result.problems]
     if warnings:
         lines.append("Problems (%d):" % len(warnings))

@@ -36,7 +36,10 @@ KINDS = (
     Kind("Gateway", "gateway.githedgehog.com", "v1alpha1", "gateways", FABRIC_NAMESPACE),
     Kind("GatewayGroup", "gateway.githedgehog.com", "v1alpha1", "gatewaygroups", FABRIC_NAMESPACE),
     Kind("GatewayPeering", "gateway.githedgehog.com", "v1alpha1", "gatewaypeerings", FABRIC_NAMESPACE),
+    Kind("GatewayAgent", "gwint.githedgehog.com", "v1alpha1", "gatewayagents", FABRIC_NAMESPACE),
     Kind("Fabricator", "fabricator.githedgehog.com", "v1beta1", "fabricators", FABRICATOR_NAMESPACE),
+    Kind("ControlNode", "fabricator.githedgehog.com", "v1beta1", "controlnodes", FABRICATOR_NAMESPACE),
+    Kind("FabNode", "fabricator.githedgehog.com", "v1beta1", "fabnodes", FABRICATOR_NAMESPACE),
 )
 
 KINDS_BY_NAME = dict((k.kind, k) for k in KINDS)
@@ -46,7 +49,7 @@ KINDS_BY_NAME = dict((k.kind, k) for k in KINDS)
 OPTIONAL_KINDS = frozenset((
     "Fabric", "SwitchProfile", "SwitchGroup", "VLANNamespace", "IPv4Namespace", "VPC", "VPCAttachment",
     "VPCPeering", "External", "ExternalAttachment", "ExternalPeering", "DHCPSubnet", "Agent",
-    "Catalog", "Gateway", "GatewayGroup", "GatewayPeering", "Fabricator",
+    "Catalog", "Gateway", "GatewayGroup", "GatewayPeering", "GatewayAgent", "Fabricator", "ControlNode", "FabNode",
 ))
 
 # What makes a fabric non-empty: if the source holds none of these, the

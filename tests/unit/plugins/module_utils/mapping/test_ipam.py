@@ -96,6 +96,8 @@ def test_vlab_overlay_records(vlab):
 def test_vlab_desired_counts(vlab):
     _snapshot, state = desired_of(vlab)
     assert state.problems == []
+    # The fixture's miswired pair of cables (see test_ports_and_cabling).
+    assert [f.kind for f in state.findings] == ["cable", "cable"]
     counts = state.counts()
     assert (counts["vlan_group"], counts["vrf"], counts["vlan"], counts["ip_range"]) == (1, 8, 6, 6)
     assert sorted(name for name in state.of("vrf") if not name.startswith("vpc-")) == [NAMESPACE_VRF, UNDERLAY]

@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import parse
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.parse import BadObject
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import PortReport
 
 SWITCH = {
     "kind": "Switch",
@@ -154,7 +155,7 @@ def test_an_agent_yields_its_report_never_its_users():
     # Only integer IDs; booleans are not numbers here.
     assert agent.port_channel_ids == {"server-01--eslag": 1}
     # Old key names (before 25.04) read as the new ones; counters dropped.
-    assert agent.interfaces == {"E1/1": {"admin": "up", "oper": "down"}, "E1/2": {"admin": "up", "oper": "up"}}
+    assert agent.interfaces == {"E1/1": PortReport(admin="up", oper="down"), "E1/2": PortReport(admin="up", oper="up")}
     assert "HHFAKE" not in repr(agent)
 
 

@@ -17,6 +17,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems impo
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import Inventory
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import (
     check_deletions,
+    hold_derived_removals,
     hold_removals,
     hold_updates,
 )
@@ -384,3 +385,47 @@ def test_a_device_known_by_another_name_keeps_its_ports_and_is_renamed():
     plan = plan_for([site(), device(), loopback()], inv)
     assert ops(plan) == [("device", "update", "leaf-01")]
     assert plan.select("update", "device")[0].changes == {"name": "leaf-01"}
+
+
+def test_switch_group_tags_are_ours_to_add_and_remove_and_no_other_tag_is():
+    row = device_row(tags=(1,))
+    row["tags"] += [{"id": 7, "slug": "rack-a"}, {"id": 9, "slug": "hedgehog-switchgroup-old"},
+                    {"id": 11, "slug": "hedgehog-switchgroup-eslag-1"}]
+    wanted = device()
+    wanted.tags = ("hedgehog-switchgroup-eslag-1", "hedgehog-switchgroup-border")
+    plan = plan_for([site(), wanted], inventory(device=[("leaf-01", row)]))
+    assert plan.select("update", "device")[0].changes == {
+        "tags": [1, 7, 11, Ref("tag", "hedgehog-switchgroup-border")]}
+    # A new device gets its group tags with the sync's.
+    plan = plan_for([site(), wanted], inventory())
+    assert plan.select("create", "device")[0].changes["tags"] == [Ref("tag", "hedgehog-sync"),
+                                                                  Ref("tag", "hedgehog-switchgroup-eslag-1"),
+                                                                  Ref("tag", "hedgehog-switchgroup-border")]
+
+
+def test_a_custom_field_that_refers_to_an_object_compares_by_its_id():
+    lane = Desired("interface", ("leaf-01", "Loopback1"), {
+        "device": Ref("device", "leaf-01"), "name": "Loopback1", "type": "virtual", "description": "protocol IP",
+        "custom_fields": {"hedgehog_breakout_parent": Ref("device", "leaf-01")}})
+    row = loopback_row()
+    row["custom_fields"]["hedgehog_breakout_parent"] = {"id": 10, "name": "leaf-01", "url": "..."}
+    inv = inventory(device=[("leaf-01", device_row())], interface=[(("leaf-01", "Loopback1"), row)])
+    plan = plan_for([site(), device(), lane], inv)
+    assert ops(plan) == []
+    row["custom_fields"]["hedgehog_breakout_parent"] = None
+    inv = inventory(device=[("leaf-01", device_row())], interface=[(("leaf-01", "Loopback1"), row)])
+    plan = plan_for([site(), device(), lane], inv)
+    assert plan.select("update", "interface")[0].changes == {
+        "custom_fields": {"hedgehog_breakout_parent": Ref("device", "leaf-01")}}
+
+
+def test_objects_read_from_an_incomplete_kind_are_not_removed():
+    item_row = {"id": 70, "name": "E1/1 transceiver", "device": {"id": 10, "name": "leaf-01"}, "tags": [{"id": 1}],
+                "custom_fields": {"hedgehog_fabric": FABRIC}}
+    inv = inventory(device=[("leaf-01", device_row())], inventory_item=[(("leaf-01", "E1/1 transceiver"), item_row)])
+    plan = plan_for([site(), device()], inv)
+    assert ops(plan) == [("inventory_item", "delete", ("leaf-01", "E1/1 transceiver"))]
+    assert hold_derived_removals(plan, Snapshot(fabric=FABRIC, incomplete={"Catalog": "HTTP 503"})) == 0
+    assert hold_derived_removals(plan, Snapshot(fabric=FABRIC, incomplete={"Agent": "HTTP 503"})) == 1
+    assert ops(plan) == [("inventory_item", "kept", ("leaf-01", "E1/1 transceiver"))]
+    assert plan.problems[-1].cause.startswith("1 removal(s) of objects read from it held back")
