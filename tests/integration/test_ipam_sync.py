@@ -47,6 +47,7 @@ def config(netbox, directory, **options):
 
 def sync(netbox, directory, now=NOW, **options):
     result = SyncRun(config(netbox, directory, **options), now=now, want_diff=True).execute().as_dict()
+    # The test bed's NetBox is served over plain HTTP, which every run notes.
     assert result["warnings"] == [h.plain_http(netbox)]
     return result
 
