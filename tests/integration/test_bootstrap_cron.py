@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from testbed.fixtures_awx import REPO_ROOT, playbook_runner
-from testbed.fixtures_cron import new_install_tree
+from testbed.fixtures_cron import new_install_tree, throwaway_user
 
 TOKEN = "nbt_bootstrapkey.Cron-Secret-Never-In-The-Entry-0123456789"
 FABRICS = {
@@ -78,13 +78,14 @@ def cron(install_tree, run_playbook, sync_user):
 
 
 @pytest.fixture(scope="module")
-def bootstrapped(sync_user):
+def bootstrapped():
     """One bootstrap of FABRICS, shared by the tests that only look at what it made."""
-    root = new_install_tree()
-    bed = CronBed(root, playbook_runner(), sync_user)
-    bed.first_run = bed.bootstrap(FABRICS)
-    yield bed
-    shutil.rmtree(root, ignore_errors=True)
+    with throwaway_user() as user:
+        root = new_install_tree()
+        bed = CronBed(root, playbook_runner(), user)
+        bed.first_run = bed.bootstrap(FABRICS)
+        yield bed
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_one_entry_per_enabled_fabric_and_none_for_the_disabled_one(bootstrapped):

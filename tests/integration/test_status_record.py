@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import
     KubernetesAPIError,
     LeaseHeldError,
     NetBoxAPIError,
+    SyncError,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import fabric_status
@@ -372,3 +374,36 @@ def test_metrics_are_written_by_a_run_and_by_a_failed_one(nb, standin, tmp_path)
     assert [sample for sample, value in bad.items() if value == "1"] == [
         'hedgehog_netbox_sync_last_result{fabric="vlab",result="failed"}',
         'hedgehog_netbox_sync_status{fabric="vlab",status="error"}']
+
+
+def test_a_bug_ends_the_run_recorded_with_its_type_and_phase_and_the_lease_released(
+        nb, standin, monkeypatch, tmp_path):
+    netbox = nb
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import engine
+
+    secret = "nbt_leaky.SecretThatMustNotBeRecorded"
+
+    def broken_plan(*_args, **_kwargs):
+        raise KeyError(secret)
+
+    monkeypatch.setattr(engine, "make_plan", broken_plan)
+    metrics_file = tmp_path / "vlab.prom"
+    with pytest.raises(SyncError) as failure:
+        recorded(netbox, standin, metrics_file=str(metrics_file)).execute()
+    assert re.fullmatch(r"fabric vlab: unexpected KeyError in phase plan at module_utils/engine\.py:\d+; this is a bug "
+                        r"of hedgehog\.netbox_sync, please report it", str(failure.value)), str(failure.value)
+    assert failure.value.__cause__ is None
+    fields = record_fields(netbox)
+    assert fields["hedgehog_lease"] is None
+    assert fields["hedgehog_last_result"] == "failed"
+    assert fields["hedgehog_status"] == "error"
+    assert "unexpected KeyError in phase plan" in fields["hedgehog_last_error"]
+    entries = netbox.api.extras.journal_entries.filter(assigned_object_type="virtualization.cluster")
+    newest = max(entries, key=lambda entry: entry.id)
+    assert newest.kind.value == "danger" and "unexpected KeyError" in newest.comments
+    assert secret not in json.dumps(fields) + newest.comments + metrics_file.read_text()
+    assert 'hedgehog_netbox_sync_status{fabric="vlab",status="error"} 1' in metrics_file.read_text()
+    # The next run, without the bug, takes no lease over: there is none, and the fabric recovers.
+    monkeypatch.undo()
+    assert recorded(netbox, standin).execute().as_dict()["result"] == "success"
+    assert record_fields(netbox)["hedgehog_status"] == "in_sync"
