@@ -177,19 +177,27 @@ def test_the_lldp_filter_selects_the_cables_the_sync_flagged(nb):
     assert sorted(c["label"] for c in h.api_list(nb, "dcim/cables", filter="hedgehog-vlab-lldp")) == MISWIRED
 
 
-def test_the_lldp_filter_waits_for_its_custom_field(nb, kube_vlab):
-    """On a NetBox the sync has not prepared, the filter would list every planned cable: it is not made."""
+def test_an_lldp_filter_on_a_field_netbox_lacks_waits_for_it(nb):
+    """NetBox would ignore the unknown field and list every planned cable: the filter is not made."""
+    mine = {"status": ["planned"], "cf_my_lldp": ["mismatch"]}
+    result, _requests = u.apply(nb, lldp_filter=mine)
+    assert "hedgehog-vlab-lldp" not in made(nb)["extras/saved-filters"]
+    assert "no custom field my_lldp yet (cabling verification): no LLDP saved filters" in result["notes"]
+    nb.api.extras.custom_fields.create(name="my_lldp", type="text", object_types=["dcim.cable"], filter_logic="exact")
+    result, _requests = u.apply(nb, lldp_filter=mine)
+    assert result["changes"]["saved_filter"] == {"create": ["hedgehog-vlab-lldp"]}
+    (saved,) = h.api_list(nb, "extras/saved-filters", slug="hedgehog-vlab-lldp")
+    assert saved["parameters"] == dict(mine, cf_hedgehog_fabric=["vlab"])
+
+
+def test_bootstrap_makes_the_syncs_own_lldp_field_and_its_filter(nb):
     (field,) = h.api_list(nb, "extras/custom-fields", name="hedgehog_lldp_mismatch")
     nb.api.extras.custom_fields.get(field["id"]).delete()
     result, _requests = u.apply(nb)
-    assert "hedgehog-vlab-lldp" not in made(nb)["extras/saved-filters"]
-    assert "no custom field hedgehog_lldp_mismatch yet (cabling verification): no LLDP saved filters" in result["notes"]
-    # The next sync makes the field again; the next bootstrap makes the filter.
-    h.recorded_sync(h.config_for(nb, kube_vlab))
+    assert result["changes"]["schema"]["create"] == 1
     assert [f["name"] for f in h.api_list(nb, "extras/custom-fields", name="hedgehog_lldp_mismatch")] == [
         "hedgehog_lldp_mismatch"]
-    result, _requests = u.apply(nb)
-    assert result["changes"]["saved_filter"] == {"create": ["hedgehog-vlab-lldp"]}
+    assert "hedgehog-vlab-lldp" in made(nb)["extras/saved-filters"]
 
 
 def test_the_custom_links_lead_to_the_record_and_the_record_offers_awx(nb):

@@ -36,11 +36,13 @@ NOTIFICATION_GROUP = "Hedgehog fabric alerts"
 FABRICS_FILTER = "hedgehog-fabrics"
 UNHEALTHY = ("error", "out_of_sync")
 
-# Cables that disagree with LLDP, as the sync marks them: planned, with what LLDP saw.
-# The filter is made only when NetBox has every custom field it names (the first
-# sync makes them), since NetBox ignores a filter on an unknown field and would
-# list every planned cable.
-LLDP_MISMATCH_FILTER = {"status": ["planned"], "cf_%s__empty" % LLDP_MISMATCH_FIELD: ["false"]}
+# Cables that disagree with LLDP, as the sync marks them: planned, with what LLDP saw
+# ("spine-02 E1/1 sees ..."). NetBox takes no lookup (__empty, __ic) on a custom field,
+# only its value, which this field's loose filter logic matches anywhere in the text.
+# A filter is made only when NetBox has every custom field it names (bootstrap makes
+# the sync's own), since NetBox ignores a filter on an unknown field and would list
+# every planned cable.
+LLDP_MISMATCH_FILTER = {"status": ["planned"], "cf_" + LLDP_MISMATCH_FIELD: ["sees"]}
 
 # Object lists where a fabric's orphans can show up (those with a list view).
 ORPHAN_TYPES = tuple(t for t in OWNED_TYPES if t not in ("virtualization.cluster", "vpn.l2vpntermination"))

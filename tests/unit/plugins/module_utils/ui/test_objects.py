@@ -120,7 +120,7 @@ def test_per_fabric_filters_and_the_lldp_filter_only_when_it_can_work():
     assert found["hedgehog-dc1-orphans"]["parameters"] == {"cf_hedgehog_fabric": ["dc1"], "tag": ["hedgehog-orphan"]}
     found = dict((f["slug"], f) for f in objects.saved_filters(fabrics, lldp_filter=objects.LLDP_MISMATCH_FILTER))
     assert found["hedgehog-dc1-lldp"]["parameters"] == {
-        "status": ["planned"], "cf_hedgehog_lldp_mismatch__empty": ["false"], "cf_hedgehog_fabric": ["dc1"]}
+        "status": ["planned"], "cf_hedgehog_lldp_mismatch": ["sees"], "cf_hedgehog_fabric": ["dc1"]}
     assert objects.custom_fields_named(objects.LLDP_MISMATCH_FILTER) == ["hedgehog_lldp_mismatch"]
     assert objects.custom_fields_named({"cf_a__empty": 1, "cf_b": 2, "status": 3}) == ["a", "b"]
 
