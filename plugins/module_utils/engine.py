@@ -20,7 +20,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import InventoryReader
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.apply import Applier
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions, hold_removals, hold_updates
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions, hold_dependents
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.report import build_diff
@@ -96,8 +96,7 @@ class SyncRun:
         self.plan = self.timer.phase("plan", make_plan, self.desired, self.inventory, config.fabric,
                                      self.schema.tag_ids, adopt=config.adopt, prune=config.prune,
                                      orphan_grace=config.orphan_grace, now=self.now)
-        hold_removals(self.plan, self.snapshot)
-        hold_updates(self.plan, self.snapshot)
+        hold_dependents(self.plan, self.snapshot, self.desired, self.inventory)
         check_deletions(self.plan, self.inventory, self.source, config.fabric, config.max_delete_ratio,
                         force=config.force)
         if not self.check_mode and self.plan.changed:
@@ -129,7 +128,7 @@ class SyncRun:
             outcome=PARTIAL if problems or self.source.incomplete else SUCCESS,
             release=self.snapshot.release,
             source={"origin": self.source.origin, "objects": self.source.count(),
-                    "incomplete": dict(self.source.incomplete)},
+                    "incomplete": dict(self.source.incomplete), "api": dict(self.source.api)},
             summary=summary,
             problems=problems,
             requests={"netbox": self.client.request_counts(), "kubernetes": self.source.requests},

@@ -142,8 +142,10 @@ class RecordedRun:
             record.LAST_RESULT: result.outcome,
             record.LAST_ERROR: "; ".join(warnings[:LISTED_PROBLEMS]) if warnings else None,
             record.LAST_COUNTS: counts,
-            record.SOURCE_RELEASE: result.release or None,
         }
+        if "Fabricator" not in (result.source.get("incomplete") or {}):
+            # An unreadable Fabricator says nothing about the release: the record keeps the last one read.
+            fields[record.SOURCE_RELEASE] = result.release or None
         self._write_outcome(fields, JOURNAL_KINDS[result.outcome], journal_text(result, sync_counts))
 
     def _record_failure(self, error):

@@ -6,6 +6,10 @@
 This is how a fabric is planned before it is deployed (the wiring that ``hhfab``
 consumes) and how the demo runs without a control node. Files may hold several
 documents and ``kind: List`` documents; kinds the sync does not know are skipped.
+An object's ``apiVersion`` is checked as the Kubernetes source checks what an API
+serves: a version of a Hedgehog group this collection does not read stops the
+run for the wiring kinds and skips the object for the others (what depends on
+it is then held as NetBox has it).
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ import os
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SourceError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import KINDS_BY_NAME
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import (
+    KINDS_BY_NAME,
+    WIRING_KINDS,
+    known_versions_text,
+)
 
 try:
     import yaml
@@ -65,8 +73,38 @@ def read_wiring_dir(directory, fabric=None):
             objects = file_objects(path)
         except (OSError, yaml.YAMLError) as exc:
             raise SourceError("cannot read wiring file %s: %s" % (path, exc), fabric=fabric) from exc
+        place = os.path.relpath(path, directory)
         for obj in objects:
-            kind = obj.get("kind")
-            if kind in KINDS_BY_NAME:
-                data.add(kind, [obj])
+            kind = KINDS_BY_NAME.get(obj.get("kind"))
+            if kind is None or not _of_group(obj, kind):
+                continue
+            if _readable(obj, kind):
+                data.add(kind.kind, [obj], place=place)
+                continue
+            cause = _unsupported(obj, kind, place)
+            if kind.kind in WIRING_KINDS:
+                raise SourceError("%s; nothing was written" % cause, fabric=fabric)
+            data.mark_unsupported(kind.kind, _name(obj), cause, obj)
     return data
+
+
+def _of_group(obj, kind):
+    """Objects without ``apiVersion`` pass as Hedgehog's; one of another group is someone else's kind."""
+    api_version = obj.get("apiVersion")
+    return api_version is None or str(api_version).rpartition("/")[0] == kind.group
+
+
+def _readable(obj, kind):
+    return obj.get("apiVersion") is None or kind.reads(obj["apiVersion"])
+
+
+def _name(obj):
+    metadata = obj.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) and name else "(unnamed)"
+
+
+def _unsupported(obj, kind, place):
+    return ("%s %s in %s has apiVersion %s, and this collection reads %s/%s: a Hedgehog release it does not "
+            "support" % (kind.kind, _name(obj), place, obj.get("apiVersion"), kind.group,
+                         known_versions_text(kind.group)))

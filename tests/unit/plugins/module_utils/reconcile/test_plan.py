@@ -12,14 +12,8 @@ import pytest
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import GuardError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, DesiredState, Ref
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import Snapshot
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import Inventory
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import (
-    check_deletions,
-    hold_removals,
-    hold_updates,
-)
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
 
@@ -281,35 +275,3 @@ def test_the_ratio_counts_the_ports_that_go_with_their_devices():
     with pytest.raises(GuardError, match=r"refusing to delete 6 of 20 object\(s\) \(30% > max_delete_ratio 29%\)"):
         check_deletions(plan, inv, _source(Switch=7), FABRIC, 0.29)
     check_deletions(plan, inv, _source(Switch=7), FABRIC, 0.29, force=True)
-
-
-def test_skipped_source_objects_hold_back_every_removal():
-    plan, _inv = _many(4, 2)
-    snapshot = Snapshot(fabric=FABRIC)
-    assert hold_removals(plan, snapshot) == 0
-    assert len(plan.select("delete")) == 2
-    snapshot.problems.append(Problem("Switch", "d03", "spec.asn must be an integer"))
-    assert hold_removals(plan, snapshot) == 2
-    assert plan.select("delete") == [] and not plan.changed
-    assert [a.op for a in plan.actions if a.key in ("d02", "d03")] == ["kept", "kept"]
-    assert plan.problems[-1].cause.startswith("2 removal(s) held back while 1 source object(s) are skipped")
-
-
-def test_an_incomplete_read_holds_changes_to_what_netbox_holds_but_not_new_objects():
-    ip = Desired("ip_address", (None, "10.0.0.1/24"), {"address": "10.0.0.1/24", "vrf": None,
-                                                       "assigned_object_id": Ref("interface", ("leaf-02", "Loopback1"))})
-    new = device("leaf-02")
-    new.late = {"primary_ip4": Ref("ip_address", (None, "10.0.0.1/24"))}
-    inv = inventory(device=[("leaf-01", device_row(description="old"))])
-    plan = plan_for([site(), device(description="new"), new, loopback("leaf-02"), ip], inv)
-    assert hold_updates(plan, Snapshot(fabric=FABRIC)) == 0
-    assert ops(plan) == [("device", "create", "leaf-02"), ("device", "update", "leaf-01"),
-                         ("device", "update", "leaf-02"), ("interface", "create", ("leaf-02", "Loopback1")),
-                         ("ip_address", "create", (None, "10.0.0.1/24"))]
-
-    assert hold_updates(plan, Snapshot(fabric=FABRIC, incomplete={"Catalog": "HTTP 503"})) == 1
-    # The new switch is made whole (its primary IP is part of making it); leaf-01 keeps what NetBox has.
-    assert ops(plan) == [("device", "create", "leaf-02"), ("device", "kept", "leaf-01"),
-                         ("device", "update", "leaf-02"), ("interface", "create", ("leaf-02", "Loopback1")),
-                         ("ip_address", "create", (None, "10.0.0.1/24"))]
-    assert plan.problems[-1].cause.startswith("1 change(s) to objects NetBox holds held back: the read of Catalog")
