@@ -511,8 +511,8 @@ def _check_vpcs(snapshot, model):
             ("ipv4Namespace", vpc.ipv4_namespace, model.ipv4_namespaces, "IPv4Namespace"),
             ("vlanNamespace", vpc.vlan_namespace, model.vlan_namespaces, "VLANNamespace")) if ns not in known]
         if missing:
-            snapshot.problem("VPC", name, "; ".join("spec.%s %r does not exist or was skipped" % m[:2] for m in missing),
-                             quiet=all(snapshot.unread(m[2]) for m in missing))
+            cause = "; ".join("spec.%s %r does not exist or was skipped" % m[:2] for m in missing)
+            snapshot.problem("VPC", name, cause, quiet=all(snapshot.unread(m[2]) for m in missing))
             del model.vpcs[name]
             continue
         vlan_ns = model.vlan_namespaces[vpc.vlan_namespace]
@@ -546,7 +546,8 @@ def _attachment_cause(snapshot, model, attachment):
     connection = snapshot.connections.get(attachment.connection)
     vpc = model.vpcs.get(attachment.vpc)
     if connection is None:
-        return "connection %s does not exist or was skipped" % attachment.connection, False
+        return ("connection %s does not exist or was skipped" % attachment.connection,
+                snapshot.withheld("Connection", attachment.connection))
     if not connection.supported:
         # The connection's own problem tells why; its VLANs stay as NetBox has them.
         return "connection %s is of a type this collection does not know" % attachment.connection, True
@@ -556,7 +557,8 @@ def _attachment_cause(snapshot, model, attachment):
     if vpc is None:
         return "VPC %s does not exist or was skipped" % attachment.vpc, snapshot.unread("VPC")
     if attachment.subnet not in vpc.subnets:
-        return "VPC %s has no subnet %s (or it was skipped)" % (attachment.vpc, attachment.subnet), False
+        return ("VPC %s has no subnet %s (or it was skipped)" % (attachment.vpc, attachment.subnet),
+                snapshot.withheld("VPC", "%s/%s" % (attachment.vpc, attachment.subnet)))
     return None, False
 
 
@@ -613,6 +615,7 @@ def _check_externals(snapshot, model):
             reported = snapshot.unread("External")
         elif connection is None:
             cause = "connection %s does not exist or was skipped" % attachment.connection
+            reported = snapshot.withheld("Connection", attachment.connection)
         elif connection.type not in ("external", "staticExternal"):
             cause = "connection %s is of type %s, not external" % (connection.name, connection.type)
         if cause:

@@ -43,11 +43,12 @@ class BadObject(ValueError):
 
 
 class MissingObject(BadObject):
-    """The object refers to one of ``kind`` that does not exist or was skipped."""
+    """The object refers to ``kind`` ``name``, which does not exist or was skipped."""
 
-    def __init__(self, kind, message):
+    def __init__(self, kind, name, message):
         super().__init__(message)
         self.kind = kind
+        self.name = name
 
 
 def _mapping(value, path):

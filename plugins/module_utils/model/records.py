@@ -250,12 +250,17 @@ class Snapshot:
         """Several objects claim ``resource``: each is skipped and held (by ``tokens`` when given)."""
         self.contests.append(Contest(resource, list(claimants), slot))
         for kind, name in claimants:
-            self.hold(tokens if tokens is not None else holding.object_tokens(kind, name, None, self.redundancy_groups()),
-                      "%s %s" % (kind, name))
+            own = tokens if tokens is not None else holding.object_tokens(kind, name, None, self.redundancy_groups())
+            self.hold(own, "%s %s" % (kind, name))
 
     def unread(self, kind):
         """Whether ``kind`` could not be read: what refers to it is skipped without a problem of its own."""
         return kind in self.incomplete
+
+    def withheld(self, kind, name):
+        """Whether an object is missing for a cause reported already: its kind is unread, or it is a claimant of a
+        contest (whose problem names it); what refers to it is then skipped quietly."""
+        return self.unread(kind) or any((kind, name) in contest.claimants for contest in self.contests)
 
     def redundancy_groups(self):
         groups = {}

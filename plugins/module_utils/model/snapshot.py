@@ -88,17 +88,17 @@ def _check_end(snapshot, ref, wanted):
     if wanted == "switch":
         switch = snapshot.switches.get(ref.device)
         if switch is None:
-            raise parse.MissingObject("Switch", "references switch %s, which does not exist or was skipped"
-                                      % ref.device)
+            raise parse.MissingObject("Switch", ref.device, "references switch %s, which does not exist or "
+                                      "was skipped" % ref.device)
         return resolve_switch_port(snapshot.profiles[switch.profile], switch, ref.port)
     if wanted == "server":
         if ref.device not in snapshot.servers:
-            raise parse.MissingObject("Server", "references server %s, which does not exist or was skipped"
-                                      % ref.device)
+            raise parse.MissingObject("Server", ref.device, "references server %s, which does not exist or "
+                                      "was skipped" % ref.device)
         return ref.port
     if ref.device not in snapshot.gateways:
-        raise parse.MissingObject("Gateway", "references gateway %s, which does not exist or was skipped"
-                                  % ref.device)
+        raise parse.MissingObject("Gateway", ref.device, "references gateway %s, which does not exist or was "
+                                  "skipped" % ref.device)
     return ref.port
 
 
@@ -138,7 +138,7 @@ def _resolved_connections(snapshot, connections):
         try:
             resolved = _canonical_ends(snapshot, connections[name])
         except parse.MissingObject as exc:
-            snapshot.problem("Connection", name, str(exc), quiet=snapshot.unread(exc.kind))
+            snapshot.problem("Connection", name, str(exc), quiet=snapshot.withheld(exc.kind, exc.name))
             continue
         except parse.BadObject as exc:
             snapshot.problem("Connection", name, str(exc))

@@ -152,10 +152,10 @@ def test_an_unknown_connection_type_of_the_usual_shape_keeps_its_cables():
     assert [(str(link.a), str(link.b)) for link in accepted.links] == [("server-05/enp2s1", "leaf-03/E1/1")]
     assert problems(snapshot) == [
         ("Connection", "server-03--unbundled--leaf-01", "unknown connection type 'hyperlink'"),
-        ("VPCAttachment", "server-03--unbundled--leaf-01--vpc-03--subnet-01",
-         "connection server-03--unbundled--leaf-01 does not exist or was skipped"),
         ("Connection", "server-05--unbundled--leaf-03", "unknown connection type 'superlink' (a newer Hedgehog "
-         "release?): only its 1 cable(s) are synced, everything else of it stays as NetBox has it")]
+         "release?): only its 1 cable(s) are synced, everything else of it stays as NetBox has it"),
+        ("VPCAttachment", "server-03--unbundled--leaf-01--vpc-03--subnet-01",
+         "connection server-03--unbundled--leaf-01 does not exist or was skipped")]
     # Its attachment is held quietly: the connection's problem says why.
     assert snapshot.held[("port-vlans", "server-05--unbundled--leaf-03")] == (
         "VPCAttachment server-05--unbundled--leaf-03--vpc-05--subnet-01")
@@ -200,7 +200,8 @@ def test_an_object_at_an_unknown_version_is_skipped_and_held():
     data.objects["VPC"].remove(vpc)
     data.mark_unsupported("VPC", "vpc-02", "VPC vpc-02 in vpcs.yaml has apiVersion vpc.githedgehog.com/v1beta2", vpc)
     snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
-    assert problems(snapshot)[0] == ("VPC", "vpc-02", "VPC vpc-02 in vpcs.yaml has apiVersion vpc.githedgehog.com/v1beta2")
+    assert problems(snapshot)[0] == ("VPC", "vpc-02",
+                                     "VPC vpc-02 in vpcs.yaml has apiVersion vpc.githedgehog.com/v1beta2")
     assert snapshot.held[("vpc", "vpc-02")] == "VPC vpc-02"
     assert "vpc-02" not in snapshot.ipam.vpcs
 
