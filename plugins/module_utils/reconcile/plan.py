@@ -391,8 +391,11 @@ class Planner:
 
 
 def _show(key):
+    """A key as a person reads it: ``leaf-01/E1/1``; a cable's two ends ``leaf-01/E1/1-server-01/enp2s1``."""
     if isinstance(key, tuple):
-        return "/".join(str(part) for part in key if part is not None) or str(key)
+        parts = [part for part in key if part is not None]
+        joint = "-" if parts and all(isinstance(part, tuple) for part in parts) else "/"
+        return joint.join(_show(part) for part in parts) or str(key)
     return str(key)
 
 
