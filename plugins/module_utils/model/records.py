@@ -11,7 +11,7 @@ current API spelling (old and new key names collapse here). Secrets such as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import held as holding
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
@@ -229,11 +229,15 @@ class Snapshot:
     incomplete: Dict[str, str] = field(default_factory=dict)
     held: Dict[tuple, str] = field(default_factory=dict)
     contests: List[Contest] = field(default_factory=list)
+    # Objects skipped for a cause reported already: what needs them is skipped quietly too.
+    quietly_skipped: Set[Tuple[str, str]] = field(default_factory=set)
 
     def problem(self, kind, name, cause, obj=None, quiet=False, tokens=None):
         """Skip an object: a problem names it (unless ``quiet``: its cause is reported already) and what
         NetBox holds of it is held (``tokens``, by default read off its kind, name and raw form)."""
-        if not quiet:
+        if quiet:
+            self.quietly_skipped.add((kind, name))
+        else:
             self.problems.append(Problem(kind, name, cause))
         self.hold(tokens if tokens is not None else holding.object_tokens(kind, name, obj, self.redundancy_groups()),
                   "%s %s" % (kind, name))
@@ -260,7 +264,8 @@ class Snapshot:
     def withheld(self, kind, name):
         """Whether an object is missing for a cause reported already: its kind is unread, or it is a claimant of a
         contest (whose problem names it); what refers to it is then skipped quietly."""
-        return self.unread(kind) or any((kind, name) in contest.claimants for contest in self.contests)
+        return (self.unread(kind) or (kind, name) in self.quietly_skipped
+                or any((kind, name) in contest.claimants for contest in self.contests))
 
     def redundancy_groups(self):
         groups = {}
