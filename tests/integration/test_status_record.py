@@ -91,7 +91,7 @@ def test_a_broken_source_makes_error_with_the_cause_and_fixing_it_makes_in_sync(
     assert "401" in str(failure.value) and FABRIC in str(failure.value)
     fields = record_fields(netbox)
     assert fields["hedgehog_last_result"] == "failed"
-    assert "401" in fields["hedgehog_last_error"] and "/apis/wiring.githedgehog.com" in fields["hedgehog_last_error"]
+    assert "(HTTP 401) at /apis:" in fields["hedgehog_last_error"]
     assert fields["hedgehog_last_success"] < fields["hedgehog_last_attempt"]
     assert fields["hedgehog_status"] == "error" == status_row(netbox)["status"]
     assert "wrong" not in json.dumps(fields)
@@ -204,3 +204,17 @@ def test_netbox_that_stays_down_fails_clearly(netbox, standin, synced):
     message = str(failure.value)
     assert FABRIC in message and "503" in message and "/api/status/" in message
     assert len(_Flaky.served) == 3
+
+
+def test_an_unreadable_fabricator_keeps_the_release_on_the_record(netbox, standin, synced):
+    standin.faults.fail(status=503, count=0, path="/fabricators")
+    try:
+        result = recorded(netbox, standin).execute().as_dict()
+    finally:
+        standin.faults.clear()
+    assert result["result"] == "partial"
+    assert (result["release"], list(result["source"]["incomplete"])) == ("", ["Fabricator"])
+    fields = record_fields(netbox)
+    assert fields["hedgehog_source_release"] == "26.03.0"
+    assert "Fabricator: HTTP 503 from /apis/fabricator.githedgehog.com/v1beta1/namespaces/fab/fabricators" in (
+        fields["hedgehog_last_error"])
