@@ -76,7 +76,8 @@ changed:
   returned: always
   type: bool
 result:
-  description: V(success), or V(partial) when some source objects were skipped or some writes refused.
+  description: V(success), or V(partial) when some source objects were skipped, some kinds could not be read
+    whole, some changes were held or some writes refused.
   returned: always
   type: str
   sample: success
@@ -115,9 +116,16 @@ problems:
   elements: dict
   sample: [{"kind": "Connection", "name": "server-09--unbundled--leaf-01", "cause": "references server server-09, which does not exist or was skipped"}]
 source:
-  description: Where the fabric was read from, the number of objects per kind, and kinds whose read failed.
+  description:
+    - Where the fabric was read from (C(origin)), the number of objects per kind (C(objects)), and the kinds
+      that could not be read whole, with the cause (C(incomplete)).
+    - C(api) is, per API group, the versions the Kubernetes API serves (V([]) when the group is not installed)
+      and the one read (V(null) when none is known to this collection); empty for a wiring directory.
   returned: always
   type: dict
+  sample: {"origin": "kubernetes:https://172.30.0.1:6443", "objects": {"Switch": 5},
+           "incomplete": {},
+           "api": {"wiring.githedgehog.com": {"served": ["v1beta1"], "read": "v1beta1"}}}
 requests:
   description: Requests made, to NetBox by HTTP method (with C(total) and C(writes)) and to Kubernetes.
   returned: always

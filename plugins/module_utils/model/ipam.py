@@ -542,34 +542,42 @@ def _contested_vlans(snapshot, model, claims):
 
 
 def _attachment_cause(snapshot, model, attachment):
-    """Why an attachment cannot be used, and whether that cause was reported already; (None, False) if it can."""
+    """(why an attachment cannot be used, whether that was reported already, whether its VLANs are held).
+
+    An attachment to a connection, VPC or subnet that was skipped holds the
+    VLANs of its connection's ports; one to an object that left the fabric
+    dangles and holds nothing. (None, False, False) when it can be used.
+    """
     connection = snapshot.connections.get(attachment.connection)
     vpc = model.vpcs.get(attachment.vpc)
     if connection is None:
         return ("connection %s does not exist or was skipped" % attachment.connection,
-                snapshot.withheld("Connection", attachment.connection))
+                snapshot.withheld("Connection", attachment.connection),
+                snapshot.skipped("Connection", attachment.connection))
     if not connection.supported:
         # The connection's own problem tells why; its VLANs stay as NetBox has them.
-        return "connection %s is of a type this collection does not know" % attachment.connection, True
+        return "connection %s is of a type this collection does not know" % attachment.connection, True, True
     if connection.type not in SERVER_TYPES:
-        return "connection %s is of type %s; only server connections take VPCs" % (
-            connection.name, connection.type), False
+        return ("connection %s is of type %s; only server connections take VPCs" % (connection.name, connection.type),
+                False, True)
     if vpc is None:
-        return "VPC %s does not exist or was skipped" % attachment.vpc, snapshot.unread("VPC")
+        return ("VPC %s does not exist or was skipped" % attachment.vpc, snapshot.unread("VPC"),
+                snapshot.skipped("VPC", attachment.vpc))
     if attachment.subnet not in vpc.subnets:
+        label = "%s/%s" % (attachment.vpc, attachment.subnet)
         return ("VPC %s has no subnet %s (or it was skipped)" % (attachment.vpc, attachment.subnet),
-                snapshot.withheld("VPC", "%s/%s" % (attachment.vpc, attachment.subnet)))
-    return None, False
+                snapshot.withheld("VPC", label), snapshot.skipped("VPC", label))
+    return None, False, False
 
 
 def _check_attachments(snapshot, model):
     by_target = {}
     for name in sorted(model.attachments):
         attachment = model.attachments[name]
-        cause, reported = _attachment_cause(snapshot, model, attachment)
+        cause, reported, holds = _attachment_cause(snapshot, model, attachment)
         if cause:
             snapshot.problem("VPCAttachment", name, cause, quiet=reported,
-                             tokens=[(held.PORT_VLANS, attachment.connection)])
+                             tokens=[(held.PORT_VLANS, attachment.connection)] if holds else [])
             del model.attachments[name]
             continue
         target = (attachment.connection, attachment.vpc, attachment.subnet)
@@ -610,16 +618,19 @@ def _check_externals(snapshot, model):
         attachment = model.external_attachments[name]
         connection = snapshot.connections.get(attachment.connection)
         cause, reported = None, False
+        holds = True
         if attachment.external not in model.externals:
             cause = "External %s does not exist or was skipped" % attachment.external
             reported = snapshot.unread("External")
+            # An attachment to an External that left the fabric goes with its VRF.
+            holds = snapshot.skipped("External", attachment.external)
         elif connection is None:
             cause = "connection %s does not exist or was skipped" % attachment.connection
             reported = snapshot.withheld("Connection", attachment.connection)
         elif connection.type not in ("external", "staticExternal"):
             cause = "connection %s is of type %s, not external" % (connection.name, connection.type)
         if cause:
-            snapshot.problem("ExternalAttachment", name, cause, quiet=reported)
+            snapshot.problem("ExternalAttachment", name, cause, quiet=reported, tokens=None if holds else [])
             del model.external_attachments[name]
             continue
         port = connection.links[0].a
@@ -647,9 +658,11 @@ def _check_peerings(snapshot, model):
         for kind, target in sorted(peering.sides):
             known = model.vpcs if kind == "vpc" else model.externals
             if target not in known:
+                target_kind = "VPC" if kind == "vpc" else "External"
+                # A side that left the fabric takes its entry along; one that was skipped keeps it as it is.
                 snapshot.problem(peering.kind, name, "%s %s does not exist or was skipped; the peering is recorded "
-                                 "on the other side only" % ("VPC" if kind == "vpc" else "External", target),
-                                 quiet=snapshot.unread("VPC" if kind == "vpc" else "External"))
+                                 "on the other side only" % (target_kind, target), quiet=snapshot.unread(target_kind),
+                                 tokens=None if snapshot.skipped(target_kind, target) else [])
                 del peering.sides[(kind, target)]
 
 

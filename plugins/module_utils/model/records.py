@@ -261,6 +261,16 @@ class Snapshot:
         """Whether ``kind`` could not be read: what refers to it is skipped without a problem of its own."""
         return kind in self.incomplete
 
+    def skipped(self, kind, name):
+        """Whether an object was skipped (or its kind unread), as opposed to absent from the fabric.
+
+        What refers to a skipped object holds what it made; what refers to an
+        absent one dangles: it is reported and holds nothing, since what it
+        made in NetBox went with the object it needs.
+        """
+        return any(holding.matches(self.held, token)
+                   for token in holding.object_tokens(kind, name, None, self.redundancy_groups()))
+
     def withheld(self, kind, name):
         """Whether an object is missing for a cause reported already: its kind is unread, or it is a claimant of a
         contest (whose problem names it); what refers to it is then skipped quietly."""

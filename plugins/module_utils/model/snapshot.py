@@ -138,7 +138,9 @@ def _resolved_connections(snapshot, connections):
         try:
             resolved = _canonical_ends(snapshot, connections[name])
         except parse.MissingObject as exc:
-            snapshot.problem("Connection", name, str(exc), quiet=snapshot.withheld(exc.kind, exc.name))
+            # A connection to a device that left the fabric dangles: it goes with that device.
+            snapshot.problem("Connection", name, str(exc), quiet=snapshot.withheld(exc.kind, exc.name),
+                             tokens=None if snapshot.skipped(exc.kind, exc.name) else [])
             continue
         except parse.BadObject as exc:
             snapshot.problem("Connection", name, str(exc))
