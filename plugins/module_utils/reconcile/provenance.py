@@ -46,6 +46,9 @@ class Provenance:
         self.inventory = inventory
         self.fabric = inventory.fabric
         self.cables = dict((row.get("id"), row) for row in inventory.records["cable"].values() if row.get("id"))
+        self.lag_devices = {}
+        for device, connection in inventory.records["lag"]:
+            self.lag_devices.setdefault(connection, []).append(device)
 
     def tokens(self, kind, key, row):
         reader = getattr(self, "_" + kind, None)
@@ -125,7 +128,7 @@ class Provenance:
         vlans = self._port_vlan_tokens(row, {connection})
         fields = dict((field, vlans) for field in VLAN_FIELDS)
         # A bond on a server is numbered after its switches' PortChannels.
-        switches = [d for d, c in self.inventory.records["lag"] if c == connection and self._is_switch(d)]
+        switches = [d for d in self.lag_devices.get(connection, ()) if self._is_switch(d)]
         fields["name"] = set((held.PORT_CHANNEL, switch) for switch in switches or [device])
         return whole, fields
 
