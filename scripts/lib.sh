@@ -10,12 +10,21 @@ export HHNBS_REPO
 # fresh clone reuses it and `git clean` does not throw away a 5-minute migrate.
 export HHNBS_HOME="${HHNBS_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/hedgehog-netbox-sync}"
 export HHNBS_TOOLS_VENV="${HHNBS_TOOLS_VENV:-$HHNBS_HOME/venv-tools}"
-export HHNBS_NETBOX_VENV="${HHNBS_NETBOX_VENV:-$HHNBS_HOME/venv-netbox}"
+# HHNBS_TOPOLOGY_VIEWS=1: the test bed's NetBox also runs the netbox-topology-views plugin,
+# from a venv of its own so the default NetBox stays plain.
+export HHNBS_TOPOLOGY_VIEWS="${HHNBS_TOPOLOGY_VIEWS:-0}"
+if [[ $HHNBS_TOPOLOGY_VIEWS == 1 ]]; then
+    export HHNBS_NETBOX_VENV="${HHNBS_NETBOX_VENV:-$HHNBS_HOME/venv-netbox-topology}"
+else
+    export HHNBS_NETBOX_VENV="${HHNBS_NETBOX_VENV:-$HHNBS_HOME/venv-netbox}"
+fi
 export HHNBS_COLLECTIONS="${HHNBS_COLLECTIONS:-$HHNBS_HOME/collections}"
 export HHNBS_RUN="${HHNBS_RUN:-$HHNBS_HOME/run}"
 
 # Versions the test bed is built from.
 export HHNBS_NETBOX_VERSION="${HHNBS_NETBOX_VERSION:-4.7.3}"
+# The first release for NetBox 4.7 is 4.7.0; 5.0.0 (min_version 4.7.0) is the newest.
+export HHNBS_TOPOLOGY_VIEWS_VERSION="${HHNBS_TOPOLOGY_VIEWS_VERSION:-5.0.0}"
 export HHNBS_PG_VERSION="${HHNBS_PG_VERSION:-15}"
 # The test bed's own PostgreSQL cluster (pg_lsclusters shows it as 15/hhnbs).
 export HHNBS_PG_CLUSTER="${HHNBS_PG_CLUSTER:-hhnbs}"

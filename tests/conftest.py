@@ -24,4 +24,5 @@ pytest_plugins = [
     "testbed.fixtures_netbox",
     "testbed.fixtures_kube",
     "testbed.fixtures_awx",
+    "testbed.fixtures_cron",
 ]

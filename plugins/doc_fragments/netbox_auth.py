@@ -26,4 +26,15 @@ options:
       - If not set, the environment variable E(NETBOX_VALIDATE_CERTS) is used.
     type: bool
     default: true
+  netbox_ca_cert:
+    description:
+      - CA certificate (a PEM file) that signed NetBox's certificate, for a NetBox whose CA is not in the
+        system's trust store. If not set, the environment variable E(NETBOX_CA_CERT) is used.
+    type: path
+  require_tls:
+    description:
+      - Refuse to run (and write nothing) when NetBox or the Kubernetes API would be reached over plain HTTP or
+        without verifying its certificate. Without it such a connection is made, with a warning in the result.
+    type: bool
+    default: false
 """

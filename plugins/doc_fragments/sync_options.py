@@ -12,6 +12,8 @@ options:
     description:
       - Name of the fabric. Every object the sync makes carries it in the custom field C(hedgehog_fabric);
         several fabrics share one NetBox without touching each other's objects.
+      - Letters, digits, C(.), C(_) and C(-), starting with a letter or a digit, at most 63 characters
+        (file names and schedules are built from it); anything else is refused.
     type: str
     required: true
   site:
@@ -22,6 +24,31 @@ options:
     description:
       - NetBox tenant for the fabric's devices; created when missing. Two fabrics in one site whose switches
         share names need a tenant each, since NetBox device names are unique per site and tenant.
+    type: str
+  source_fabric:
+    description:
+      - On a control node that runs several Hedgehog fabrics (a C(Fabric) object per fabric, and
+        C(spec.topology.fabric) on switches, connections, VPCs, externals, gateways and their attachments and
+        peerings), the Hedgehog fabric this NetBox fabric is. Objects that name no fabric belong to V(default).
+      - Unset, every object of the source belongs to this NetBox fabric, as on a control node with one fabric.
+    type: str
+  underlay_vrf:
+    description:
+      - Where the fabric's underlay addresses live (switch and gateway management, protocol and VTEP IPs,
+        fabric, mesh and gateway link C(/31)s and their prefixes, management DHCP leases).
+      - Unset, a VRF of the fabric's own, C(<fabric>/underlay), so fabrics built from the same address plan
+        (hhfab gives every fabric the same one) never meet in NetBox.
+      - V(global) puts them in NetBox's global table; any other value names a VRF that several fabrics share
+        (created when missing, never changed or deleted by the sync). Addresses two fabrics share there
+        are conflicts.
+    type: str
+  ipv4_namespace_vrf:
+    description:
+      - Where the container prefixes of the fabric's IPv4Namespaces live.
+      - Unset, a VRF per namespace, C(<fabric>/ipv4ns/<namespace>), so two namespaces that reuse a subnet stay
+        two objects and fabrics never meet.
+      - V(global) puts them in NetBox's global table (namespaces of one fabric that share a subnet share one
+        container); any other value names a shared VRF, as for O(underlay_vrf).
     type: str
   wiring_dir:
     description:
@@ -63,11 +90,14 @@ options:
     default: false
   adopt:
     description:
-      - Take over objects that match the fabric's objects by key but carry no fabric marker
-        (a device C(leaf-01) made by hand). Without it such objects are reported as conflicts and left alone.
-      - Objects owned by another fabric are never taken over.
-    type: bool
-    default: false
+      - The NetBox kinds of which the sync takes over objects that match the fabric's objects by key but carry
+        no fabric marker (a device C(leaf-01) made by hand), for example V([device, interface]). Without it such
+        objects are reported as conflicts and left alone. V(true) takes over every kind.
+      - Kinds - V(cluster), V(vlan_group), V(vrf), V(vlan), V(device), V(lag), V(interface), V(subinterface),
+        V(prefix), V(ip_range), V(ip_address), V(cable).
+      - Objects owned by another fabric are never taken over. An adopted object is never deleted or marked when
+        it leaves the fabric; the sync gives it back (its marker removed), as it found it.
+    type: raw
   k8s_page_size:
     description:
       - Objects per Kubernetes list request (C(limit)); longer lists are paged with C(continue).
@@ -126,4 +156,23 @@ options:
       - Static leases of a VPC subnet (C(dhcp.static)) are always recorded, with status V(reserved).
     type: bool
     default: false
+  max_pages:
+    description:
+      - Most pages one list read may take, from NetBox or from the Kubernetes API; a read that goes on past it
+        fails with an error naming the endpoint (a server that keeps answering "next page" never exhausts the
+        controller).
+    type: int
+    default: 10000
+  max_response_mb:
+    description:
+      - Largest response (one NetBox or Kubernetes page) or wiring file, in MiB; a larger one fails with an error
+        naming the endpoint or file.
+    type: int
+    default: 256
+  max_list_items:
+    description:
+      - Most entries of any list or mapping inside one source object; an object with more is skipped as
+        malformed, with a problem naming the field and the limit.
+    type: int
+    default: 10000
 """

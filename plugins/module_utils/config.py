@@ -16,9 +16,26 @@ from typing import Optional
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import options
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.names import fabric_name_problem
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import MODELS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.retry import Backoff
 
 PRUNE_POLICIES = options.SYNC["prune"].choices
+
+
+def adopted_kinds(value, fabric=None):
+    """The kinds ``adopt`` names, as a frozenset; true means every owned kind."""
+    owned = [spec.kind for spec in MODELS if spec.owned]
+    if value is True or (isinstance(value, str) and value.lower() in ("true", "yes", "all")):
+        return frozenset(owned)
+    if value in (None, False, "") or (isinstance(value, str) and value.lower() in ("false", "no")):
+        return frozenset()
+    kinds = [part.strip() for part in value.split(",")] if isinstance(value, str) else list(value)
+    unknown = sorted(set(str(kind) for kind in kinds) - set(owned))
+    if unknown:
+        raise ConfigError("adopt names unknown kind(s) %s; the kinds are %s" % (", ".join(unknown), ", ".join(owned)),
+                          fabric=fabric)
+    return frozenset(kinds)
 
 
 @dataclass
@@ -29,16 +46,21 @@ class FabricConfig:
     netbox_url: str
     netbox_token: str = field(repr=False)
     netbox_validate_certs: bool = options.default("netbox_validate_certs")
+    netbox_ca_cert: Optional[str] = None
+    require_tls: bool = options.default("require_tls")
     k8s_auth: dict = field(default_factory=dict, repr=False)
     site: Optional[str] = None
     tenant: Optional[str] = None
     wiring_dir: Optional[str] = None
     switch_profiles_dir: Optional[str] = None
+    source_fabric: Optional[str] = None
+    underlay_vrf: Optional[str] = None
+    ipv4_namespace_vrf: Optional[str] = None
     prune: str = options.default("prune")
     orphan_grace: int = options.default("orphan_grace")
     max_delete_ratio: float = options.default("max_delete_ratio")
     force: bool = options.default("force")
-    adopt: bool = options.default("adopt")
+    adopt: frozenset = field(default_factory=frozenset)
     k8s_page_size: int = options.default("k8s_page_size")
     netbox_chunk_size: int = options.default("netbox_chunk_size")
     netbox_workers: int = options.default("netbox_workers")
@@ -49,6 +71,9 @@ class FabricConfig:
     diff_limit: int = options.default("diff_limit")
     agent_stale_after: int = options.default("agent_stale_after")
     dhcp_leases: bool = options.default("dhcp_leases")
+    max_pages: int = options.default("max_pages")
+    max_response_mb: int = options.default("max_response_mb")
+    max_list_items: int = options.default("max_list_items")
     record_status: bool = options.default("record_status")
     sync_enabled: bool = options.default("sync_enabled")
     sync_interval: int = options.default("sync_interval")
@@ -56,8 +81,9 @@ class FabricConfig:
     metrics_file: Optional[str] = None
 
     def __post_init__(self):
-        if not self.fabric:
-            raise ConfigError("a fabric name is required")
+        name_problem = fabric_name_problem(self.fabric)
+        if name_problem:
+            raise ConfigError(name_problem)
         self.site = self.site or self.fabric
         if self.prune not in PRUNE_POLICIES:
             raise ConfigError("prune must be one of %s, not %r" % (", ".join(PRUNE_POLICIES), self.prune),
@@ -67,6 +93,7 @@ class FabricConfig:
         if not self.netbox_url or not self.netbox_token:
             raise ConfigError("netbox_url and netbox_token are required (or NETBOX_API and NETBOX_TOKEN)",
                               fabric=self.fabric)
+        self.adopt = adopted_kinds(self.adopt, self.fabric)
         kubeconfig = self.k8s_auth.get("kubeconfig")
         if isinstance(kubeconfig, str) and ("\n" in kubeconfig or kubeconfig.lstrip().startswith("{")):
             # Never echo it: a kubeconfig pasted as text carries the cluster's credentials.
@@ -105,6 +132,32 @@ class FabricConfig:
         if self.k8s_auth.get("kubeconfig") or self.k8s_auth.get("host"):
             return "kubernetes"
         return None
+
+    @property
+    def max_response_bytes(self):
+        return int(self.max_response_mb) * 1024 * 1024
+
+    def insecure_connections(self):
+        """Why the run's connections are not private and verified: plain HTTP, verification turned off."""
+        found = []
+        if self.netbox_url.lower().startswith("http://"):
+            found.append("NetBox is reached over plain HTTP (%s): the token travels in clear text" % self.netbox_url)
+        if not self.netbox_validate_certs:
+            found.append("NetBox's TLS certificate is not verified (netbox_validate_certs is off)")
+        host = self.k8s_auth.get("host") or ""
+        if self.source_kind == "kubernetes":
+            if host.lower().startswith("http://"):
+                found.append("the Kubernetes API is reached over plain HTTP (%s)" % host)
+            if self.k8s_auth.get("validate_certs") is False:
+                found.append("the Kubernetes API's TLS certificate is not verified (validate_certs is off)")
+        return found
+
+    def check_transport(self):
+        """The insecure connections as warnings, or a ConfigError when ``require_tls`` refuses them."""
+        found = self.insecure_connections()
+        if found and self.require_tls:
+            raise ConfigError("refusing to connect (require_tls): %s" % "; ".join(found), fabric=self.fabric)
+        return found
 
     def backoff(self):
         return Backoff(retries=self.retries, delay=self.retry_delay, max_delay=self.retry_max_delay,

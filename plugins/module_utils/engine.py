@@ -16,15 +16,18 @@ from datetime import datetime, timezone
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.desired import build_desired
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import build_snapshot
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.topology import select_fabric
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import InventoryReader
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.apply import Applier
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.dependants import hold_for_unowned_dependants
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions, hold_dependents
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.report import build_diff
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import PARTIAL, SUCCESS, RunResult
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.bounds import reject_oversized
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import read_wiring_dir
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kubernetes import read_kubernetes
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.profiles import fallback_profiles
@@ -52,14 +55,17 @@ def read_source(config):
         return read_wiring_dir(config.wiring_dir, fabric=config.fabric)
     if kind == "kubernetes":
         return read_kubernetes(config.k8s_auth, fabric=config.fabric, page_size=config.k8s_page_size,
-                               backoff=config.backoff())
+                               backoff=config.backoff(), max_pages=config.max_pages,
+                               max_response_bytes=config.max_response_bytes)
     raise ConfigError("no source: set wiring_dir, or kubeconfig / host for the fabric's Kubernetes API",
                       fabric=config.fabric)
 
 
 def open_netbox(config):
     return NetBoxClient(config.netbox_url, config.netbox_token, validate_certs=config.netbox_validate_certs,
-                        backoff=config.backoff(), fabric=config.fabric, workers=config.netbox_workers)
+                        ca_cert=config.netbox_ca_cert, backoff=config.backoff(), fabric=config.fabric,
+                        workers=config.netbox_workers, max_pages=config.max_pages,
+                        max_response_bytes=config.max_response_bytes)
 
 
 class SyncRun:
@@ -75,12 +81,16 @@ class SyncRun:
         self.source = self.snapshot = self.desired = self.inventory = self.plan = None
         self.schema = schema
         self.applier = None
+        self.notices = []
 
     def execute(self):
         config = self.config
+        self.notices = config.check_transport()
         profiles, profile_problems = self.timer.phase("profiles", fallback_profiles, config.switch_profiles_dir,
                                                       config.fabric)
-        self.source = self.timer.phase("read_source", read_source, config)
+        self.source = reject_oversized(select_fabric(self.timer.phase("read_source", read_source, config),
+                                                     config.source_fabric, fabric=config.fabric),
+                                       config.max_list_items)
         self.snapshot = self.timer.phase("snapshot", build_snapshot, config.fabric, self.source, profiles,
                                          profile_problems)
         self.source.release()
@@ -99,6 +109,8 @@ class SyncRun:
         hold_dependents(self.plan, self.snapshot, self.desired, self.inventory)
         check_deletions(self.plan, self.inventory, self.source, config.fabric, config.max_delete_ratio,
                         force=config.force)
+        self.timer.phase("dependants", hold_for_unowned_dependants, self.plan, self.inventory, self.client,
+                         config.fabric)
         if not self.check_mode and self.plan.changed:
             self.applier = Applier(self.client, self.plan, self.inventory, self.schema.tag_ids,
                                    chunk_size=config.netbox_chunk_size, workers=config.netbox_workers)
@@ -135,6 +147,7 @@ class SyncRun:
             timings=dict(self.timer.phases, total=self.timer.total()),
             applied=self.applier.counts() if self.applier is not None else None,
             diff=build_diff(self.plan, self.config.diff_limit) if self.want_diff else None,
+            notices=list(self.notices),
         )
 
 

@@ -68,6 +68,10 @@ class TransientError(SyncError):
         self.cause = cause
 
 
+class ConflictError(SyncError):
+    """NetBox holds an object the sync needs, and it is not the fabric's: nothing was written."""
+
+
 class GuardError(SyncError):
     """A deletion guard tripped: nothing was deleted."""
 

@@ -84,7 +84,8 @@ class NetboxSyncModule:
         url, token = self.params.get("netbox_url"), self.params.get("netbox_token")
         if not url or not token:
             self.fail_from_error(ConfigError("netbox_url and netbox_token are required (or NETBOX_API and NETBOX_TOKEN)"))
-        return NetBoxClient(url, token, validate_certs=self.params.get("netbox_validate_certs", True))
+        return NetBoxClient(url, token, validate_certs=self.params.get("netbox_validate_certs", True),
+                            ca_cert=self.params.get("netbox_ca_cert"))
 
     def exit_json(self, **result):
         warnings = result.pop("warnings", None) or []

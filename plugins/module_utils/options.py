@@ -58,6 +58,9 @@ NETBOX_AUTH = _group(
     Option("netbox_url", "str", env=("NETBOX_API", "NETBOX_URL"), var="netbox_url"),
     Option("netbox_token", "str", env=("NETBOX_TOKEN",), secret=True, var="netbox_token"),
     Option("netbox_validate_certs", "bool", default=True, env=("NETBOX_VALIDATE_CERTS",), var="netbox_validate_certs"),
+    Option("netbox_ca_cert", "path", env=("NETBOX_CA_CERT",), var="netbox_ca_cert"),
+    # No environment fall-back: a variable injected into a job must not be able to turn it off.
+    Option("require_tls", "bool", default=False, var="hedgehog_require_tls"),
 )
 
 # doc fragment: hedgehog.netbox_sync.k8s_auth (kubernetes.core's names and K8S_AUTH_* variables)
@@ -84,13 +87,17 @@ SYNC = _group(
     Option("fabric", "str", required=True, var=""),
     Option("site", "str"),
     Option("tenant", "str"),
+    Option("source_fabric", "str"),
+    Option("underlay_vrf", "str"),
+    Option("ipv4_namespace_vrf", "str"),
     Option("wiring_dir", "path"),
     Option("switch_profiles_dir", "path"),
     Option("prune", "str", default="delete", choices=("delete", "mark", "keep")),
     Option("orphan_grace", "int", default=604800),
     Option("max_delete_ratio", "float", default=0.3),
     Option("force", "bool", default=False),
-    Option("adopt", "bool", default=False),
+    # A list of NetBox kinds (device, cable, ...); true, as earlier releases took it, is every kind.
+    Option("adopt", "raw"),
     Option("k8s_page_size", "int", default=500),
     Option("netbox_chunk_size", "int", default=200),
     Option("netbox_workers", "int", default=3),
@@ -101,6 +108,9 @@ SYNC = _group(
     Option("diff_limit", "int", default=100),
     Option("agent_stale_after", "int", default=120),
     Option("dhcp_leases", "bool", default=False),
+    Option("max_pages", "int", default=10000),
+    Option("max_response_mb", "int", default=256),
+    Option("max_list_items", "int", default=10000),
 )
 
 # doc fragment: hedgehog.netbox_sync.record_options

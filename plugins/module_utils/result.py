@@ -10,7 +10,7 @@ fabric's status and the requests its own writes took, instead of editing it.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List, Optional
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
@@ -41,6 +41,8 @@ class RunResult:
     applied: Optional[dict] = None
     diff: Optional[list] = None
     status: Optional[str] = None
+    # Warnings about the run itself (an unverified connection), not about the fabric's objects.
+    notices: List[str] = field(default_factory=list)
 
     @property
     def changes(self):
@@ -50,7 +52,7 @@ class RunResult:
 
     @property
     def warnings(self):
-        return [problem.text for problem in self.problems]
+        return self.notices + [problem.text for problem in self.problems]
 
     def with_record(self, status, sync_requests, record_requests):
         """This result as the record saw it: the status it computed, and its own requests apart."""

@@ -15,7 +15,7 @@ description:
   - Status values, first match wins - V(not_configured) (no source), V(disabled), V(syncing) (a live run lease),
     V(never_synced) (no run yet), V(error) (the last attempt failed), V(out_of_sync) (last success older than the
     interval plus a grace of max(120 s, interval/4)), V(in_sync).
-  - Read-only; one list request to NetBox for all fabrics.
+  - Read-only unless O(update_records) is set; one list request to NetBox for all fabrics.
 author:
   - Hedgehog NetBox sync contributors (@githedgehog)
 requirements:
@@ -47,10 +47,19 @@ options:
         description: Seconds between scheduled runs.
         type: int
         default: 300
+  update_records:
+    description:
+      - Also write each fabric's computed status into its record (C(hedgehog_status) and C(hedgehog_health)) where
+        time alone changed it - a fabric whose runs stopped is V(out_of_sync) only once something writes it, and
+        only then do NetBox's Clusters list and its event rules (M(hedgehog.netbox_sync.netbox_ui)) see it.
+      - A fabric that is syncing now is left to its run; a record a run changed since it was read is left alone.
+      - Run it on a schedule (every few minutes) for notifications of fabrics that fall out of sync.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
-    description: The module never writes.
+    description: Never writes; with O(update_records) it reports what it would write.
   diff_mode:
     support: none
     description: Nothing changes, so there is nothing to show.
@@ -103,11 +112,23 @@ counts:
   returned: always
   type: dict
   sample: {"in_sync": 2, "error": 1}
+updated:
+  description: The records whose status O(update_records) wrote (or would write in check mode).
+  returned: when O(update_records) is true
+  type: list
+  elements: dict
+  sample:
+    - fabric: dc2
+      before: {status: in_sync, health: in_sync}
+      after: {status: out_of_sync, health: out_of_sync}
 """
+
+from datetime import datetime, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import options
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SyncError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule, argument_spec
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.health import refresh_health
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import detail, fabric_status, table
 
 FABRIC_SPEC = {
@@ -120,17 +141,23 @@ FABRIC_SPEC = {
 
 def main():
     spec = argument_spec("netbox_auth", fabrics={"type": "list", "elements": "dict", "required": True,
-                                                 "options": FABRIC_SPEC})
+                                                 "options": FABRIC_SPEC},
+                         update_records={"type": "bool", "default": False})
     module = NetboxSyncModule(argument_spec=spec, supports_check_mode=True)
+    extra = {}
     try:
-        rows = fabric_status(module.netbox_client(), module.params["fabrics"])
+        client = module.netbox_client()
+        now = datetime.now(timezone.utc)
+        rows = fabric_status(client, module.params["fabrics"], now=now)
+        if module.params["update_records"]:
+            extra["updated"] = refresh_health(client, module.params["fabrics"], now, check_mode=module.check_mode)
     except SyncError as error:
         module.fail_from_error(error)
     counts = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
-    module.exit_json(changed=False, fabrics=rows, table=table(rows), counts=counts,
-                     details=dict((row["fabric"], detail(row)) for row in rows))
+    module.exit_json(changed=bool(extra.get("updated")), fabrics=rows, table=table(rows), counts=counts,
+                     details=dict((row["fabric"], detail(row)) for row in rows), **extra)
 
 
 if __name__ == "__main__":

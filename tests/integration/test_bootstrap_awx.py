@@ -11,41 +11,14 @@ import re
 
 import pytest
 import requests
-import yaml
+from awx_helpers import FABRICS, K8S_TOKEN, NETBOX_TOKEN, PROJECT, Api, AwxBed
 
 from testbed.awx_standin import AwxStandin, awx_rrulestr
 from testbed.fixtures_awx import playbook_runner
 
-NETBOX_TOKEN = "nbt_awxbootstrap1.Awx-Secret-Not-Echoed-0123456789abcdef"
-K8S_TOKEN = "k8s-fabric-b-bearer-token-0123456789"
-FABRICS = {
-    "fab-a": {"hedgehog_sync_interval": 60},
-    "fab-b": {"hedgehog_sync_interval": 420,
-              "hedgehog_awx_credential_inputs": {"host": "https://172.30.0.1:6443", "api_key": K8S_TOKEN}},
-    "fab-c": {"hedgehog_sync_interval": 300, "hedgehog_sync_enabled": False},
-}
-NETBOX_ENV = {"NETBOX_API": "https://netbox.example.com", "NETBOX_TOKEN": NETBOX_TOKEN}
-
-
 # ---------------------------------------------------------------------------
 # The stand-in answers as AWX does
 # ---------------------------------------------------------------------------
-
-
-class Api:
-    def __init__(self, standin: AwxStandin, token=None):
-        self.standin = standin
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = "Bearer %s" % (token or standin.token)
-
-    def __call__(self, method, path, body=None, **params):
-        response = self.session.request(method, self.standin.url + path, json=body, params=params, timeout=30)
-        return response.status_code, (response.json() if response.content else None)
-
-    def make(self, path, body):
-        status, payload = self("POST", path, body)
-        assert status == 201, payload
-        return payload
 
 
 @pytest.fixture
@@ -280,35 +253,6 @@ def test_awx_reanchors_old_minutely_rules_once_a_day():
 # ---------------------------------------------------------------------------
 
 
-def write_inventory(path, fabrics):
-    path.write_text(yaml.safe_dump({"all": {"children": {"hedgehog_fabrics": {"hosts": fabrics}}}}))
-    return path
-
-
-class AwxBed:
-    def __init__(self, root, standin, run_playbook):
-        self.root = root
-        self.standin = standin
-        self.run_playbook = run_playbook
-
-    def run(self, playbook, fabrics, extra_vars=None, env=None, check=True):
-        inventory = write_inventory(self.root / "inventory.yml", fabrics)
-        environ = dict(self.standin.env(), **NETBOX_ENV)
-        environ.update(env or {})
-        return self.run_playbook(playbook, inventory, dict({"scheduler": "awx"}, **(extra_vars or {})),
-                                 env=environ, check=check)
-
-    def bootstrap(self, fabrics, **kwargs):
-        return self.run("bootstrap.yml", fabrics, **kwargs)
-
-    def one(self, plural, **match):
-        (found,) = self.standin.objects(plural, **match)
-        return found
-
-    def schedules(self) -> dict:
-        return {s["name"]: s for s in self.standin.objects("schedules")}
-
-
 @pytest.fixture(scope="module")
 def awx(tmp_path_factory):
     """One stand-in with one bootstrap of FABRICS, shared by the tests that only look."""
@@ -329,14 +273,19 @@ def test_bootstrap_defines_the_two_credential_types(awx):
     netbox = awx.one("credential_types", name="NetBox")
 
     assert (fabric["kind"], netbox["kind"], fabric["managed"]) == ("cloud", "cloud", False)
-    assert [f["id"] for f in fabric["inputs"]["fields"]] == ["kubeconfig", "host", "api_key", "ca_cert"]
+    assert [f["id"] for f in fabric["inputs"]["fields"]] == ["fabric", "kubeconfig", "host", "api_key", "ca_cert"]
+    assert fabric["inputs"]["required"] == ["fabric"]
     assert {f["id"] for f in fabric["inputs"]["fields"] if f.get("secret")} == {"kubeconfig", "api_key"}
-    assert sorted(fabric["injectors"]["env"]) == ["K8S_AUTH_API_KEY", "K8S_AUTH_HOST", "K8S_AUTH_KUBECONFIG",
-                                                  "K8S_AUTH_SSL_CA_CERT"]
-    assert fabric["injectors"]["env"]["K8S_AUTH_KUBECONFIG"] == (
-        "{% if kubeconfig %}{{ tower.filename.kubeconfig }}{% endif %}")
+    # Under names only role fabric_sync reads: no K8S_AUTH_* or NETBOX_* that the module would take on its own.
+    assert fabric["injectors"]["env"] == {
+        "HEDGEHOG_CREDENTIAL_FABRIC": "{{ fabric }}",
+        "HEDGEHOG_K8S_KUBECONFIG": "{% if kubeconfig %}{{ tower.filename.kubeconfig }}{% endif %}",
+        "HEDGEHOG_K8S_HOST": "{{ host }}",
+        "HEDGEHOG_K8S_API_KEY": "{{ api_key }}",
+        "HEDGEHOG_K8S_CA_CERT": "{% if ca_cert %}{{ tower.filename.ca_cert }}{% endif %}",
+    }
     assert sorted(fabric["injectors"]["file"]) == ["template.ca_cert", "template.kubeconfig"]
-    assert netbox["injectors"] == {"env": {"NETBOX_API": "{{ url }}", "NETBOX_TOKEN": "{{ token }}"}}
+    assert netbox["injectors"] == {"env": {"HEDGEHOG_NETBOX_URL": "{{ url }}", "HEDGEHOG_NETBOX_TOKEN": "{{ token }}"}}
 
 
 def test_bootstrap_stores_the_secrets_in_credentials_not_in_its_output(awx):
@@ -344,28 +293,50 @@ def test_bootstrap_stores_the_secrets_in_credentials_not_in_its_output(awx):
     fabric = awx.one("credentials", name="hedgehog-fabric-fab-b")
 
     assert netbox["inputs"] == {"url": "https://netbox.example.com", "token": "$encrypted$"}
-    assert fabric["inputs"] == {"host": "https://172.30.0.1:6443", "api_key": "$encrypted$"}
+    assert fabric["inputs"] == {"host": "https://172.30.0.1:6443", "api_key": "$encrypted$", "fabric": "fab-b"}
     assert awx.standin.store.get_record("credentials", fabric["id"])["inputs"]["api_key"] == K8S_TOKEN
     for secret in (NETBOX_TOKEN, K8S_TOKEN):
         assert secret not in awx.first_run.stdout and secret not in awx.first_run.stderr
 
 
-def test_bootstrap_defines_one_job_template_that_prompts_and_runs_alone(awx):
+PROMPTS = ("ask_scm_branch_on_launch", "ask_diff_mode_on_launch", "ask_variables_on_launch", "ask_limit_on_launch",
+           "ask_tags_on_launch", "ask_skip_tags_on_launch", "ask_job_type_on_launch", "ask_verbosity_on_launch",
+           "ask_inventory_on_launch", "ask_execution_environment_on_launch", "ask_labels_on_launch",
+           "ask_forks_on_launch", "ask_job_slice_count_on_launch", "ask_timeout_on_launch",
+           "ask_instance_groups_on_launch")
+
+
+def test_bootstrap_defines_one_job_template_whose_only_input_is_the_fabric(awx):
     template = awx.one("job_templates", name="hedgehog-netbox-sync")
     project = awx.one("projects", name="Hedgehog NetBox sync")
     inventory = awx.one("inventories", name="Hedgehog fabrics")
 
-    assert template["ask_variables_on_launch"] is True
+    assert {name: template[name] for name in PROMPTS} == dict.fromkeys(PROMPTS, False)
+    # A schedule brings its fabric's credential only when the template asks for credentials.
     assert template["ask_credential_on_launch"] is True
+    assert template["survey_enabled"] is True
+    assert Api(awx.standin)("GET", template["related"]["survey_spec"]) == (200, {
+        "name": "Fabric", "description": "The fabric to sync (hedgehog.netbox_sync)",
+        "spec": [{"question_name": "Fabric", "question_description": "An inventory host of group hedgehog_fabrics",
+                  "variable": "fabric", "type": "multiplechoice", "choices": ["fab-a", "fab-b", "fab-c"],
+                  "required": True}]})
+    assert (template["host_config_key"], template["webhook_service"], template["become_enabled"]) == ("", "", False)
     assert template["allow_simultaneous"] is False
     assert (template["playbook"], template["project"], template["inventory"]) == (
         "playbooks/sync.yml", project["id"], inventory["id"])
     assert template["timeout"] == 1800 and template["job_type"] == "run"
     assert [c["name"] for c in template["summary_fields"]["credentials"]] == ["hedgehog-netbox"]
-    assert project["scm_url"] == "https://github.com/githedgehog/hedgehog.netbox_sync.git"
+
+
+def test_the_project_is_the_operators_own_pinned_and_not_updated_on_launch(awx):
+    project = awx.one("projects", name="Hedgehog NetBox sync")
     source = awx.one("inventory_sources", name="Hedgehog fabrics from the project")
-    assert (source["source"], source["source_project"], source["source_path"], source["inventory"]) == (
-        "scm", project["id"], "inventory/hosts.yml", inventory["id"])
+
+    assert (project["scm_url"], project["scm_branch"]) == (PROJECT["schedule_awx_project_scm_url"],
+                                                           PROJECT["schedule_awx_project_scm_branch"])
+    assert (project["scm_update_on_launch"], project["allow_override"]) == (False, False)
+    assert (source["source"], source["source_project"], source["source_path"], source["update_on_launch"]) == (
+        "scm", project["id"], "inventory/hosts.yml", False)
 
 
 def test_bootstrap_schedules_each_enabled_fabric_in_utc_with_its_name(awx):

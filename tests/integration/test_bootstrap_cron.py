@@ -1,18 +1,25 @@
-"""bootstrap.yml and schedule.yml with cron: entries equal to the inventory, idempotent, cleaned up, forced.
+"""bootstrap.yml and schedule.yml with cron: entries equal to the inventory, idempotent, cleaned up, forced,
+run by an unprivileged user, and refused when someone else could change what the runs use.
 
-Everything goes into a temp dir (cron file, wrapper, settings, state and logs) through the role's
-variables; the cron daemon does not need to run for any of it.
+Everything goes into an install tree under /tmp (cron file, wrapper, settings, state, logs and a
+stand-in venv) through the role's variables; the cron daemon does not need to run for any of it.
+The runs use a throwaway system user that bootstrap makes, as it makes hedgehog-sync by default.
 """
 
 from __future__ import annotations
 
+import json
+import pwd
 import re
+import shutil
 import stat
+import subprocess
 
 import pytest
 import yaml
 
-from testbed.fixtures_awx import playbook_runner
+from testbed.fixtures_awx import REPO_ROOT, playbook_runner
+from testbed.fixtures_cron import new_install_tree
 
 TOKEN = "nbt_bootstrapkey.Cron-Secret-Never-In-The-Entry-0123456789"
 FABRICS = {
@@ -28,9 +35,10 @@ def write_inventory(path, fabrics):
 
 
 class CronBed:
-    def __init__(self, root, run_playbook):
+    def __init__(self, root, run_playbook, user):
         self.root = root
         self.run_playbook = run_playbook
+        self.user = user
         self.cron_file = root / "cron.d" / "hedgehog-netbox-sync"
         self.cron_file.parent.mkdir()
         self.vars = {
@@ -40,6 +48,11 @@ class CronBed:
             "schedule_cron_env_file": str(root / "etc" / "netbox.env"),
             "schedule_cron_state_dir": str(root / "state"),
             "schedule_cron_log_dir": str(root / "log"),
+            "schedule_cron_run_as": user,
+            "schedule_cron_ansible_playbook": str(root / "venv" / "bin" / "ansible-playbook"),
+            "schedule_cron_venv_bin": str(root / "venv" / "bin"),
+            # NetBox here is a name that does not resolve: the UI part has tests of its own.
+            "netbox_ui": False,
         }
         (root / "bin").mkdir()
 
@@ -60,16 +73,18 @@ class CronBed:
 
 
 @pytest.fixture
-def cron(tmp_path, run_playbook):
-    return CronBed(tmp_path, run_playbook)
+def cron(install_tree, run_playbook, sync_user):
+    return CronBed(install_tree, run_playbook, sync_user)
 
 
 @pytest.fixture(scope="module")
-def bootstrapped(tmp_path_factory):
+def bootstrapped(sync_user):
     """One bootstrap of FABRICS, shared by the tests that only look at what it made."""
-    bed = CronBed(tmp_path_factory.mktemp("cron"), playbook_runner())
+    root = new_install_tree()
+    bed = CronBed(root, playbook_runner(), sync_user)
     bed.first_run = bed.bootstrap(FABRICS)
-    return bed
+    yield bed
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def test_one_entry_per_enabled_fabric_and_none_for_the_disabled_one(bootstrapped):
@@ -77,8 +92,8 @@ def test_one_entry_per_enabled_fabric_and_none_for_the_disabled_one(bootstrapped
     assert cron.first_run.changed() > 0
     wrapper, config = cron.vars["schedule_cron_wrapper"], cron.vars["schedule_cron_config"]
     assert cron.entries() == {
-        "hedgehog-netbox-sync:fab-a": "* * * * * root %s --config %s fab-a 60" % (wrapper, config),
-        "hedgehog-netbox-sync:fab-b": "* * * * * root %s --config %s fab-b 420" % (wrapper, config),
+        "hedgehog-netbox-sync:fab-a": "* * * * * %s %s --config %s fab-a 60" % (cron.user, wrapper, config),
+        "hedgehog-netbox-sync:fab-b": "* * * * * %s %s --config %s fab-b 420" % (cron.user, wrapper, config),
     }
     assert stat.S_IMODE(cron.cron_file.stat().st_mode) == 0o644
     assert stat.S_IMODE((cron.root / "bin" / "hedgehog-netbox-sync-run").stat().st_mode) == 0o755
@@ -152,6 +167,124 @@ def test_entries_follow_the_inventory_and_force_recreates_them(cron):
     # Every fabric gone: only the entries of others remain.
     cron.bootstrap({})
     assert cron.entries() == {"backup": "0 3 * * * root /usr/local/bin/backup"}
+
+
+# -- who runs, and what they may run ------------------------------------------------------------
+
+
+def test_the_default_run_as_user_is_a_dedicated_unprivileged_one():
+    defaults = yaml.safe_load((REPO_ROOT / "roles" / "schedule_cron" / "defaults" / "main.yml").read_text())
+    specs = yaml.safe_load((REPO_ROOT / "roles" / "schedule_cron" / "meta" / "argument_specs.yml").read_text())
+    options = specs["argument_specs"]["main"]["options"]
+
+    assert defaults["schedule_cron_run_as"] == options["schedule_cron_run_as"]["default"] == "hedgehog-sync"
+    assert defaults["schedule_cron_create_user"] is options["schedule_cron_create_user"]["default"] is True
+
+
+def test_bootstrap_makes_the_run_as_user_a_system_user_without_a_login(bootstrapped):
+    cron = bootstrapped
+    user = pwd.getpwnam(cron.user)
+    with open("/etc/login.defs") as defs:
+        uid_min = int(re.search(r"(?m)^UID_MIN\s+(\d+)", defs.read()).group(1))
+
+    assert 0 < user.pw_uid < uid_min
+    assert user.pw_shell == "/usr/sbin/nologin"
+    assert user.pw_dir == str(cron.root / "state")
+    # What a run writes or reads as that user is that user's alone.
+    for path, mode in (("state", 0o750), ("log", 0o750), ("etc/netbox.env", 0o600)):
+        info = (cron.root / path).stat()
+        assert (info.st_uid, stat.S_IMODE(info.st_mode)) == (user.pw_uid, mode), path
+    # And everything it runs belongs to root.
+    for path in ("bin/hedgehog-netbox-sync-run", "etc/runner.conf", "venv/bin/ansible-playbook"):
+        assert (cron.root / path).stat().st_uid == 0, path
+
+
+def test_a_user_that_exists_is_used_as_it_is(cron):
+    cron.bootstrap(FABRICS)
+    before = pwd.getpwnam(cron.user)
+
+    assert cron.bootstrap(FABRICS, schedule_cron_create_user=False).changed() == 0
+    assert pwd.getpwnam(cron.user) == before
+
+
+def test_a_missing_user_is_refused_when_bootstrap_may_not_make_it(cron):
+    run = cron.bootstrap(FABRICS, check=False, schedule_cron_run_as="hhnbs-nosuchuser",
+                         schedule_cron_create_user=False)
+
+    assert run.returncode != 0
+    assert "User hhnbs-nosuchuser does not exist" in run.stdout
+    assert cron.entries() == {}
+
+
+def _refusal(run) -> list[str]:
+    """The unsafe paths of the wrapper's refusal, as bootstrap.yml reports them."""
+    assert run.returncode != 0
+    task = run.stdout.split("TASK [hedgehog.netbox_sync.schedule_cron : Refuse to schedule runs that others could "
+                            "change]")[1]
+    failure = json.loads(re.search(r"(?m)^fatal: \[localhost\]: FAILED! => (\{.*\})$", task).group(1))
+    return [line.split("unsafe path: ", 1)[1] for line in failure["msg"].splitlines() if "unsafe path: " in line]
+
+
+def test_bootstrap_refuses_a_world_writable_venv(cron):
+    venv_bin = cron.root / "venv" / "bin"
+    venv_bin.chmod(0o777)
+
+    problems = _refusal(cron.bootstrap(FABRICS, check=False))
+
+    assert problems == ["ansible-playbook %s/ansible-playbook: the folder %s above it is writable by everyone "
+                        "(mode 777)" % (venv_bin, venv_bin)]
+    assert cron.entries() == {}
+
+
+def test_bootstrap_refuses_paths_owned_by_others_or_writable_by_a_group(cron):
+    inventory_dir = cron.root / "inventories"
+    inventory_dir.mkdir(mode=0o775)
+    inventory_dir.chmod(0o775)
+    foreign = cron.root / "venv" / "bin" / "kubectl"
+    foreign.write_text("#!/bin/sh\n")
+    shutil.chown(foreign, user="nobody")
+    inventory = write_inventory(inventory_dir / "hosts.yml", FABRICS)
+
+    run = cron.run_playbook("bootstrap.yml", inventory, cron.vars, env={"NETBOX_TOKEN": TOKEN}, check=False)
+
+    assert _refusal(run) == [
+        "the program %s is owned by nobody (uid 65534), not by root or %s" % (foreign, cron.user),
+        "the inventory %s/hosts.yml: the folder %s above it is writable by its group root (mode 775)"
+        % (inventory_dir, inventory_dir),
+    ]
+    assert "%s runs what these paths hold: each must be owned by root or %s and writable by no one else" % (
+        cron.user, cron.user) in run.stdout
+    assert cron.entries() == {}
+
+
+def test_bootstrap_refuses_what_the_run_as_user_cannot_read(cron):
+    (cron.root / "venv").chmod(0o700)
+
+    problems = _refusal(cron.bootstrap(FABRICS, check=False))
+
+    venv = cron.root / "venv"
+    assert problems == [
+        "ansible-playbook %s/bin/ansible-playbook: %s cannot enter the folder %s (mode 700)" % (venv, cron.user, venv),
+        "the venv's bin folder %s/bin: %s cannot enter the folder %s (mode 700)" % (venv, cron.user, venv)]
+
+
+def test_the_wrapper_refuses_to_run_once_a_path_became_unsafe(bootstrapped, tmp_path):
+    cron = bootstrapped
+    check = [shutil.which("runuser"), "-u", cron.user, "--", cron.vars["schedule_cron_wrapper"], "--config",
+             cron.vars["schedule_cron_config"]]
+
+    assert subprocess.run(check + ["--check"], capture_output=True, text=True, check=False).returncode == 0
+    (cron.root / "venv" / "bin").chmod(0o777)
+    try:
+        done = subprocess.run(check + ["--force", "fab-a", "60"], capture_output=True, text=True, check=False,
+                              env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    finally:
+        (cron.root / "venv" / "bin").chmod(0o755)
+
+    assert done.returncode == 77
+    assert "unsafe path: ansible-playbook" in done.stderr
+    assert not (cron.root / "calls").exists()
+    assert "error: unsafe path: ansible-playbook" in (cron.root / "log" / "fab-a.log").read_text()
 
 
 def test_a_short_interval_is_refused_with_the_fabric_named(cron):

@@ -92,7 +92,10 @@ def fabric(netbox, kube_standin_factory, kube_discovery_cache, tmp_path, run_pla
                            "hedgehog_sync_interval": INTERVAL}}}}}}))
     (tmp_path / "cron.d").mkdir()
     (tmp_path / "bin").mkdir()
+    # Root, not the default unprivileged user: the test bed's venv and collections live in root's home,
+    # which no other user may enter (bootstrap would refuse, and say so).
     run_playbook("bootstrap.yml", inventory, {
+        "schedule_cron_run_as": "root",
         "schedule_cron_file": str(tmp_path / "cron.d" / "hedgehog-netbox-sync"),
         "schedule_cron_wrapper": str(tmp_path / "bin" / "hedgehog-netbox-sync-run"),
         "schedule_cron_config": str(tmp_path / "etc" / "runner.conf"),

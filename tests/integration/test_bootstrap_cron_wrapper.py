@@ -45,6 +45,10 @@ class Bed:
         self.env_file.write_text("# written by bootstrap.yml\nNETBOX_API=http://netbox.example:8000\n"
                                  "NETBOX_TOKEN=%s\n" % TOKEN)
         self.env_file.chmod(0o600)
+        self.venv_bin = root / "venv" / "bin"
+        self.venv_bin.mkdir(parents=True)
+        (root / "inventory.yml").write_text("all: {}\n")
+        (root / "more inventory").mkdir()
         self.state = root / "state"
         self.logs = root / "log"
         self.config = root / "runner.conf"
@@ -53,7 +57,7 @@ class Bed:
             "INVENTORY=%s" % (root / "inventory.yml"),
             "INVENTORY=%s" % (root / "more inventory"),
             "ANSIBLE_PLAYBOOK=%s" % self.stub,
-            "VENV_BIN=/nonexistent/venv/bin",
+            "VENV_BIN=%s" % self.venv_bin,
             "ANSIBLE_COLLECTIONS_PATH=/somewhere/collections",
             "ENV_FILE=%s" % self.env_file,
             "STATE_DIR=%s" % self.state,
@@ -160,7 +164,7 @@ def test_the_run_gets_the_playbook_inventory_fabric_and_environment(bed):
                             "-i", str(bed.root / "more inventory"), "-e", "fabric=leaf-fab.1"]
     env = call["env"]
     assert env["NETBOX_API"] == "http://netbox.example:8000" and env["NETBOX_TOKEN"] == TOKEN
-    assert env["PATH"].split(":")[0] == "/nonexistent/venv/bin"
+    assert env["PATH"].split(":")[0] == str(bed.venv_bin)
     assert env["ANSIBLE_COLLECTIONS_PATH"] == "/somewhere/collections"
     assert env["ANSIBLE_NOCOLOR"] == "1"
 
@@ -257,6 +261,19 @@ def test_bad_arguments_are_refused(bed, args):
                           check=False)
     assert done.returncode == 64
     assert bed.starts() == []
+
+
+@pytest.mark.parametrize("fabric, shown", [("vlab\n", "$'vlab\\n'"), ("../x", "../x"), ("a/b", "a/b"),
+                                           ("x" * 64, "x" * 64), ("-x", "-x")])
+def test_a_fabric_name_the_collection_refuses_is_refused_here_too(bed, fabric, shown):
+    done = subprocess.run([str(WRAPPER), "--config", str(bed.config), "--", fabric, "60"], capture_output=True,
+                          text=True, check=False)
+
+    assert done.returncode == 64
+    assert done.stderr == ("hedgehog-netbox-sync-run: invalid fabric name %s: letters, digits, '.', '_' and '-', "
+                           "starting with a letter or a digit, at most 63 characters\n" % shown)
+    assert bed.starts() == []
+    assert not bed.state.exists() and not bed.logs.exists()
 
 
 def test_the_log_is_rotated_when_it_grows(tmp_path):

@@ -172,7 +172,13 @@ def test_cables_one_per_link_labelled_with_the_connection(nb):
 
 
 def test_ip_addresses(nb):
-    ips = h.api_list(nb, "ipam/ip-addresses", cf_hedgehog_fabric="vlab", vrf_id="null")
+    """The underlay's addresses, all in the fabric's own VRF: nothing in NetBox's global table."""
+    assert h.api_list(nb, "ipam/ip-addresses", cf_hedgehog_fabric="vlab", vrf_id="null") == []
+    assert h.api_list(nb, "ipam/prefixes", cf_hedgehog_fabric="vlab", vrf_id="null") == []
+    underlay = h.api_list(nb, "ipam/vrfs", name="vlab/underlay")
+    assert [(v["name"], v["custom_fields"]["hedgehog_fabric"], v["enforce_unique"]) for v in underlay] == [
+        ("vlab/underlay", "vlab", True)]
+    ips = h.api_list(nb, "ipam/ip-addresses", vrf_id=underlay[0]["id"])
     assert len(ips) == 37
     on = Counter()
     for ip in ips:
@@ -230,7 +236,7 @@ def test_asn_and_redundancy_custom_fields(nb):
 def test_vpcs_land_as_vrfs_with_their_subnets(nb):
     """The overlay in brief (its own tests are elsewhere): a VRF, prefix, VLAN and gateway per VPC subnet."""
     vrfs = dict((v["name"], v) for v in h.api_list(nb, "ipam/vrfs", cf_hedgehog_fabric="vlab"))
-    assert sorted(vrfs) == ["vpc-0%d" % n for n in range(1, 7)]
+    assert sorted(vrfs) == ["vlab/ipv4ns/default", "vlab/underlay"] + ["vpc-0%d" % n for n in range(1, 7)]
     subnet = h.api_list(nb, "ipam/prefixes", vrf_id=vrfs["vpc-01"]["id"])
     assert [p["prefix"] for p in subnet] == ["10.0.1.0/24"]
     gateway = h.api_list(nb, "ipam/ip-addresses", vrf_id=vrfs["vpc-01"]["id"])

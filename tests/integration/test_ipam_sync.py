@@ -153,7 +153,8 @@ def test_first_run_makes_the_overlay(landed):
     result = landed["first"]
     assert result["problems"] == []
     creates = dict((kind, ops.get("create", 0)) for kind, ops in writes(result).items())
-    assert (creates["vlan_group"], creates["vrf"], creates["vlan"], creates["ip_range"]) == (1, 6, 6, 6)
+    # Six VPCs, the fabric's underlay and its IPv4 namespace.
+    assert (creates["vlan_group"], creates["vrf"], creates["vlan"], creates["ip_range"]) == (1, 8, 6, 6)
     # 6 VPC subnets, the IPv4 namespace's container, the 12 fabric /31s.
     assert creates["prefix"] == 19
     # The DCIM half's 37 and the 6 anycast gateways.
@@ -162,13 +163,17 @@ def test_first_run_makes_the_overlay(landed):
 
 def test_counts_in_netbox(landed):
     nb = landed["netbox"]
-    assert len(owned(nb, "ipam/vrfs")) == 6
+    assert len(owned(nb, "ipam/vrfs")) == 8
     assert len(owned(nb, "ipam/vlan-groups")) == 1
     assert len(owned(nb, "ipam/vlans")) == 6
     assert len(owned(nb, "ipam/ip-ranges")) == 6
     prefixes = owned(nb, "ipam/prefixes")
     assert len(prefixes) == 19
-    assert len([p for p in prefixes if p["vrf"]]) == 6
+    # Every prefix in a VRF: the VPC subnets in their VPC's, the container in the namespace's, the /31s in
+    # the underlay's.
+    assert sorted(set(p["vrf"]["name"] for p in prefixes if not p["vrf"]["name"].startswith("vpc-"))) == [
+        "vlab/ipv4ns/default", "vlab/underlay"]
+    assert len([p for p in prefixes if p["vrf"]["name"].startswith("vpc-")]) == 6
     assert [p["prefix"] for p in prefixes if p["status"]["value"] == "container"] == ["10.0.0.0/16"]
     assigned = [i for i in rows(nb, "dcim/interfaces", site="vlab") if i["mode"]]
     assert sorted((i["device"]["name"], i["name"]) for i in assigned) == [
@@ -294,7 +299,7 @@ def test_removing_a_vpc_changes_only_its_objects_and_port(nb, tmp_path):
     assert rows(nb, "ipam/vrfs", name="vpc-03") == []
     port = one(nb, "dcim/interfaces", device="leaf-01", name="E1/3")
     assert port["mode"] is None and port["tagged_vlans"] == []
-    assert len(owned(nb, "ipam/vrfs")) == 5
+    assert len(owned(nb, "ipam/vrfs")) == 7
     assert writes(sync(nb, fabric)) == {}
 
 
@@ -367,7 +372,7 @@ def gateway_fabric(landed):
 def test_gateway_fabric_lands_and_settles(gateway_fabric):
     assert writes(gateway_fabric["again"]) == {}
     nb = gateway_fabric["netbox"]
-    assert len(owned(nb, "ipam/vrfs")) == 7
+    assert len(owned(nb, "ipam/vrfs")) == 9
     ext = one(nb, "ipam/vrfs", name="ext.ext-bgp-01")
     assert ext["custom_fields"]["hedgehog_vrf_spec"]["inbound_community"] == "65102:1000"
     assert ext["custom_fields"]["hedgehog_peerings"][0]["peer"] == "vpc-05"

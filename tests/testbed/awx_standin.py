@@ -21,16 +21,24 @@ modules call, with AWX's own rules where they decide whether a playbook works on
 - validation as AWX does it: unique names, credential type kinds and injector templates
   (undefined fields, ``ANSIBLE_*`` and blocked variables), credential inputs (unknown fields,
   ``$encrypted$`` echoed for secrets and kept on update), a job template's playbook from its
-  project, rrules (DTSTART with a time zone, INTERVAL, no SECONDLY, COUNT <= 999, ...), and a
-  schedule's prompts (extra variables are refused unless the template asks for variables on launch);
+  project, rrules (DTSTART with a time zone, INTERVAL, no SECONDLY, COUNT <= 999, ...), survey specs
+  (``job_templates/N/survey_spec/``), and prompts as AWX's ``_accept_or_ignore_variables`` and launch
+  serializers treat them: a survey's answers are checked against its questions; other variables pass
+  only when the template asks for variables on launch, else a schedule (a saved launch configuration)
+  is refused them and a launch (``job_templates/N/launch/``) drops them into ``ignored_fields``;
+  launch-time credentials replace the template's of the same type, and a job whose credential lacks a
+  required input fails AWX's pre-start check;
 - schedules' ``next_run``, ``dtstart``, ``dtend``, ``timezone`` and ``until`` from the rrule with
   python-dateutil, including AWX's fast-forward of MINUTELY and HOURLY rules whose DTSTART is more
   than a week old.
 
 Where it differs from AWX (on purpose): nothing runs. Projects are "updated" at once to a revision
 made from their URL and branch, with the playbooks and inventory files this stand-in was given;
-schedules launch no jobs (``add_job()`` records one, as if a schedule had fired), and ``next_run``
-is brought forward on read, as AWX's periodic scheduler would. There is no RBAC (the one user is a
+schedules launch no jobs (``add_job()`` records one, with the schedule's variables and credentials,
+as if the schedule had fired), launched jobs stay ``pending``, and ``next_run`` is brought forward on
+read, as AWX's periodic scheduler would. ``job_runtime()`` gives what AWX would hand ansible-playbook
+for a job (the environment its credentials inject, its extra variables and AWX's ``awx_*`` ones), so
+a test can run the playbook as the job would. There is no RBAC (the one user is a
 superuser), no activity stream, no notifications, labels or instance groups. Where this file and
 AWX disagree, AWX is right.
 
@@ -49,11 +57,13 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
 import socket
 import ssl
 import sys
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -81,6 +91,21 @@ ENV_BLOCKLIST = frozenset((
     "CACHE", "JOB_CALLBACK_DEBUG", "INVENTORY_HOSTVARS", "AWX_HOST", "PROJECT_REVISION", "SUPERVISOR_CONFIG_PATH",
 ))
 UTC_TIMEZONES = {name: tzutc() for name in ("UTC", "GMT", "Z", "z")}
+# awx/main/constants.py
+SURVEY_TYPE_MAPPING = {"text": str, "textarea": str, "password": str, "multiplechoice": str, "multiselect": str,
+                       "integer": int, "float": (float, int)}
+JOB_VARIABLE_PREFIXES = ("awx", "tower")
+# Credential kinds a launch (or a saved launch configuration) may bring (awx/api/serializers.py).
+LAUNCH_CREDENTIAL_KINDS = ("ssh", "vault", "cloud", "net", "kubernetes")
+# The managed "OpenShift or Kubernetes API Bearer Token" type: its inputs, and what its built-in
+# injector sets (awx/main/tests/unit/test_tasks.py test_k8s_credential).
+KUBERNETES_BEARER_TOKEN_INPUTS = {
+    "fields": [{"id": "host", "label": "OpenShift or Kubernetes API Endpoint", "type": "string"},
+               {"id": "bearer_token", "label": "API authentication bearer token", "type": "string", "secret": True},
+               {"id": "verify_ssl", "label": "Verify SSL", "type": "boolean", "default": True},
+               {"id": "ssl_ca_cert", "label": "Certificate Authority data", "type": "string", "secret": True,
+                "multiline": True}],
+    "required": ["host", "bearer_token"]}
 # Fields of a job template that a schedule may set only when the template prompts for them.
 ASK_MAPPING = {
     "extra_data": "ask_variables_on_launch",
@@ -672,9 +697,56 @@ class JobTemplates(UnifiedJobTemplate):
                 return 201, self.store.create("schedules", data)
         if name == "jobs" and method == "GET":
             return "list", ("jobs", lambda r: r["job_template"] == record["id"])
-        if name == "survey_spec" and method == "GET":
-            return 200, {}
+        if name == "survey_spec":
+            return self._survey_spec(record, method, body)
+        if name == "launch":
+            return self._launch(record, method, body)
         raise not_found()
+
+    def _survey_spec(self, record, method, body):
+        """awx/api/views JobTemplateSurveySpec: GET, POST (validated, stored as sent) and DELETE."""
+        if method == "GET":
+            return 200, copy.deepcopy(record.get("_survey_spec") or {})
+        if method == "POST":
+            check_survey_spec(body)
+            record["_survey_spec"] = copy.deepcopy(body)
+            return 200, None
+        if method == "DELETE":
+            record["_survey_spec"] = {}
+            return 200, None
+        raise ApiError(405, "Method \"%s\" not allowed." % method)
+
+    def _launch(self, record, method, body):
+        """awx/api/views JobTemplateLaunch with JobLaunchSerializer: what is not prompted for is ignored."""
+        if method == "GET":
+            return 200, self._launch_info(record)
+        if method != "POST":
+            raise ApiError(405, "Method \"%s\" not allowed." % method)
+        body = body if isinstance(body, dict) else {}
+        accepted, ignored = self.store.accept_launch(record, body)
+        job = self.store.create_job(record, accepted.get("extra_vars", {}), accepted.get("credentials"),
+                                    launch_type="manual", user=1)
+        representation = self.store.represent("jobs", job)
+        return 201, dict({"job": job["id"], "ignored_fields": ignored}, **representation)
+
+    def _launch_info(self, record):
+        survey = record.get("_survey_spec") or {}
+        questions = survey.get("spec", []) if record["survey_enabled"] else []
+        needed = [q["variable"] for q in questions if q.get("required")]
+        credentials = [self.store.get_record("credentials", c) for c in self.store.association(
+            self.plural, record["id"], "credentials")]
+        info = {name: record[name] for name in self.ask_fields}
+        info.update(can_start_without_user_input=not needed and not any(record[a] for a in self.ask_fields),
+                    passwords_needed_to_start=[], variables_needed_to_start=needed, credential_needed_to_start=False,
+                    inventory_needed_to_start=not record["inventory"],
+                    survey_enabled=bool(record["survey_enabled"] and "spec" in survey),
+                    job_template_data={"id": record["id"], "name": record["name"],
+                                       "description": record["description"]},
+                    defaults={"extra_vars": record["extra_vars"],
+                              "credentials": [{"id": c["id"], "name": c["name"],
+                                               "credential_type": c["credential_type"], "passwords_needed": []}
+                                              for c in credentials]})
+        return info
 
     def _credential_rule(self, parent, credential):
         ctype = self.store.get_record("credential_types", credential["credential_type"])
@@ -714,18 +786,15 @@ class Schedules(Resource):
             raise invalid("extra_data", "Input type `%s` is not a dictionary" % type(record["extra_data"]).__name__)
         if ujt["type"] != "job_template":
             return
+        # AWX validates the prompts of a new schedule always (its serializer fills every prompt
+        # field with a default), and of a changed one when a prompt field changes.
         prompted = set(ASK_MAPPING) & set(changes)
-        if not prompted:
+        if not prompted and not creating:
             return
-        errors = {}
-        extra = record["extra_data"] or {}
-        if extra and not ujt["ask_variables_on_launch"]:
-            template_vars = _parse_vars(ujt["extra_vars"], "extra_vars") if ujt["extra_vars"] else {}
-            refused = [key for key in extra if template_vars.get(key, object()) != extra[key]]
-            if refused:
-                errors["extra_data"] = [
-                    "Variables %s are not allowed on launch. Check the Prompt on Launch setting on the Job Template "
-                    "to include Extra Variables." % ", ".join(refused)]
+        _accepted, _rejected, errors = accept_or_ignore_variables(ujt, record["extra_data"] or {})
+        if "extra_vars" in errors:
+            # Launch configs call extra_vars extra_data for historical reasons (AWX's words).
+            errors["extra_data"] = errors.pop("extra_vars")
         for field, ask in ASK_MAPPING.items():
             if field == "extra_data" or record.get(field) is None:
                 continue
@@ -805,6 +874,13 @@ class ProjectUpdates(ReadOnly):
 
 class Jobs(ReadOnly):
     plural, type, sequence = "jobs", "job", "unified_jobs"
+    sub_lists = {"credentials": "credentials"}
+
+    def sub_view(self, record, name, method, body, query):
+        if name == "credentials" and method == "GET":
+            ids = set(self.store.association(self.plural, record["id"], "credentials"))
+            return "list", ("credentials", lambda r: r["id"] in ids)
+        raise not_found()
 
     def related(self, record):
         related = {"job_template": "/api/v2/job_templates/%d/" % record["job_template"],
@@ -839,6 +915,186 @@ def _parse_vars(text, field):
     if not isinstance(value, dict):
         raise invalid(field, "Input type `%s` is not a dictionary" % type(value).__name__)
     return value
+
+
+# ---------------------------------------------------------------------------
+# Surveys and prompts as AWX checks them
+# ---------------------------------------------------------------------------
+
+
+def check_survey_spec(spec) -> None:
+    """awx/api/views JobTemplateSurveySpec._validate_spec_data (the parts a survey without passwords meets)."""
+    if not isinstance(spec, dict):
+        raise ApiError(400, {"error": "Field 'name' is missing from survey spec."})
+    for field, expect, label in (("name", str, "string"), ("description", str, "string"),
+                                 ("spec", list, "list of items")):
+        if field not in spec:
+            raise ApiError(400, {"error": "Field '%s' is missing from survey spec." % field})
+        if not isinstance(spec[field], expect):
+            raise ApiError(400, {"error": "Expected %s for field '%s', received %s type." % (
+                label, field, type(spec[field]).__name__)})
+    if not spec["spec"]:
+        raise ApiError(400, {"error": "'spec' doesn't contain any items."})
+    variables = set()
+    for index, item in enumerate(spec["spec"]):
+        if not isinstance(item, dict):
+            raise ApiError(400, {"error": "Survey question %d is not a json object." % index})
+        for field in ("type", "question_name", "variable", "required"):
+            if field not in item:
+                raise ApiError(400, {"error": "'%s' missing from survey question %d" % (field, index)})
+            kind, label = (bool, "boolean") if field == "required" else (str, "string")
+            if not isinstance(item[field], kind):
+                raise ApiError(400, {"error": "'%s' in survey question %d expected to be %s." % (field, index, label)})
+        if item["variable"] in variables:
+            raise ApiError(400, {"error": "'variable' '%s' duplicated in survey question %d." % (
+                item["variable"], index)})
+        variables.add(item["variable"])
+        if item["type"] not in SURVEY_TYPE_MAPPING:
+            raise ApiError(400, {"error": "'%s' in survey question %d is not one of '%s' allowed question types." % (
+                item["type"], index, ", ".join(SURVEY_TYPE_MAPPING))})
+        if item["type"] in ("multiplechoice", "multiselect"):
+            if "choices" not in item:
+                raise ApiError(400, {"error": "Survey question %d of type %s must specify choices." % (
+                    index, item["type"])})
+            if "default" in item and item["default"] not in ("", None):
+                defaults = item["default"].splitlines() if isinstance(item["default"], str) else item["default"]
+                if any(default not in _choices(item) for default in defaults):
+                    raise ApiError(400, {"error": "Default choice must be answered from the choices listed."})
+
+
+def _choices(item) -> list:
+    choices = item.get("choices") or []
+    if isinstance(choices, str):
+        choices = [choice for choice in choices.splitlines() if choice.strip() != ""]
+    return list(choices)
+
+
+def survey_element_errors(item: dict, data: dict, validate_required: bool = True) -> list[str]:
+    """awx/main/models/mixins.py SurveyJobTemplateMixin._survey_element_validation (no password questions)."""
+    variable = item["variable"]
+    if variable not in data:
+        return ["'%s' value missing" % variable] if item["required"] and validate_required else []
+    value = data[variable]
+    if item["type"] in ("text", "textarea", "password"):
+        if not isinstance(value, str):
+            return ["Value %s for '%s' expected to be a string." % (value, variable)]
+        errors = []
+        if item.get("min") not in ("", None) and len(value) < int(item["min"]):
+            errors.append("'%s' value %s is too small (length is %s must be at least %s)." % (
+                variable, value, len(value), item["min"]))
+        if item.get("max") not in ("", None) and len(value) > int(item["max"]):
+            errors.append("'%s' value %s is too large (must be no more than %s)." % (variable, value, item["max"]))
+        return errors
+    if item["type"] == "multiplechoice" and value not in _choices(item):
+        return ["Value %s for '%s' expected to be one of %s." % (value, variable, _choices(item))]
+    if item["type"] == "multiselect":
+        if not isinstance(value, list):
+            return ["'%s' value is expected to be a list." % variable]
+        return ["Value %s for '%s' expected to be one of %s." % (choice, variable, _choices(item))
+                for choice in value if choice not in _choices(item)]
+    return []
+
+
+def accept_or_ignore_variables(template: dict, data: dict, exclude_errors=()):
+    """awx/main/models/mixins.py _accept_or_ignore_variables: (accepted, rejected, errors).
+
+    A survey lets its own variables through (each checked against its question); with
+    ask_variables_on_launch every other variable passes too; without it the others are refused, an
+    error for a saved launch configuration (a schedule) and only ignored for a launch
+    (``exclude_errors=("prompts",)``).
+    """
+    extra_vars = dict(data)
+    accepted, rejected, errors = {}, {}, {}
+    survey = template.get("_survey_spec") or {}
+    if template.get("survey_enabled") and survey:
+        survey_errors = []
+        for item in survey.get("spec", []):
+            key = item.get("variable")
+            problems = survey_element_errors(item, data, validate_required="required" not in exclude_errors)
+            if problems:
+                survey_errors += problems
+                if key in extra_vars:
+                    rejected[key] = extra_vars.pop(key)
+            elif key in extra_vars:
+                accepted[key] = extra_vars.pop(key)
+        if survey_errors:
+            errors["variables_needed_to_start"] = survey_errors
+    if template.get("ask_variables_on_launch"):
+        accepted.update(extra_vars)
+        extra_vars = {}
+    if extra_vars:
+        template_vars = _parse_vars(template["extra_vars"], "extra_vars") if template.get("extra_vars") else {}
+        extra_vars = {k: v for k, v in extra_vars.items() if template_vars.get(k, object()) != v}
+    if extra_vars:
+        rejected.update(extra_vars)
+        if "prompts" not in exclude_errors:
+            errors["extra_vars"] = [
+                "Variables %s are not allowed on launch. Check the Prompt on Launch setting on the Job Template "
+                "to include Extra Variables." % ", ".join(str(key) for key in extra_vars)]
+    return accepted, rejected, errors
+
+
+# ---------------------------------------------------------------------------
+# What a job gets from its credentials
+# ---------------------------------------------------------------------------
+
+
+def render_injectors(ctype: dict, inputs: dict, private_dir: Path) -> tuple[dict, dict]:
+    """awx/main/models/credential.py CredentialType.inject_credential: (env, extra_vars) of one credential.
+
+    Files of ``file`` injectors are written into ``private_dir`` (mode 0600) and named by
+    ``tower.filename``; fields without a value render as empty strings, as in AWX's sandbox.
+    """
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    if not ctype.get("injectors"):
+        return _builtin_injector(ctype, inputs, private_dir), {}
+
+    class _Namespace:
+        pass
+
+    tower = _Namespace()
+    namespace = {"tower": tower}
+    for name, value in inputs.items():
+        if isinstance(value, bool) or len(value):
+            namespace[name] = value
+    for field in _defined_fields(ctype["inputs"]):
+        if field.get("type") == "boolean" and field["id"] not in inputs:
+            namespace[field["id"]] = False
+    sandbox = ImmutableSandboxedEnvironment()
+    for label, template in (ctype["injectors"].get("file") or {}).items():
+        handle, path = tempfile.mkstemp(dir=private_dir)
+        with os.fdopen(handle, "w") as stream:
+            stream.write(sandbox.from_string(template).render(**namespace))
+        os.chmod(path, 0o600)
+        if "." not in label:
+            tower.filename = path
+        else:
+            if not hasattr(tower, "filename"):
+                tower.filename = _Namespace()
+            setattr(tower.filename, label.split(".", 1)[1], path)
+    env = {}
+    for name, template in (ctype["injectors"].get("env") or {}).items():
+        if name.startswith("ANSIBLE_") or name in ENV_BLOCKLIST:
+            continue  # AWX logs and skips a prohibited variable
+        env[name] = sandbox.from_string(template).render(**namespace)
+    extra_vars = {name: sandbox.from_string(template).render(**namespace)
+                  for name, template in (ctype["injectors"].get("extra_vars") or {}).items()}
+    return env, extra_vars
+
+
+def _builtin_injector(ctype: dict, inputs: dict, private_dir: Path) -> dict:
+    if ctype.get("namespace") != "kubernetes_bearer_token":
+        return {}
+    env = {"K8S_AUTH_HOST": inputs.get("host", ""), "K8S_AUTH_API_KEY": inputs.get("bearer_token", "")}
+    verify = inputs.get("verify_ssl", False)
+    env["K8S_AUTH_VERIFY_SSL"] = str(bool(verify))
+    if verify and inputs.get("ssl_ca_cert"):
+        handle, path = tempfile.mkstemp(dir=private_dir)
+        with os.fdopen(handle, "w") as stream:
+            stream.write(inputs["ssl_ca_cert"])
+        env["K8S_AUTH_SSL_CA_CERT"] = path
+    return env
 
 
 # ---------------------------------------------------------------------------
@@ -962,8 +1218,10 @@ class Store:
                                       ("Ansible Galaxy/Automation Hub API Token", "galaxy", "galaxy_api_token"),
                                       ("OpenShift or Kubernetes API Bearer Token", "kubernetes",
                                        "kubernetes_bearer_token")):
+            inputs = copy.deepcopy(KUBERNETES_BEARER_TOKEN_INPUTS if namespace == "kubernetes_bearer_token"
+                                   else {"fields": []})
             self._insert("credential_types", {"name": name, "kind": kind, "namespace": namespace, "managed": True,
-                                              "inputs": {"fields": []}, "injectors": {}})
+                                              "inputs": inputs, "injectors": {}})
         self._insert("execution_environments", {"name": "AWX EE (%s)" % PRODUCT_VERSION,
                                                 "image": "quay.io/ansible/awx-ee:%s" % PRODUCT_VERSION,
                                                 "pull": "missing"})
@@ -1153,6 +1411,110 @@ class Store:
                 raise ApiError(400, problem)
             ids.append(sub["id"])
             return 204, None
+
+    # -- launches and jobs -------------------------------------------------------
+
+    def accept_launch(self, template: dict, body: dict):
+        """JobLaunchSerializer.validate: (accepted, ignored), or ApiError 400.
+
+        Prompts the template does not ask for are ignored, not refused (AWX's manual launch);
+        survey answers are checked; credentials follow AWX's rules for a launch.
+        """
+        extra = body.get("extra_vars") or {}
+        if isinstance(extra, str):
+            extra = _parse_vars(extra, "extra_vars")
+        variables, refused, errors = accept_or_ignore_variables(template, extra, exclude_errors=("prompts",))
+        accepted, ignored = {}, {}
+        if variables:
+            accepted["extra_vars"] = variables
+        if refused:
+            ignored["extra_vars"] = refused
+        for field, ask in ASK_MAPPING.items():
+            if field == "extra_data" or body.get(field) is None or body[field] == template.get(field):
+                continue
+            (accepted if template[ask] else ignored)[field] = body[field]
+        if "credentials" in body:
+            self._accept_launch_credentials(template, body["credentials"], accepted, ignored, errors)
+        if errors:
+            raise ApiError(400, errors)
+        return accepted, ignored
+
+    def _accept_launch_credentials(self, template, given, accepted, ignored, errors):
+        if not isinstance(given, list):
+            raise invalid("credentials", "Expected a list of items but got type \"%s\"." % type(given).__name__)
+        credentials = []
+        for credential_id in given:
+            credential = self.get_record("credentials", credential_id)
+            if credential is None:
+                raise invalid("credentials", "Invalid pk \"%s\" - object does not exist." % credential_id)
+            credentials.append(credential)
+        on_template = [self.get_record("credentials", c)
+                       for c in self.association("job_templates", template["id"], "credentials")]
+        new = [c for c in credentials if c["id"] not in {t["id"] for t in on_template}]
+        if new:
+            if template["ask_credential_on_launch"]:
+                accepted["credentials"] = [c["id"] for c in new]
+            else:
+                ignored["credentials"] = [c["id"] for c in new]
+        kinds = []
+        for credential in new if template["ask_credential_on_launch"] else []:
+            ctype = self.get_record("credential_types", credential["credential_type"])
+            if ctype["id"] in kinds:
+                errors.setdefault("credentials", []).append("Cannot assign multiple %s credentials." % ctype["name"])
+            if ctype["kind"] not in LAUNCH_CREDENTIAL_KINDS:
+                errors.setdefault("credentials", []).append("Cannot assign a Credential of kind `%s`" % ctype["kind"])
+            kinds.append(ctype["id"])
+        given_types = {c["credential_type"] for c in credentials}
+        removed = [c for c in on_template if c["id"] not in given and c["credential_type"] not in given_types]
+        for credential in removed:
+            ctype = self.get_record("credential_types", credential["credential_type"])
+            errors.setdefault("credentials", []).append(
+                "Removing %s credential at launch time without replacement is not supported. Provided list lacked "
+                "credential(s): %s." % (ctype["name"], ", ".join(c["name"] for c in removed)))
+
+    def create_job(self, template: dict, runtime_vars: dict, prompted_credentials=None, launch_type="manual",
+                   schedule: dict | None = None, user: int | None = None, status: str = "pending",
+                   started: datetime.datetime | None = None, finished: datetime.datetime | None = None) -> dict:
+        """UnifiedJobTemplate.create_unified_job: the job's variables and credentials, and the pre-start check."""
+        extra_vars = _parse_vars(template["extra_vars"], "extra_vars") if template.get("extra_vars") else {}
+        survey = template.get("_survey_spec") or {}
+        if template.get("survey_enabled"):
+            for item in survey.get("spec", []):
+                default = item.get("default")
+                if default is not None and not survey_element_errors(item, {item["variable"]: default}):
+                    extra_vars[item["variable"]] = default
+        extra_vars.update(runtime_vars or {})
+        by_type = {}
+        for credential_id in self.association("job_templates", template["id"], "credentials") + list(
+                prompted_credentials or []):
+            credential = self.get_record("credentials", credential_id)
+            by_type[credential["credential_type"]] = credential
+        explanation = ""
+        for credential in by_type.values():
+            ctype = self.get_record("credential_types", credential["credential_type"])
+            defined = {f["id"] for f in _defined_fields(ctype["inputs"])}
+            missing = sorted(name for name in ctype["inputs"].get("required", [])
+                             if name in defined and credential["inputs"].get(name) in (None, ""))
+            if missing and not explanation:
+                explanation = ("Job cannot start because Credential %s does not provide one or more required fields "
+                               "(%s). Task failed pre-start check." % (credential["name"], ", ".join(missing)))
+        if explanation:
+            status = "failed"
+        started = started or (self.clock() if status != "pending" else None)
+        done = status in ("successful", "failed", "error", "canceled")
+        finished = finished or (self.clock() if done else None)
+        job = self._insert("jobs", {
+            "name": template["name"], "description": "", "status": status, "failed": status in ("failed", "error"),
+            "started": iso(started), "finished": iso(finished),
+            "elapsed": round((finished - started).total_seconds(), 3) if finished and started else 0.0,
+            "job_template": template["id"], "unified_job_template": template["id"], "launch_type": launch_type,
+            "schedule": schedule["id"] if schedule else None, "extra_vars": json.dumps(extra_vars),
+            "job_explanation": explanation, "inventory": template.get("inventory"),
+            "event_processing_finished": done, "_created_by": user})
+        self._associations[("jobs", job["id"], "credentials")] = [c["id"] for c in by_type.values()]
+        if done:
+            template.update(last_job_run=job["finished"], last_job_failed=job["failed"], status=status)
+        return job
 
     # -- computed things --------------------------------------------------------
 
@@ -1620,7 +1982,11 @@ class AwxStandin:
     def add_job(self, schedule_id: int | None = None, job_template_id: int | None = None, status: str = "successful",
                 started: datetime.datetime | None = None, finished: datetime.datetime | None = None,
                 extra_vars: dict | None = None) -> dict:
-        """Record a job, as if a schedule (or a launch) had run one: AWX would have."""
+        """Record a job, as if a schedule (or a launch) had run one: AWX would have.
+
+        A schedule's job gets the schedule's extra_data and credentials (those of the template,
+        each replaced by the schedule's of the same type), as AWX's scheduler launches it.
+        """
         with self.store.lock:
             schedule = self.store.get_record("schedules", schedule_id) if schedule_id else None
             if schedule_id and schedule is None:
@@ -1629,20 +1995,54 @@ class AwxStandin:
             template = self.store.get_record("job_templates", template_id)
             if template is None:
                 raise KeyError("no job template %s" % template_id)
-            started = started or self.store.clock()
-            done = status in ("successful", "failed", "error", "canceled")
-            finished = finished or (self.store.clock() if done else None)
-            job = self.store._insert("jobs", {  # pylint: disable=protected-access  # the store's own write path
-                "name": template["name"], "description": "", "status": status, "failed": status in ("failed", "error"),
-                "started": iso(started), "finished": iso(finished),
-                "elapsed": round((finished - started).total_seconds(), 3) if finished else 0.0,
-                "job_template": template["id"], "unified_job_template": template["id"],
-                "launch_type": "scheduled" if schedule else "manual", "schedule": schedule_id,
-                "extra_vars": json.dumps(extra_vars if extra_vars is not None else
-                                         (schedule or {}).get("extra_data") or {}),
-                "event_processing_finished": done})
-            template.update(last_job_run=job["finished"], last_job_failed=job["failed"], status=status)
+            runtime = extra_vars if extra_vars is not None else (schedule or {}).get("extra_data") or {}
+            credentials = self.store.association("schedules", schedule["id"], "credentials") if schedule else []
+            job = self.store.create_job(template, runtime, credentials, "scheduled" if schedule else "manual",
+                                        schedule=schedule, user=None if schedule else 1, status=status,
+                                        started=started or self.store.clock(), finished=finished)
             return self.store.represent("jobs", job)
+
+    def job_runtime(self, job_id: int, private_dir: Path) -> dict:
+        """What AWX would hand ansible-playbook for this job: ``{"env": ..., "extra_vars": ...}``.
+
+        The environment holds what the job's credentials inject (files written into
+        ``private_dir``); the extra variables are the job's, then the credentials', then AWX's
+        ``awx_*`` and ``tower_*`` variables, which nothing can override (RunJob.build_extra_vars_file).
+        """
+        private_dir = Path(private_dir)
+        private_dir.mkdir(parents=True, exist_ok=True)
+        with self.store.lock:
+            job = self.store.get_record("jobs", job_id)
+            if job is None:
+                raise KeyError("no job %s" % job_id)
+            env, extra_vars = {}, json.loads(job["extra_vars"] or "{}")
+            for credential_id in self.store.association("jobs", job_id, "credentials"):
+                credential = self.store.get_record("credentials", credential_id)
+                ctype = self.store.get_record("credential_types", credential["credential_type"])
+                injected_env, injected_vars = render_injectors(ctype, credential["inputs"], private_dir)
+                env.update(injected_env)
+                extra_vars.update(injected_vars)
+            extra_vars.update(self._meta_vars(job))
+            return {"env": env, "extra_vars": extra_vars}
+
+    def _meta_vars(self, job: dict) -> dict:
+        """UnifiedJob.awx_meta_vars."""
+        meta = {}
+        schedule = self.store.get_record("schedules", job.get("schedule"))
+        inventory = self.store.get_record("inventories", job.get("inventory"))
+        for prefix in JOB_VARIABLE_PREFIXES:
+            meta["%s_job_id" % prefix] = job["id"]
+            meta["%s_job_launch_type" % prefix] = job["launch_type"]
+            if job.get("_created_by"):
+                meta.update({"%s_user_id" % prefix: job["_created_by"], "%s_user_name" % prefix: self.username,
+                             "%s_user_email" % prefix: "", "%s_user_first_name" % prefix: "",
+                             "%s_user_last_name" % prefix: ""})
+            elif schedule:
+                meta.update({"%s_schedule_id" % prefix: schedule["id"], "%s_schedule_name" % prefix: schedule["name"]})
+            if inventory:
+                meta.update({"%s_inventory_id" % prefix: inventory["id"],
+                             "%s_inventory_name" % prefix: inventory["name"]})
+        return meta
 
     # -- tokens ------------------------------------------------------------------
 

@@ -101,6 +101,9 @@ def kube_vlab(tmp_path_factory: pytest.TempPathFactory):
     """A stand-in serving the VLAB fixtures, shared by one test module."""
     if not VLAB_FIXTURES.is_dir():
         pytest.skip(f"no VLAB fixtures at {VLAB_FIXTURES.relative_to(TESTS_DIR.parent)}")
+    # pytest picks its temp root on first use, from TMPDIR: pick it before TMPDIR points into the
+    # cache folder removed below, or every later test of the session loses its tmp_path.
+    tmp_path_factory.getbasetemp()
     with isolated_discovery_cache():
         standin = KubeStandin(fixture_dirs=[VLAB_FIXTURES], state_dir=tmp_path_factory.mktemp("kube-vlab"), port=0)
         with standin:

@@ -131,6 +131,8 @@ class Settings:
     kube_port: int
     kube_fixtures: tuple[Path, ...]
     kube_release: str = ""  # serve this Hedgehog release's API (testbed.releases) and, by default, its fixture
+    # NetBox plugins the test bed runs (HHNBS_TOPOLOGY_VIEWS=1: netbox_topology_views).
+    plugins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> Settings:
@@ -141,11 +143,13 @@ class Settings:
         release = env.get("HHNBS_KUBE_RELEASE") or ""
         default_fixture = f"release-{release}" if release else "vlab"
         fixtures = env.get("HHNBS_KUBE_FIXTURES") or str(repo / "tests" / "fixtures" / default_fixture)
+        plugins = ("netbox_topology_views",) if env.get("HHNBS_TOPOLOGY_VIEWS") == "1" else ()
+        default_venv = "venv-netbox-topology" if plugins else "venv-netbox"
         return cls(
             home=home,
             repo=repo,
             tools_venv=Path(env.get("HHNBS_TOOLS_VENV") or home / "venv-tools"),
-            netbox_venv=Path(env.get("HHNBS_NETBOX_VENV") or home / "venv-netbox"),
+            netbox_venv=Path(env.get("HHNBS_NETBOX_VENV") or home / default_venv),
             run=Path(env.get("HHNBS_RUN") or home / "run"),
             netbox_version=env.get("HHNBS_NETBOX_VERSION") or "4.7.3",
             pg_version=env.get("HHNBS_PG_VERSION") or "15",
@@ -156,6 +160,7 @@ class Settings:
             kube_port=int(env.get("HHNBS_KUBE_PORT") or 16443),
             kube_fixtures=tuple(Path(p) for p in fixtures.split(os.pathsep) if p),
             kube_release=release,
+            plugins=plugins,
         )
 
     @property
@@ -547,6 +552,7 @@ def netbox_configuration(s: Settings) -> str:
         "RELEASE_CHECK_URL = None",
         "MAX_PAGE_SIZE = 5000",
         "TIME_ZONE = 'UTC'",
+        "PLUGINS = %r" % list(s.plugins),
         "",
     ]
     return "\n".join(lines)
@@ -587,6 +593,11 @@ class NetBox(_Daemon):
         if out.stdout.strip() != self.s.netbox_version:
             raise TestbedError("NetBox venv has netbox %r, want %s: run scripts/setup"
                                % (out.stdout.strip() or out.stderr.strip(), self.s.netbox_version))
+        for plugin in self.s.plugins:
+            found = subprocess.run([str(python), "-c", "import %s" % plugin], capture_output=True, check=False)
+            if found.returncode != 0:
+                raise TestbedError("NetBox venv %s has no %s: run scripts/setup with HHNBS_TOPOLOGY_VIEWS=1 "
+                                   "(and the same HHNBS_NETBOX_VENV)" % (self.s.netbox_venv, plugin))
 
     def write_configuration(self) -> bool:
         (self.root / "conf" / "__init__.py").parent.mkdir(parents=True, exist_ok=True)
@@ -601,10 +612,12 @@ class NetBox(_Daemon):
 
     def collectstatic(self) -> None:
         stamp = self.root / "static" / ".hhnbs-collected"
-        if stamp.exists() and stamp.read_text() == self.s.netbox_version:
+        # Plugins bring static files of their own.
+        collected = " ".join((self.s.netbox_version,) + self.s.plugins)
+        if stamp.exists() and stamp.read_text() == collected:
             return
         self.manage("NetBox collectstatic", "collectstatic", "--no-input", "--clear", log_name="collectstatic.log")
-        stamp.write_text(self.s.netbox_version)
+        stamp.write_text(collected)
 
     # -- gunicorn ---------------------------------------------------------- #
 
@@ -683,12 +696,14 @@ class NetBox(_Daemon):
 # --------------------------------------------------------------------------- #
 
 
-def golden_key(netbox_version: str) -> str:
+def golden_key(netbox_version: str, plugins: tuple[str, ...] = ()) -> str:
     """Names the golden database and its dump: a new NetBox version, user or
-    token value gives a new golden database instead of a stale one."""
-    material = json.dumps([GOLDEN_REVISION, netbox_version, ADMIN_USERNAME, ADMIN_PASSWORD, TOKEN_V1,
-                           TOKEN_V2_KEY, TOKEN_V2_SECRET, API_TOKEN_PEPPER])
-    digest = hashlib.sha256(material.encode()).hexdigest()[:8]
+    token value, or plugin gives a new golden database instead of a stale one."""
+    material = [GOLDEN_REVISION, netbox_version, ADMIN_USERNAME, ADMIN_PASSWORD, TOKEN_V1,
+                TOKEN_V2_KEY, TOKEN_V2_SECRET, API_TOKEN_PEPPER]
+    if plugins:
+        material.append(sorted(plugins))
+    digest = hashlib.sha256(json.dumps(material).encode()).hexdigest()[:8]
     return "hhnbs_golden_%s_%s" % (netbox_version.replace(".", "_"), digest)
 
 
@@ -697,8 +712,10 @@ class Golden:
         self.s = settings
         self.db = db
         self.netbox = netbox
-        self.name = golden_key(settings.netbox_version)
+        self.name = golden_key(settings.netbox_version, settings.plugins)
         self.dump = settings.golden_dir / (self.name + ".sql.gz")
+        # With plugins, the plain golden dump plus the plugins' migrations (seconds, not minutes).
+        self.base_dump = settings.golden_dir / (golden_key(settings.netbox_version) + ".sql.gz")
 
     def ensure(self, say) -> str:
         """Makes the golden database exist; returns how: present, restored or migrated."""
@@ -709,6 +726,10 @@ class Golden:
             say("restore golden database from %s" % self.dump)
             self._restore()
             how = "restored"
+        elif self.s.plugins and self.base_dump.exists():
+            say("golden database with plugins %s: the plain one plus their migrations" % ", ".join(self.s.plugins))
+            self._build_from_base()
+            how = "migrated plugins"
         else:
             say("first build of the golden database: `netbox migrate` takes ~5 min; log: %s"
                 % (self.s.logs / "migrate.log"))
@@ -722,6 +743,13 @@ class Golden:
     def _restore(self) -> None:
         self.db.psql('CREATE DATABASE "%s"' % self.name)
         self.db.psql(db=self.name, input_bytes=gzip.decompress(self.dump.read_bytes()))
+
+    def _build_from_base(self) -> None:
+        self.db.psql('CREATE DATABASE "%s"' % self.name)
+        self.db.psql(db=self.name, input_bytes=gzip.decompress(self.base_dump.read_bytes()))
+        self.netbox.manage("NetBox migrate (plugins)", "migrate", "--no-input", database=self.name,
+                           log_name="migrate.log")
+        self._dump()
 
     def _build(self) -> None:
         self.db.psql('CREATE DATABASE "%s"' % self.name)

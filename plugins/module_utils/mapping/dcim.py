@@ -19,6 +19,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objec
     short_name,
     slugify,
 )
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.spaces import underlay_vrf
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import (
     LAG_TYPES,
     SERVER_TYPES,
@@ -231,13 +232,14 @@ def add_devices(state, snapshot, config, now=None):
             "hedgehog_redundancy_group": switch.redundancy_group or None,
             "hedgehog_redundancy_type": switch.redundancy_type or None,
             "hedgehog_groups": ",".join(switch.groups) or None,
+            "hedgehog_domain": switch.domain or None,
         }
         status, agent_fields = agent_facts(agent, now, config.agent_stale_after)
         custom_fields.update(agent_fields)
         fields = _device_fields(config, name, device_type_slug(profile.name), switch.role, switch.description,
                                 custom_fields, slugify(profile.nos_type) if profile.nos_type else None, serial)
         fields["status"] = status
-        late = {"primary_ip4": Ref("ip_address", (None, switch.ip))}
+        late = {"primary_ip4": Ref("ip_address", (underlay_vrf(config), switch.ip))}
         state.add(Desired("device", name, fields, late=late, label="device %s" % name))
     for name in sorted(snapshot.servers):
         server = snapshot.servers[name]

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping import addressing, dcim, ipam
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping import addressing, dcim, ipam, spaces
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import DesiredState
 
 
@@ -15,10 +15,11 @@ def build_desired(snapshot, config, now=None):
     dcim.add_shared(state, snapshot, config)
     addressing.add_asns(state, snapshot)
     dcim.add_cluster(state, config)
+    spaces.add_vrfs(state, snapshot, config)
     dcim.add_devices(state, snapshot, config, now=now)
     dcim.add_switch_interfaces(state, snapshot)
     dcim.add_connection_interfaces(state, snapshot)
-    addressing.add_switch_ips(state, snapshot)
+    addressing.add_switch_ips(state, snapshot, config)
     addressing.add_link_addresses(state, snapshot, config)
     ipam.add_ipam(state, snapshot, config)
     dcim.add_cables(state, snapshot)

@@ -22,6 +22,11 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objec
     short_name,
     slugify,
 )
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.spaces import (
+    namespace_vrf,
+    underlay_vrf,
+    vrf_ref,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.ipam import EXTERNAL_PREFIX
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 
@@ -81,7 +86,7 @@ def add_ipam(state, snapshot, config):
         namespace = model.vlan_namespaces[name]
         _vlan_group(state, config, name, [[low, high] for low, high in namespace.ranges],
                     "VLANNamespace %s" % name, {"hedgehog_vlan_namespace": name})
-    _containers(state, model, site)
+    _containers(state, config, model, site)
     for name in sorted(model.vpcs):
         _vpc(state, snapshot, config, model.vpcs[name], site, peerings.get(name))
     for name in sorted(model.externals):
@@ -89,7 +94,7 @@ def add_ipam(state, snapshot, config):
     for name in sorted(model.external_attachments):
         _external_attachment(state, config, model.external_attachments[name], site)
     if config.dhcp_leases:
-        _leases(state, model)
+        _leases(state, config, model)
 
 
 def _tenant(fields, config):
@@ -111,17 +116,22 @@ def _vlan_group(state, config, namespace, ranges, description, custom_fields):
     }, label="VLAN group %s" % name))
 
 
-def _containers(state, model, site):
-    """One container prefix per distinct IPv4Namespace subnet; namespaces may share one."""
+def _containers(state, config, model, site):
+    """One container prefix per IPv4Namespace subnet, in the namespace's VRF.
+
+    Namespaces that share a VRF (the global table, or one the user names) and
+    reuse a subnet share its container.
+    """
     owners = {}
     for name, namespace in model.ipv4_namespaces.items():
+        vrf = namespace_vrf(config, name)
         for subnet in namespace.subnets:
-            owners.setdefault(str(ipaddress.ip_network(subnet)), set()).add(name)
-    for prefix in sorted(owners, key=ipaddress.ip_network):
-        names = sorted(owners[prefix])
-        state.add(Desired("prefix", (None, prefix), {
+            owners.setdefault((vrf, str(ipaddress.ip_network(subnet))), set()).add(name)
+    for vrf, prefix in sorted(owners, key=lambda key: (key[0] or "", ipaddress.ip_network(key[1]))):
+        names = sorted(owners[(vrf, prefix)])
+        state.add(Desired("prefix", (vrf, prefix), {
             "prefix": prefix,
-            "vrf": None,
+            "vrf": vrf_ref(vrf),
             "status": "container",
             "scope_type": "dcim.site",
             "scope_id": site,
@@ -306,15 +316,17 @@ def _external_attachment(state, config, attachment, site):
                      custom_fields={"hedgehog_peer_asn": asn} if asn else None)
 
 
-def _leases(state, model):
+def _leases(state, config, model):
     """DHCP leases as IPs with status dhcp; a static lease or a gateway at the same address wins."""
     for lease in sorted(model.leases, key=lambda l: (l.vpc, ipaddress.ip_interface(l.address))):
         if lease.vpc and lease.vpc not in model.vpcs:
             state.problems.append(Problem.about("ip_address", "DHCP lease %s (%s)" % (lease.address, lease.subnet),
                                                 "VPC %s does not exist or was skipped" % lease.vpc))
             continue
-        if state.get("ip_address", (lease.vpc or None, lease.address)) is not None:
+        # Management leases are underlay addresses.
+        vrf = lease.vpc or underlay_vrf(config)
+        if state.get("ip_address", (vrf, lease.address)) is not None:
             continue
         hostname = lease.hostname if _DNS_NAME.match(lease.hostname or "") else ""
-        _address(state, lease.vpc, lease.address, "%s DHCP lease for %s" % (lease.subnet, lease.mac), status="dhcp",
+        _address(state, vrf, lease.address, "%s DHCP lease for %s" % (lease.subnet, lease.mac), status="dhcp",
                  custom_fields={"hedgehog_mac": lease.mac}, dns_name=hostname)

@@ -27,9 +27,9 @@ class Ref(namedtuple("Ref", "kind key")):
 class Desired:
     """One object as the fabric wants it."""
 
-    __slots__ = ("kind", "key", "fields", "late", "label", "component")
+    __slots__ = ("kind", "key", "fields", "late", "label", "component", "shared")
 
-    def __init__(self, kind, key, fields, late=None, label=None, component=False):
+    def __init__(self, kind, key, fields, late=None, label=None, component=False, shared=False):
         self.kind = kind
         self.key = key
         self.fields = fields
@@ -40,6 +40,10 @@ class Desired:
         # A component NetBox made from a template (a switch port of a device
         # type): it belongs to its device, so it is taken over without adopt.
         self.component = component
+        # An object several fabrics use (a VRF the user names for them): used as
+        # NetBox has it, made without the fabric's marker when missing, never
+        # changed or deleted, like the shared kinds (manufacturers, roles).
+        self.shared = shared
 
     def refs(self):
         for value in list(self.fields.values()) + list(self.late.values()):

@@ -443,8 +443,9 @@ def parse_gateway_peering(obj):
     spec = parse.spec_of(obj)
     name = parse.name_of(obj)
     sides = parse._mapping(spec.get("peering"), "spec.peering")
-    if len(sides) < 2:
-        raise BadObject("spec.peering must name two VPCs or externals")
+    if len(sides) != 2:
+        # The API's own rule; it also keeps each side's copy of the other's expose list linear.
+        raise BadObject("spec.peering must name exactly two VPCs or externals, not %d" % len(sides))
     group = parse._text(spec, "gatewayGroup", "spec")
     peering = Peering(name=name, kind="GatewayPeering")
     for key, raw in sorted(sides.items()):

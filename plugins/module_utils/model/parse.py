@@ -217,6 +217,7 @@ def parse_switch(obj):
         boot_mac=_text(boot, "mac", "spec.boot"),
         port_breakouts=dict((str(k), str(v)) for k, v in _mapping(spec.get("portBreakouts"), "spec.portBreakouts").items()),
         port_speeds=dict((str(k), str(v)) for k, v in _mapping(spec.get("portSpeeds"), "spec.portSpeeds").items()),
+        domain=_text(_mapping(spec.get("topology"), "spec.topology"), "domain", "spec.topology"),
     )
 
 

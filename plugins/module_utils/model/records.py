@@ -85,6 +85,8 @@ class Switch:
     boot_mac: str = ""
     port_breakouts: Dict[str, str] = field(default_factory=dict)
     port_speeds: Dict[str, str] = field(default_factory=dict)
+    # The domain of a multi-fabric control node's fabric the switch is in (spec.topology.domain).
+    domain: str = ""
 
 
 @dataclass

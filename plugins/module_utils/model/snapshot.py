@@ -233,7 +233,7 @@ def build_snapshot(fabric, data, fallback_profiles=None, profile_problems=()):
     that could not be loaded there, reported with the source's own problems.
     """
     fallback_profiles = fallback_profiles or {}
-    snapshot = Snapshot(fabric=fabric, incomplete=dict(data.incomplete))
+    snapshot = Snapshot(fabric=fabric, incomplete=dict(data.incomplete), problems=list(data.rejected))
     snapshot.problems.extend(profile_problems)
     _unreadable_kinds(snapshot)
     for kind, name, cause, obj in data.unsupported:

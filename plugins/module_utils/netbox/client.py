@@ -11,8 +11,10 @@ and record objects would cost memory and time for nothing.
 
 from __future__ import annotations
 
+import json
 import threading
-from collections import Counter
+from collections import Counter, namedtuple
+from urllib.parse import parse_qs, urlsplit
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
     NetBoxAPIError,
@@ -34,6 +36,12 @@ except ImportError:
     HAS_PYNETBOX = False
 
 TRANSIENT_STATUS = frozenset((429, 502, 503, 504))
+DEFAULT_MAX_PAGES = 10000
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
+
+# One answer of NetBox, its body read (within the size cap).
+Reply = namedtuple("Reply", "status_code headers content")
 DEFAULT_TIMEOUT = (10, 300)
 # gunicorn refuses request lines over 4094 bytes by default.
 MAX_QUERY_LENGTH = 3500
@@ -75,7 +83,7 @@ class NetBoxClient:
     """One NetBox server, as the engine uses it."""
 
     def __init__(self, url, token, validate_certs=True, timeout=DEFAULT_TIMEOUT, backoff=None, fabric=None,
-                 workers=3):
+                 workers=3, ca_cert=None, max_pages=DEFAULT_MAX_PAGES, max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES):
         if not HAS_REQUESTS:
             raise NetBoxAPIError("the requests Python library is required", fabric=fabric)
         self.url = url.rstrip("/")
@@ -83,19 +91,22 @@ class NetBoxClient:
         self.timeout = timeout
         self.backoff = backoff or Backoff()
         self.workers = max(1, int(workers))
+        self.max_pages = max(1, int(max_pages))
+        self.max_response_bytes = int(max_response_bytes)
         self._lock = threading.Lock()
         self.requests = Counter()
-        self.session = self._open_session(token, validate_certs)
+        self.session = self._open_session(token, ca_cert if validate_certs and ca_cert else validate_certs)
         self._version = None
         self.changelog_message = None
 
-    def _open_session(self, token, validate_certs):
+    def _open_session(self, token, verify):
         if HAS_PYNETBOX:
             api = pynetbox.api(self.url, token=token)
             session = api.http_session
         else:
             session = requests.Session()
-        session.verify = validate_certs
+        # True, False, or the path of the CA that signed NetBox's certificate.
+        session.verify = verify
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(4, self.workers * 2), max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -128,52 +139,72 @@ class NetBoxClient:
         self._count(method)
         try:
             response = self.session.request(method, url, params=params, json=body, headers=headers,
-                                            timeout=self.timeout)
+                                            timeout=self.timeout, stream=True)
+            reply = Reply(response.status_code, response.headers, self._read_body(response, url))
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise TransientError("cannot reach NetBox at %s: %s" % (url, exc.__class__.__name__), endpoint=url,
                                  cause=exc) from exc
-        if response.status_code in TRANSIENT_STATUS:
-            raise TransientError("NetBox answered HTTP %d at %s" % (response.status_code, url), endpoint=url,
-                                 status=response.status_code)
-        if response.status_code == 500 and b"deadlock detected" in response.content:
+        if reply.status_code in TRANSIENT_STATUS:
+            raise TransientError("NetBox answered HTTP %d at %s" % (reply.status_code, url), endpoint=url,
+                                 status=reply.status_code)
+        if reply.status_code == 500 and b"deadlock detected" in reply.content:
             # Parallel bulk chunks that add interfaces to the same devices lock those
             # devices' counter rows in different orders; PostgreSQL aborts one whole
             # chunk (a bulk write is all-or-none), so sending it again is safe.
             raise TransientError("NetBox hit a database deadlock at %s" % url, endpoint=url, status=500)
-        return response
+        return reply
 
-    def request(self, method, endpoint, params=None, body=None, headers=None, url=None):
+    def _read_body(self, response, url):
+        """The body, read in chunks and refused past ``max_response_bytes``."""
+        announced = response.headers.get("Content-Length")
+        if announced and announced.isdigit() and int(announced) > self.max_response_bytes:
+            response.close()
+            raise self._too_big(url)
+        chunks, size = [], 0
+        for chunk in response.iter_content(READ_CHUNK):
+            size += len(chunk)
+            if size > self.max_response_bytes:
+                response.close()
+                raise self._too_big(url)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_big(self, url):
+        return NetBoxAPIError("NetBox's answer at %s is larger than max_response_mb (%d MiB)"
+                              % (url, self.max_response_bytes // (1024 * 1024)), fabric=self.fabric, endpoint=url)
+
+    def request(self, method, endpoint, params=None, body=None, headers=None):
         """One call with retries; returns the decoded body, raises NetBoxAPIError on refusal."""
-        return self._call(method, endpoint, params, body, headers, url)[0]
+        return self._call(method, endpoint, params, body, headers)[0]
 
     def read_one(self, endpoint, object_id):
         """One object and its ETag (NetBox 4.6+), for a compare-and-set write with If-Match."""
-        body, response = self._call("GET", "%s/%d" % (endpoint.strip("/"), object_id))
-        return body, response.headers.get("ETag")
+        body, reply = self._call("GET", "%s/%d" % (endpoint.strip("/"), object_id))
+        return body, reply.headers.get("ETag")
 
-    def _call(self, method, endpoint, params=None, body=None, headers=None, url=None):
-        url = url or self._endpoint_url(endpoint)
+    def _call(self, method, endpoint, params=None, body=None, headers=None):
+        url = self._endpoint_url(endpoint)
         try:
-            response = self.backoff.call(self._send, method, url, params, body, headers)
+            reply = self.backoff.call(self._send, method, url, params, body, headers)
         except TransientError as exc:
             raise NetBoxAPIError("NetBox stayed unavailable: %s" % exc.message, fabric=self.fabric,
                                  endpoint=endpoint, status=exc.status) from exc
-        if response.status_code >= 400:
-            raise self._refusal(method, endpoint, response)
-        if response.status_code == 204 or not response.content:
-            return None, response
+        if reply.status_code >= 400:
+            raise self._refusal(method, endpoint, reply)
+        if reply.status_code == 204 or not reply.content:
+            return None, reply
         try:
-            return response.json(), response
+            return json.loads(reply.content), reply
         except ValueError as exc:
             raise NetBoxAPIError("NetBox sent a body that is not JSON for %s %s" % (method, endpoint),
-                                 fabric=self.fabric, endpoint=endpoint, status=response.status_code) from exc
+                                 fabric=self.fabric, endpoint=endpoint, status=reply.status_code) from exc
 
-    def _refusal(self, method, endpoint, response):
-        status = response.status_code
+    def _refusal(self, method, endpoint, reply):
+        status = reply.status_code
         try:
-            body = response.json()
+            body = json.loads(reply.content)
         except ValueError:
-            body = response.text[:MAX_BODY_IN_ERROR]
+            body = reply.content[:MAX_BODY_IN_ERROR].decode("utf-8", "replace")
         if status in (401, 403):
             detail = body.get("detail") if isinstance(body, dict) else body
             message = "NetBox refused the token (HTTP %d) for %s %s: %s" % (status, method, endpoint, detail)
@@ -207,14 +238,29 @@ class NetBoxClient:
         if cursor:
             query["start"] = 0
         rows = []
-        url = None
-        while True:
-            page = self.request("GET", endpoint, params=None if url else query, url=url)
+        for _page in range(self.max_pages):
+            page = self.request("GET", endpoint, params=query)
             results = page.get("results") or []
             rows.extend(_without_links(row) for row in results)
-            url = page.get("next")
-            if not url or not results:
+            if not page.get("next") or not results:
                 return rows
+            query = self._next_query(endpoint, page["next"])
+        raise NetBoxAPIError("listing %s took more than max_pages (%d) pages; nothing was written"
+                             % (endpoint, self.max_pages), fabric=self.fabric, endpoint=endpoint)
+
+    def _next_query(self, endpoint, next_url):
+        """The query of NetBox's ``next`` link, to be sent to the configured NetBox only.
+
+        The link names a host of NetBox's own idea (a reverse proxy may rewrite it to
+        plain HTTP or another host): following it would send the token there. Only
+        its query is taken; a link to another endpoint is refused.
+        """
+        parts = urlsplit(next_url)
+        if not parts.path.rstrip("/").endswith("/api/%s" % endpoint.strip("/")):
+            raise NetBoxAPIError("NetBox's next page for %s points at another endpoint (%s); refusing to follow it"
+                                 % (endpoint, parts.path), fabric=self.fabric, endpoint=endpoint)
+        return dict((key, values if len(values) > 1 else values[0])
+                    for key, values in parse_qs(parts.query, keep_blank_values=True).items())
 
     def list_by(self, endpoint, param, values, params=None, fields=None, pool=None):
         """``list`` filtered by many values of one parameter, in as few requests as the URL length allows.

@@ -55,7 +55,7 @@ class Inventory:
 class InventoryReader:
     """Reads the inventory of one fabric for one desired state."""
 
-    def __init__(self, client, fabric, schema_ready, adopt=False, workers=1):
+    def __init__(self, client, fabric, schema_ready, adopt=frozenset(), workers=1):
         self.client = client
         self.fabric = fabric
         self.schema_ready = schema_ready

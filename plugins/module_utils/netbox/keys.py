@@ -100,6 +100,11 @@ def range_key(row, inventory=None):
     return (_vrf_of(row, inventory), network)
 
 
+def without_vrf(key):
+    """An address-keyed object's key without its VRF: what stays when it moves between VRFs."""
+    return key[1]
+
+
 def cable_key(row, inventory=None):
     """The two ends' interface keys, sorted; a cable to anything else gets a key of its own.
 

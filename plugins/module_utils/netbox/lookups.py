@@ -116,7 +116,7 @@ class DeviceInterfaces:
     @staticmethod
     def _read_all(reader, spec, inventory):
         devices = [row["id"] for row in inventory.records["device"].values()
-                   if owner_of(row) == reader.fabric or (owner_of(row) is None and reader.adopt)]
+                   if owner_of(row) == reader.fabric or (owner_of(row) is None and "device" in reader.adopt)]
         if not devices:
             return []
         fields = tuple(dict.fromkeys(field for other in reader.specs_on(spec.endpoint) for field in other.read_fields()))

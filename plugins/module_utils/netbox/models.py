@@ -28,7 +28,7 @@ class ModelSpec:
     """One kind of NetBox object as the sync handles it."""
 
     def __init__(self, kind, endpoint, fields, key, lookup, depends=(), owned=True, plain_key=None, mark=None,
-                 object_type=None, key_fields=(), parent=None, also=None):
+                 object_type=None, key_fields=(), parent=None, also=None, relocatable=None, extends=None):
         self.kind = kind
         self.endpoint = endpoint
         self.fields = tuple(fields)
@@ -48,6 +48,12 @@ class ModelSpec:
         self.key_fields = tuple(key_fields)
         # (kind, field): NetBox deletes these objects with that parent.
         self.parent = parent
+        # key -> the part of the key that stays when the object moves to another address
+        # space (a VRF): an owned row under an old key is moved, not replaced.
+        self.relocatable = relocatable
+        # (kind, field): a shared object that changes its parent for everyone (a device type's
+        # interface templates): made only on parents the sync made itself.
+        self.extends = extends
         # (kind, (key, name) -> key): each object is also known as one of that kind (a LAG is
         # an interface to whatever refers to an interface by name: cables, IPs, its members).
         self.also = also
@@ -93,10 +99,10 @@ MODELS = (
     ModelSpec("platform", "dcim/platforms", ("name", "slug"), keys.by_slug, **_SHARED),
     ModelSpec("device_role", "dcim/device-roles", ("name", "slug", "color"), keys.by_slug, **_SHARED),
     ModelSpec("device_type", "dcim/device-types", ("manufacturer", "model", "slug", "u_height", "custom_fields"),
-              keys.by_slug, depends=("manufacturer",), **_SHARED),
+              keys.by_slug, depends=("manufacturer",), key_fields=("tags",), **_SHARED),
     ModelSpec("interface_template", "dcim/interface-templates",
               ("device_type", "name", "type", "mgmt_only", "label", "description"), keys.template_key,
-              TemplatesOfTypes(), depends=("device_type",), owned=False),
+              TemplatesOfTypes(), depends=("device_type",), owned=False, extends=("device_type", "device_type")),
     ModelSpec("rir", "ipam/rirs", ("name", "slug", "is_private"), keys.by_slug, **_SHARED),
     ModelSpec("asn", "ipam/asns", ("asn", "rir"), keys.by_asn, ByValues("asn", lambda key, obj: key),
               depends=("rir",), owned=False),
@@ -137,16 +143,17 @@ MODELS = (
               object_type="dcim.interface", parent=("device", "device")),
     ModelSpec("prefix", "ipam/prefixes", ("prefix", "vrf", "status", "scope_type", "scope_id", "description", "vlan"),
               keys.prefix_key, OwnedAndCandidates("prefix", _field_value("prefix")), depends=("vrf", "vlan", "site"),
-              mark={"status": "deprecated"}, object_type="ipam.prefix"),
+              mark={"status": "deprecated"}, object_type="ipam.prefix", relocatable=keys.without_vrf),
     ModelSpec("ip_range", "ipam/ip-ranges", ("start_address", "end_address", "vrf", "status", "description"),
               keys.range_key, OwnedAndCandidates("start_address", lambda obj: obj.fields["start_address"].split("/")[0]),
-              depends=("vrf",), mark={"status": "deprecated"}, object_type="ipam.iprange"),
+              depends=("vrf",), mark={"status": "deprecated"}, object_type="ipam.iprange",
+              relocatable=keys.without_vrf),
     ModelSpec("ip_address", "ipam/ip-addresses",
               ("address", "vrf", "status", "role", "assigned_object_type", "assigned_object_id", "description",
                "dns_name"),
               keys.address_key, OwnedAndCandidates("address", _field_value("address")),
               depends=("vrf", "interface", "subinterface"), mark={"status": "deprecated"},
-              object_type="ipam.ipaddress"),
+              object_type="ipam.ipaddress", relocatable=keys.without_vrf),
     ModelSpec("cable", "dcim/cables", ("label", "status", "custom_fields"), keys.cable_key, CablesWithEnds(),
               depends=("interface",), mark={"status": "decommissioning"}, object_type="dcim.cable"),
 )

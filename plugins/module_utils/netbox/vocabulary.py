@@ -9,6 +9,7 @@ SYNC_TAG = "hedgehog-sync"
 ORPHAN_TAG = "hedgehog-orphan"
 FABRIC_FIELD = "hedgehog_fabric"
 ORPHANED_SINCE_FIELD = "hedgehog_orphaned_since"
+ADOPTED_FIELD = "hedgehog_adopted"
 GROUP = "Hedgehog"
 
 TAGS = (
@@ -48,6 +49,9 @@ CUSTOM_FIELDS = (
                  filter_logic="exact", search_weight=0),
     custom_field(ORPHANED_SINCE_FIELD, "datetime", OWNED_TYPES, "Orphaned since",
                  "When the object left the fabric (prune: mark)", filter_logic="disabled"),
+    custom_field(ADOPTED_FIELD, "boolean", OWNED_TYPES, "Adopted",
+                 "Made outside the sync and taken over (adopt): given back, never deleted, when it leaves the fabric",
+                 filter_logic="exact"),
     custom_field("hedgehog_asn", "integer", ("dcim.device",), "ASN", "BGP ASN of the switch or gateway",
                  filter_logic="exact"),
     custom_field("hedgehog_redundancy_group", "text", ("dcim.device",), "Redundancy group",
@@ -56,6 +60,8 @@ CUSTOM_FIELDS = (
                  filter_logic="exact"),
     custom_field("hedgehog_groups", "text", ("dcim.device",), "Switch groups", "SwitchGroups the switch is in",
                  filter_logic="loose"),
+    custom_field("hedgehog_domain", "text", ("dcim.device",), "Domain",
+                 "The domain of a multi-fabric control node's fabric the switch is in", filter_logic="exact"),
     custom_field("hedgehog_switch_profile", "json", ("dcim.devicetype",), "Switch profile",
                  "SwitchProfile facts with no NetBox field: silicon, NOS type, features", filter_logic="disabled"),
     custom_field("hedgehog_connection", "text", ("dcim.interface",), "Connection",

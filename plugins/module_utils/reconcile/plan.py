@@ -16,6 +16,7 @@ from datetime import datetime
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref, iter_refs
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import (
+    ADOPTED_FIELD,
     FABRIC_FIELD,
     ORPHAN_TAG,
     ORPHANED_SINCE_FIELD,
@@ -118,7 +119,8 @@ def normalize(value):
 
 
 class Planner:
-    def __init__(self, desired, inventory, fabric, tag_ids, adopt=False, prune="delete", orphan_grace=0, now=None):
+    def __init__(self, desired, inventory, fabric, tag_ids, adopt=frozenset(), prune="delete", orphan_grace=0,
+                 now=None):
         self.desired = desired
         self.inventory = inventory
         self.fabric = fabric
@@ -132,6 +134,9 @@ class Planner:
         self.available = dict((kind, set()) for kind in ORDER)
         self.unusable = dict((kind, {}) for kind in ORDER)
         self.pruned_devices = set()
+        # Owned rows found under an old key, by kind: the address part of the key -> old keys.
+        self.relocations = {}
+        self.relocated = {}
 
     # -- references ---------------------------------------------------------
 
@@ -182,7 +187,11 @@ class Planner:
                 self._unusable(kind, key, "it is defined %d times differently" % len(definitions))
         for key, obj in self.desired.of(kind).items():
             row = records.get(key)
-            self._plan_object(spec, key, obj, row if row is not None else self.plan.template_rows.get(key))
+            if row is None:
+                row = self.plan.template_rows.get(key)
+            if row is None and spec.relocatable:
+                row = self._relocated_row(spec, key)
+            self._plan_object(spec, key, obj, row)
 
     def _plan_object(self, spec, key, obj, row):
         kind = spec.kind
@@ -191,13 +200,18 @@ class Planner:
             self._unusable(kind, key, "it was skipped: %s" % missing)
             self.plan.add(Action("blocked", kind, key, obj.label, obj, row, reason=missing))
             return
+        if row is None and spec.extends and not self._parent_is_ours(spec, obj):
+            # Added to a device type someone else made, it would change every device of that type.
+            self.plan.add(Action("kept", kind, key, obj.label, obj, reason="not added: its %s was not made by the "
+                                 "sync" % spec.extends[0].replace("_", " ")))
+            return
         if row is None:
             self.plan.add(Action("create", kind, key, obj.label, obj, changes=self._create_fields(spec, obj)))
             self._now_available(kind, key, obj)
             if kind == "device":
                 self._expect_template_ports(key, obj)
             return
-        if not spec.owned:
+        if not spec.owned or obj.shared:
             self.plan.add(Action("unchanged", kind, key, obj.label, obj, row))
             self.available[kind].add(key)
             return
@@ -205,14 +219,26 @@ class Planner:
         if owner not in (None, self.fabric):
             self._conflict(spec, key, obj, row, "it belongs to fabric %s" % owner)
             return
-        if owner is None and not (obj.component or self.adopt):
+        adopting = owner is None and not obj.component
+        if adopting and kind not in self.adopt:
             self._conflict(spec, key, obj, row, "NetBox already has it and it is not owned by fabric %s "
-                                                "(set adopt: true to take it over)" % self.fabric)
+                                                "(add %s to adopt to take it over)" % (self.fabric, kind))
             return
         changes = self._changes(spec, obj, row)
+        if adopting:
+            # Remembered on the object, so that it is given back, never deleted, when it leaves the fabric.
+            changes.setdefault("custom_fields", {})[ADOPTED_FIELD] = True
         op = "update" if changes else "unchanged"
         self.plan.add(Action(op, kind, key, obj.label, obj, row, changes=changes))
         self._now_available(kind, key, obj)
+
+    def _parent_is_ours(self, spec, obj):
+        """Whether the parent ``spec.extends`` names is made in this run or carries the sync's tag."""
+        kind, field = spec.extends
+        parent = self.inventory.records[kind].get(obj.fields[field].key)
+        if parent is None:
+            return True
+        return self.tag_ids.get(SYNC_TAG) in [normalize(t) for t in parent.get("tags") or []]
 
     def _now_available(self, kind, key, obj):
         self.available[kind].add(key)
@@ -236,9 +262,10 @@ class Planner:
         ids after creating the devices.
         """
         device_type = obj.fields["device_type"].key
+        templates = self.available["interface_template"]
         for (type_key, name), template in self.desired.of("interface_template").items():
             key = (device_key, name)
-            if type_key != device_type or key in self.inventory.records["interface"]:
+            if type_key != device_type or key in self.inventory.records["interface"] or (type_key, name) not in templates:
                 continue
             self.plan.template_rows.setdefault(key, {
                 "id": None, "name": name, "type": {"value": template.fields["type"]},
@@ -247,10 +274,35 @@ class Planner:
             })
             self.available["interface"].add(key)
 
+    def _relocated_row(self, spec, key):
+        """An owned row that holds this object in another address space (an earlier layout, or other options).
+
+        Moving it is an update: the object keeps its id, so a device keeps
+        its primary IP and nothing that refers to it breaks.
+        """
+        if spec.kind not in self.relocations:
+            wanted = self.desired.of(spec.kind)
+            found = self.relocations[spec.kind] = {}
+            for old_key, row in self.inventory.owned(spec.kind).items():
+                if old_key not in wanted:
+                    found.setdefault(spec.relocatable(old_key), []).append(old_key)
+        candidates = self.relocations[spec.kind].get(spec.relocatable(key))
+        if not candidates:
+            return None
+        old_key = candidates.pop(0)
+        row = self.inventory.records[spec.kind][old_key]
+        self.relocated.setdefault(spec.kind, set()).add(old_key)
+        if old_key[0] is not None:
+            # NetBox refuses to delete a VRF that still holds addresses, and the
+            # moves are written after the deletions: the old VRF goes next run.
+            self.relocated.setdefault("vrf", set()).add(old_key[0])
+        self.inventory.register(spec.kind, key, row.get("id"))
+        return row
+
     def _create_fields(self, spec, obj):
         fields = dict(obj.fields)
         fields["tags"] = [Ref("tag", SYNC_TAG)]
-        if spec.owned:
+        if spec.owned and not obj.shared:
             custom = dict(fields.get("custom_fields") or {})
             custom[FABRIC_FIELD] = self.fabric
             fields["custom_fields"] = custom
@@ -323,14 +375,21 @@ class Planner:
     def _plan_prune(self):
         if self.prune != "keep":
             wanted = self.desired.of("device")
-            self.pruned_devices = set(key for key in self.inventory.owned("device") if key not in wanted)
+            self.pruned_devices = set(key for key, row in self.inventory.owned("device").items()
+                                      if key not in wanted and not _adopted(row))
         for kind in reversed(ORDER):
             spec = SPECS[kind]
             if not spec.owned or kind == "cluster":
                 continue
             wanted = self.desired.of(kind)
+            moved = self.relocated.get(kind, ())
             for key, row in self.inventory.owned(kind).items():
                 if key in wanted:
+                    continue
+                if key in moved:
+                    if kind == "vrf":
+                        self.plan.add(Action("kept", kind, key, "VRF %s" % key, record=row,
+                                             reason="its addresses move out in this run; it goes in the next"))
                     continue
                 label = "%s %s" % (kind.replace("_", " "), _show(key))
                 if self._cascades(kind, row):
@@ -344,6 +403,10 @@ class Planner:
                     changes = self._release(row)
                     if changes:
                         self.plan.add(Action("release", kind, key, label, record=row, changes=changes))
+                    continue
+                if _adopted(row):
+                    self.plan.add(Action("release", kind, key, label, record=row, changes=self._give_back(row),
+                                         reason="adopted: given back as found"))
                     continue
                 self._prune_one(spec, key, row, label)
 
@@ -374,20 +437,40 @@ class Planner:
         return (row.get(parent[1]) or {}).get("name") in self.pruned_devices
 
     def _is_template_port(self, row):
-        device = self.inventory.records["device"].get((row.get("device") or {}).get("name"))
-        if device is None:
-            return False
-        type_key = self.inventory.key_of_id("device_type", normalize(device.get("device_type")))
-        return (type_key, row.get("name")) in self.inventory.records["interface_template"]
+        return is_template_port(self.inventory, row)
 
     def _release(self, row):
+        """A template port the fabric stops describing: back to the defaults, marker and tags off."""
         changes = dict((f, v) for f, v in COMPONENT_DEFAULTS.items() if normalize(row.get(f)) != v)
+        changes.update(self._unmarked(row))
+        return changes
+
+    def _give_back(self, row):
+        """An adopted object that left the fabric: marker and tags off, its fields as they are."""
+        changes = self._unmarked(row)
+        changes["custom_fields"].update({ADOPTED_FIELD: None, ORPHANED_SINCE_FIELD: None})
+        return changes
+
+    def _unmarked(self, row):
+        """The changes that take the fabric's marker and tags off a row (foreign tags stay)."""
+        changes = {"custom_fields": {FABRIC_FIELD: None}}
         have = [normalize(t) for t in row.get("tags") or []]
         ours = set(self.tag_ids.get(t) for t in (SYNC_TAG, ORPHAN_TAG))
         if any(t in ours for t in have):
             changes["tags"] = [t for t in have if t not in ours]
-        changes["custom_fields"] = {FABRIC_FIELD: None}
         return changes
+
+def is_template_port(inventory, row):
+    """Whether a port row is one NetBox made from its device's type (an interface template of that name)."""
+    device = inventory.records["device"].get((row.get("device") or {}).get("name"))
+    if device is None:
+        return False
+    type_key = inventory.key_of_id("device_type", normalize(device.get("device_type")))
+    return (type_key, row.get("name")) in inventory.records["interface_template"]
+
+
+def _adopted(row):
+    return bool((row.get("custom_fields") or {}).get(ADOPTED_FIELD))
 
 
 def _show(key):
@@ -415,6 +498,6 @@ def _older_than(since, now, seconds):
     return (now - stamp).total_seconds() >= seconds
 
 
-def make_plan(desired, inventory, fabric, tag_ids, adopt=False, prune="delete", orphan_grace=0, now=None):
+def make_plan(desired, inventory, fabric, tag_ids, adopt=frozenset(), prune="delete", orphan_grace=0, now=None):
     return Planner(desired, inventory, fabric, tag_ids, adopt=adopt, prune=prune,
                    orphan_grace=orphan_grace, now=now).make()

@@ -19,12 +19,18 @@ LAST_ATTEMPT = "hedgehog_last_attempt"
 LAST_SUCCESS = "hedgehog_last_success"
 LAST_RESULT = "hedgehog_last_result"
 LAST_ERROR = "hedgehog_last_error"
+PROBLEM_COUNT = "hedgehog_problem_count"
+LAST_SUMMARY = "hedgehog_last_summary"
+# The status a run (or a status check) settled on, never "syncing": NetBox's event
+# rules compare it before and after, which the status itself (syncing during every
+# run) would hide.
+HEALTH = "hedgehog_health"
 LAST_DURATION = "hedgehog_last_duration"
 LAST_COUNTS = "hedgehog_last_counts"
 SOURCE_RELEASE = "hedgehog_source_release"
 LEASE = "hedgehog_lease"
 
-STATUSES = ("not_configured", "disabled", "syncing", "never_synced", "error", "out_of_sync", "in_sync")
+STATUSES = ("not_configured", "disabled", "syncing", "never_synced", "error", "out_of_sync", "partial", "in_sync")
 
 RECORD_TYPES = ("virtualization.cluster",)
 GROUP = "Hedgehog sync"
@@ -44,9 +50,17 @@ STATUS_FIELDS = (
     _record_field(LAST_ATTEMPT, "datetime", "Last attempt", "Start of the last run, whatever its result"),
     _record_field(LAST_SUCCESS, "datetime", "Last success", "Start of the last run that synced"),
     _record_field(LAST_RESULT, "text", "Last result", "success, partial or failed"),
-    _record_field(LAST_ERROR, "longtext", "Last error", "Why the last run failed; empty after a success"),
+    _record_field(LAST_ERROR, "longtext", "Last error",
+                  "Why the last run failed, or the first problems of a partial run (one per line); empty when clean"),
+    _record_field(PROBLEM_COUNT, "integer", "Problems",
+                  "Objects the last run skipped or NetBox refused, and changes it held back", filter_logic="exact"),
     _record_field(LAST_DURATION, "decimal", "Last duration (s)", "Seconds the last run took"),
     _record_field(LAST_COUNTS, "json", "Last counts", "Objects per kind: created, updated, deleted, ..."),
+    _record_field(LAST_SUMMARY, "text", "Last changes",
+                  "What the last completed run changed, in words: 12 created, 3 updated, 2 problems"),
+    _record_field(HEALTH, "text", "Health",
+                  "The status the last run or status check settled on, never syncing; notifications follow it",
+                  filter_logic="exact"),
     _record_field(SOURCE_RELEASE, "text", "Fabric release", "Fabricator status.release"),
     _record_field(LEASE, "json", "Run lease", "Who runs the fabric now, since and until when"),
 )

@@ -68,13 +68,12 @@ def render(fabric, record_fields, status, result=None):
     out.metric("status", "1 for the fabric's computed status.",
                [({"fabric": fabric, "status": name}, name == status) for name in record.STATUSES])
     changed = []
-    problems = 0
     if result is not None:
         for kind, ops in sorted(result.summary.items()):
             for op in WRITE_OPS:
                 if ops.get(op):
                     changed.append(({"fabric": fabric, "kind": kind, "action": op}, ops[op]))
-        problems = len(result.problems)
+    problems = fields.get(record.PROBLEM_COUNT) or 0
     out.metric("objects_changed", "Objects the fabric's last sync changed, by NetBox kind and action.", changed)
     out.metric("problems", "Source objects skipped or NetBox writes refused in the fabric's last sync.",
                [({"fabric": fabric}, problems)])

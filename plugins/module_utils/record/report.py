@@ -12,16 +12,21 @@ from datetime import datetime, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.anchor import CLUSTERS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import FABRIC_FIELD
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import WRITE_OPS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import unescape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import (
     humanize_delta,
     next_run,
     parse_time,
     status_of_record,
 )
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.summary import totals
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import PARTIAL
 
-COLUMNS = ("fabric", "status", "interval", "last_success", "age", "last_attempt", "duration", "changes", "next_run")
+COLUMNS = ("fabric", "status", "interval", "last_success", "age", "last_attempt", "duration", "changes", "problems",
+           "next_run")
+# Problems a status row lists; the record keeps more, the run's result all of them.
+FIRST_PROBLEMS = 5
 
 
 def read_records(client, names):
@@ -36,12 +41,7 @@ def read_records(client, names):
 
 
 def _changes(counts):
-    total = {}
-    for ops in (counts or {}).values():
-        for op, number in ops.items():
-            if op in WRITE_OPS:
-                total[op] = total.get(op, 0) + number
-    return ", ".join("%d %s" % (n, op) for op, n in sorted(total.items())) or "none"
+    return ", ".join("%d %s" % (n, op) for op, n in sorted(totals(counts).items()) if n) or "none"
 
 
 def fabric_row(fabric, anchor, now):
@@ -65,7 +65,11 @@ def fabric_row(fabric, anchor, now):
         "age": humanize_delta((success - now).total_seconds()).replace(" overdue", " ago") if success else "never",
         "last_attempt": attempt,
         "last_result": fields.get(record.LAST_RESULT),
-        "last_error": fields.get(record.LAST_ERROR),
+        "last_error": unescape(fields[record.LAST_ERROR]) if fields.get(record.LAST_ERROR) else None,
+        # The first problems are the last error's lines when the run was partial.
+        "problem_count": fields.get(record.PROBLEM_COUNT) or 0,
+        "problems": unescape(fields.get(record.LAST_ERROR) or "").splitlines()[:FIRST_PROBLEMS]
+        if fields.get(record.LAST_RESULT) == PARTIAL else [],
         "duration": fields.get(record.LAST_DURATION),
         "counts": fields.get(record.LAST_COUNTS) or {},
         "changes": _changes(fields.get(record.LAST_COUNTS)),
@@ -89,6 +93,8 @@ def _cell(row, column):
         return "%.1fs" % float(row["duration"]) if row["duration"] is not None else "-"
     if column == "next_run":
         return row["next_run_text"]
+    if column == "problems":
+        return str(row["problem_count"]) if row["problem_count"] else "-"
     return str(row.get(column) if row.get(column) is not None else "-")
 
 
@@ -119,7 +125,10 @@ def detail(row):
              "Source:        %s" % (row["source"] or "-")]
     if row["lease"]:
         lines.append("Running:       since %s on %s" % (row["lease"].get("since"), row["lease"].get("holder")))
-    if row["last_error"]:
+    if row["problem_count"]:
+        lines.append("Problems:      %d (the first %d below)" % (row["problem_count"], len(row["problems"])))
+        lines.extend("  - %s" % text for text in row["problems"])
+    elif row["last_error"]:
         lines.append("Last error:    %s" % row["last_error"])
     return lines
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import SyncRun, open_netbox
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import NetBoxAPIError, SyncError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConflictError, NetBoxAPIError, SyncError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import slugify
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox import anchor
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
@@ -24,7 +24,9 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabu
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import metrics
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease import holder_id, iso, take_lease
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import escape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import status_of_record
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.summary import run_summary
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import FAILED
 
 ALL_FIELDS = CUSTOM_FIELDS + record.STATUS_FIELDS
@@ -42,9 +44,24 @@ def find_anchor(client, fabric):
     return _first(client, anchor.CLUSTERS, {"name": fabric}, ("id", "name", "custom_fields", "tags"))
 
 
-def ensure_anchor(client, config, tag_ids):
+def own_anchor(client, fabric):
+    """The fabric's Cluster if it exists, or None; ConflictError when that name belongs to someone else.
+
+    A cluster of the fabric's name that does not carry the fabric's marker is
+    someone else's: the lease, status and journal must never land on it.
+    """
+    found = find_anchor(client, fabric)
+    if found is not None and (found.get("custom_fields") or {}).get(FABRIC_FIELD) != fabric:
+        raise ConflictError(
+            "NetBox already has a cluster named %s (id %s) that is not this fabric's record (it carries no "
+            "hedgehog_fabric marker of %s); it is left alone and nothing was written: rename it, or give the "
+            "fabric another name" % (fabric, found.get("id"), fabric), fabric=fabric,
+            details={"cluster_id": found.get("id")})
+    return found
+
+
+def ensure_anchor(client, config, tag_ids, found=None):
     """The fabric's Cluster, made (with its site and cluster type) when it does not exist yet."""
-    found = find_anchor(client, config.fabric)
     if found is not None:
         return found
     tags = [tag_ids[SYNC_TAG]]
@@ -80,9 +97,11 @@ class RecordedRun:
         if self.check_mode:
             return SyncRun(self.config, check_mode=True, want_diff=self.want_diff, client=self.client,
                            now=self.started).execute()
+        self.config.check_transport()
         before = self.client.request_counts()
+        existing = own_anchor(self.client, self.config.fabric)
         schema = ensure_schema(self.client, custom_fields=ALL_FIELDS)
-        self.anchor = ensure_anchor(self.client, self.config, schema.tag_ids)
+        self.anchor = ensure_anchor(self.client, self.config, schema.tag_ids, existing)
         take_lease(self.client, self.anchor["id"], self.config.fabric, self.holder, self.started,
                    self.config.lease_ttl, self._starting_fields())
         try:
@@ -126,8 +145,8 @@ class RecordedRun:
         record_fields = dict(self.anchor.get("custom_fields") or {})
         record_fields.update(fields)
         self.status = status_of_record(record_fields, configured=True, now=finished)
-        fields[record.STATUS] = self.status
-        self.record_fields = dict(record_fields, **{record.STATUS: self.status})
+        fields[record.STATUS] = fields[record.HEALTH] = self.status
+        self.record_fields = dict(record_fields, **{record.STATUS: self.status, record.HEALTH: self.status})
         self.client.patch_one(anchor.CLUSTERS, self.anchor["id"], {"custom_fields": fields})
         self.client.create("extras/journal-entries", [{
             "assigned_object_type": anchor.CLUSTER_OBJECT_TYPE, "assigned_object_id": self.anchor["id"],
@@ -135,12 +154,14 @@ class RecordedRun:
 
     def _record_result(self, result, sync_counts):
         counts = dict((kind, dict((op, n) for op, n in ops.items() if n)) for kind, ops in result.summary.items())
-        warnings = result.warnings
+        warnings = [problem.text for problem in result.problems]
         fields = {
             record.LAST_ATTEMPT: iso(self.started),
             record.LAST_SUCCESS: iso(self.started),
             record.LAST_RESULT: result.outcome,
-            record.LAST_ERROR: "; ".join(warnings[:LISTED_PROBLEMS]) if warnings else None,
+            record.LAST_ERROR: "\n".join(escape(w) for w in warnings[:LISTED_PROBLEMS]) if warnings else None,
+            record.PROBLEM_COUNT: len(warnings),
+            record.LAST_SUMMARY: run_summary(result.summary, len(warnings)),
             record.LAST_COUNTS: counts,
         }
         if "Fabricator" not in (result.source.get("incomplete") or {}):
@@ -151,9 +172,10 @@ class RecordedRun:
     def _record_failure(self, error):
         if self.anchor is None:
             return
-        fields = {record.LAST_ATTEMPT: iso(self.started), record.LAST_RESULT: FAILED, record.LAST_ERROR: str(error)}
+        fields = {record.LAST_ATTEMPT: iso(self.started), record.LAST_RESULT: FAILED,
+                  record.LAST_ERROR: escape(error), record.PROBLEM_COUNT: None}
         try:
-            self._write_outcome(fields, JOURNAL_KINDS[FAILED], "Sync failed: %s" % error)
+            self._write_outcome(fields, JOURNAL_KINDS[FAILED], "Sync failed: %s" % escape(error))
         except NetBoxAPIError:
             # NetBox itself may be what failed; the original error is what the caller must see.
             pass
@@ -169,10 +191,10 @@ def journal_text(result, sync_counts):
         result.outcome, result.timings.get("total", 0), sync_counts.get("total", 0), sync_counts.get("writes", 0),
         result.requests.get("kubernetes", 0))]
     lines.extend(changed or ["No change."])
-    warnings = result.warnings
+    warnings = [problem.text for problem in result.problems]
     if warnings:
         lines.append("Problems (%d):" % len(warnings))
-        lines.extend("- %s" % w for w in warnings[:LISTED_PROBLEMS])
+        lines.extend("- %s" % escape(w) for w in warnings[:LISTED_PROBLEMS])
     return "\n".join(lines)
 
 

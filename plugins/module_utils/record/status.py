@@ -44,6 +44,8 @@ def compute_status(configured, enabled, lease, last_attempt, last_success, last_
 
     ``never_synced`` means no run was ever attempted: a fabric whose only runs
     failed shows ``error``, not ``never_synced`` (the seed plugin hid errors so).
+    ``partial`` is a fabric synced within its interval whose last run left
+    problems (skipped source objects, refused writes, an incomplete read).
     """
     if not configured:
         return "not_configured"
@@ -62,6 +64,10 @@ def compute_status(configured, enabled, lease, last_attempt, last_success, last_
     if interval and (now - success).total_seconds() > int(interval) + (
             default_grace(interval) if grace is None else grace):
         return "out_of_sync"
+    if last_result == "partial":
+        # Synced, but some objects were skipped or refused, or a read was incomplete:
+        # not the same as a clean fabric.
+        return "partial"
     return "in_sync"
 
 

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
+
 
 class SourceData:
     """Raw Hedgehog objects per kind, and how far the read can be trusted.
@@ -30,6 +32,8 @@ class SourceData:
         self.unsupported = []
         self.api = {}
         self.places = {}
+        # Objects taken out before parsing (past a bound), as Problems: skipped, not gone.
+        self.rejected = []
         self.requests = 0
 
     def add(self, kind, items, place=None):
@@ -53,6 +57,9 @@ class SourceData:
 
     def mark_unsupported(self, kind, name, cause, obj=None):
         self.unsupported.append((kind, name, cause, obj))
+
+    def reject(self, kind, name, cause):
+        self.rejected.append(Problem(kind, name, cause))
 
     @property
     def complete(self):

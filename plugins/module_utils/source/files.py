@@ -24,13 +24,39 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds 
     known_versions_text,
 )
 
+DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+class AliasRefused(Exception):
+    """A YAML alias in a wiring file."""
+
+    def __init__(self, mark):
+        super().__init__("YAML aliases are not allowed")
+        self.mark = mark
+
+
 try:
     import yaml
     HAS_YAML = True
     # libyaml's loader parses a big fabric's files ~10x faster than the pure-Python one.
-    SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class SafeLoader(_BASE_LOADER):  # pylint: disable=too-many-ancestors
+        """The safe loader, refusing aliases.
+
+        Wiring never needs them, and an alias is how a few hundred bytes of YAML
+        ("billion laughs") expand into gigabytes once anything walks the data.
+        """
+
+        def construct_object(self, node, deep=False):
+            if node in self.constructed_objects:
+                raise AliasRefused(node.start_mark)
+            return super().construct_object(node, deep=deep)
+
+    YAML_ERRORS = (yaml.YAMLError, AliasRefused)
 except ImportError:
     HAS_YAML = False
+    YAML_ERRORS = (AliasRefused,)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -54,14 +80,36 @@ def _flatten(document):
     return [document]
 
 
-def file_objects(path):
-    """Every object of a YAML file (several documents, ``kind: List`` flattened); raises OSError or YAMLError."""
-    with open(path) as handle:
-        documents = list(yaml.load_all(handle, Loader=SAFE_LOADER))
+def yaml_error(exc):
+    """Where a YAML file is broken and why, never quoting the file: a line may hold a secret."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
+    where = "line %d, column %d: " % (mark.line + 1, mark.column + 1) if mark is not None else ""
+    if isinstance(exc, AliasRefused):
+        return where + "YAML aliases are not allowed"
+    return where + (getattr(exc, "problem", None) or "not valid YAML")
+
+
+def file_objects(path, max_bytes=DEFAULT_MAX_FILE_BYTES):
+    """Every object of a YAML file (several documents, ``kind: List`` flattened).
+
+    Raises SourceError naming the file and the cause: too large, unreadable,
+    or not valid YAML (line and column, never the file's content).
+    """
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise SourceError("%s is %d MiB, more than max_response_mb (%d MiB)"
+                              % (path, size // (1024 * 1024), max_bytes // (1024 * 1024)))
+        with open(path) as handle:
+            documents = list(yaml.load_all(handle, Loader=SafeLoader))
+    except OSError as exc:
+        raise SourceError("cannot read %s: %s" % (path, exc.strerror or exc.__class__.__name__)) from exc
+    except YAML_ERRORS as exc:
+        raise SourceError("%s is not valid: %s" % (path, yaml_error(exc))) from exc
     return [obj for document in documents for obj in _flatten(document)]
 
 
-def read_wiring_dir(directory, fabric=None):
+def read_wiring_dir(directory, fabric=None, max_file_bytes=DEFAULT_MAX_FILE_BYTES):
     """Load every known Hedgehog object under ``directory``."""
     if not HAS_YAML:
         raise SourceError("PyYAML is required to read wiring files", fabric=fabric)
@@ -70,9 +118,9 @@ def read_wiring_dir(directory, fabric=None):
     data = SourceData("files:%s" % directory)
     for path in wiring_files(directory):
         try:
-            objects = file_objects(path)
-        except (OSError, yaml.YAMLError) as exc:
-            raise SourceError("cannot read wiring file %s: %s" % (path, exc), fabric=fabric) from exc
+            objects = file_objects(path, max_file_bytes)
+        except SourceError as exc:
+            raise SourceError("wiring file %s" % exc.message, fabric=fabric) from exc
         place = os.path.relpath(path, directory)
         for obj in objects:
             kind = KINDS_BY_NAME.get(obj.get("kind"))

@@ -58,6 +58,8 @@ class Kind(namedtuple("Kind", "kind group plural namespace")):
 KINDS = (
     Kind("SwitchProfile", WIRING_GROUP, "switchprofiles", FABRIC_NAMESPACE),
     Kind("SwitchGroup", WIRING_GROUP, "switchgroups", FABRIC_NAMESPACE),
+    # One per fabric of a multi-fabric control node (not served by single-fabric releases).
+    Kind("Fabric", WIRING_GROUP, "fabrics", FABRIC_NAMESPACE),
     Kind("Switch", WIRING_GROUP, "switches", FABRIC_NAMESPACE),
     Kind("Server", WIRING_GROUP, "servers", FABRIC_NAMESPACE),
     Kind("Connection", WIRING_GROUP, "connections", FABRIC_NAMESPACE),
@@ -83,7 +85,7 @@ KINDS_BY_NAME = dict((k.kind, k) for k in KINDS)
 # Kinds whose absence from a fabric is normal: older releases lack them
 # (gateway groups arrived in 26.01) or a wiring directory never holds them.
 OPTIONAL_KINDS = frozenset((
-    "SwitchProfile", "SwitchGroup", "VLANNamespace", "IPv4Namespace", "VPC", "VPCAttachment",
+    "Fabric", "SwitchProfile", "SwitchGroup", "VLANNamespace", "IPv4Namespace", "VPC", "VPCAttachment",
     "VPCPeering", "External", "ExternalAttachment", "ExternalPeering", "DHCPSubnet", "Agent",
     "Catalog", "Gateway", "GatewayGroup", "GatewayPeering", "Fabricator",
 ))

@@ -29,6 +29,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.retry import Backoff
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source import discovery
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import YAML_ERRORS, yaml_error
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import (
     KINDS,
     KNOWN_VERSIONS,
@@ -53,6 +54,9 @@ except ImportError:
         pass
 
 DEFAULT_PAGE_SIZE = options.default("k8s_page_size")
+DEFAULT_MAX_PAGES = options.default("max_pages")
+DEFAULT_MAX_RESPONSE_BYTES = options.default("max_response_mb") * 1024 * 1024
+READ_CHUNK = 1024 * 1024
 DEFAULT_TIMEOUT = (10, 60)
 TRANSIENT_STATUS = frozenset((429, 500, 502, 503, 504))
 MAX_LIST_RESTARTS = 2
@@ -84,6 +88,9 @@ def build_configuration(auth, fabric=None):
                 client_configuration=configuration, persist_config=False)
         elif not auth.get("host"):
             raise ConfigError("no Kubernetes API given: set kubeconfig, or host with api_key", fabric=fabric)
+    except YAML_ERRORS as exc:
+        raise ConfigError("cannot load kubeconfig %s: not valid YAML at %s" % (
+            kubeconfig if isinstance(kubeconfig, str) else "(inline)", yaml_error(exc)), fabric=fabric) from exc
     except (ConfigException, OSError, ValueError, TypeError) as exc:
         raise ConfigError("cannot load kubeconfig: %s" % exc, fabric=fabric) from exc
     if auth.get("host"):
@@ -118,9 +125,11 @@ class KubernetesSource:
     """Discovers the Hedgehog groups of one fabric's API and lists every kind."""
 
     def __init__(self, auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, timeout=DEFAULT_TIMEOUT, backoff=None,
-                 api_client=None):
+                 api_client=None, max_pages=DEFAULT_MAX_PAGES, max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES):
         self.fabric = fabric
         self.page_size = int(page_size)
+        self.max_pages = max(1, int(max_pages))
+        self.max_response_bytes = int(max_response_bytes)
         self.timeout = timeout
         self.backoff = backoff or Backoff()
         self.host = None
@@ -241,12 +250,14 @@ class KubernetesSource:
     def _list_pages(self, kind, version):
         items = []
         token = None
-        while True:
+        for _page in range(self.max_pages):
             page = self.backoff.call(self._get_page, kind, version, token)
             items.extend(_without_bookkeeping(item) for item in page.get("items") or [])
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return items
+        raise KubernetesAPIError("listing %s took more than max_pages (%d) pages" % (kind.plural, self.max_pages),
+                                 fabric=self.fabric, endpoint=self._endpoint(kind, version))
 
     def _endpoint(self, kind, version):
         return "/apis/%s/%s/namespaces/%s/%s" % (kind.group, version, kind.namespace, kind.plural)
@@ -270,7 +281,7 @@ class KubernetesSource:
         """One GET through the client: its JSON body, None on a 404; faults become typed errors."""
         self.requests += 1
         try:
-            body = call().data
+            body = self._read_body(call(), endpoint)
         except ApiException as exc:
             return self._api_failure(exc, endpoint)
         except urllib3.exceptions.HTTPError as exc:
@@ -290,6 +301,17 @@ class KubernetesSource:
             raise TransientError("unexpected answer from %s" % endpoint, endpoint=endpoint)
         return document
 
+    def _read_body(self, response, endpoint):
+        try:
+            body = _read_capped(response, self.max_response_bytes)
+        finally:
+            response.release_conn()
+        if body is None:
+            raise KubernetesAPIError("the answer at %s is larger than max_response_mb (%d MiB)"
+                                     % (endpoint, self.max_response_bytes // (1024 * 1024)),
+                                     fabric=self.fabric, endpoint=endpoint)
+        return body
+
     def _api_failure(self, exc, endpoint):
         status = exc.status
         if status == 404:
@@ -307,6 +329,20 @@ class KubernetesSource:
         raise KubernetesAPIError(message % endpoint, fabric=self.fabric, endpoint=endpoint, status=status) from exc
 
 
+def _read_capped(response, limit):
+    """A urllib3 response's body, or None once it grows past ``limit`` bytes."""
+    announced = response.headers.get("Content-Length") if response.headers else None
+    if announced and announced.isdigit() and int(announced) > limit:
+        return None
+    chunks, size = [], 0
+    for chunk in response.stream(READ_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _without_bookkeeping(item):
     """An object without the server's field-ownership records and kubectl's copy of the last apply.
 
@@ -322,9 +358,11 @@ def _without_bookkeeping(item):
     return item
 
 
-def read_kubernetes(auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, backoff=None):
+def read_kubernetes(auth, fabric=None, page_size=DEFAULT_PAGE_SIZE, backoff=None, max_pages=DEFAULT_MAX_PAGES,
+                    max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES):
     """Read every kind of one fabric; transient faults exhausted become a clear error."""
-    source = KubernetesSource(auth, fabric=fabric, page_size=page_size, backoff=backoff)
+    source = KubernetesSource(auth, fabric=fabric, page_size=page_size, backoff=backoff, max_pages=max_pages,
+                              max_response_bytes=max_response_bytes)
     try:
         return source.read()
     except TransientError as exc:

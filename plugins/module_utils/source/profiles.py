@@ -87,8 +87,8 @@ def _profiles_of_file(path, found, problems):
     """Add the SwitchProfiles of one file to ``found`` ({name: (profile, path)}); the bad ones to ``problems``."""
     try:
         objects = files.file_objects(path)
-    except (OSError, files.yaml.YAMLError) as exc:
-        problems.append(Problem(KIND, path, "cannot read the switch profile file: %s" % exc))
+    except SourceError as exc:
+        problems.append(Problem(KIND, path, "cannot read the switch profile file: %s" % exc.message))
         return
     for obj in objects:
         if obj.get("kind") != KIND:

@@ -69,7 +69,7 @@ def test_kubeconfig_text_is_refused_without_echoing_it():
 
 def role_task_options():
     tasks = yaml.safe_load((ROLE / "tasks" / "main.yml").read_text())
-    return tasks[0]["hedgehog.netbox_sync.fabric_sync"]
+    return next(task for task in tasks if "hedgehog.netbox_sync.fabric_sync" in task)["hedgehog.netbox_sync.fabric_sync"]
 
 
 def test_the_role_passes_every_option_and_states_no_default():
@@ -98,3 +98,33 @@ def test_the_playbooks_fabric_defaults_are_the_module_defaults():
     defaults = yaml.safe_load((REPO_ROOT / "playbooks" / "vars" / "fabric_defaults.yml").read_text())
     assert defaults == {"hedgehog_default_sync_enabled": options.default("sync_enabled"),
                         "hedgehog_default_sync_interval": options.default("sync_interval")}
+
+
+def config(**values):
+    return FabricConfig(**dict({"fabric": "f1", "netbox_url": "https://nb", "netbox_token": "t"}, **values))
+
+
+def test_adopt_names_kinds_and_true_means_every_owned_kind():
+    assert config().adopt == frozenset()
+    assert config(adopt=["device", "cable"]).adopt == frozenset(["device", "cable"])
+    assert config(adopt="device,cable").adopt == frozenset(["device", "cable"])
+    assert "device" in config(adopt=True).adopt and "ip_address" in config(adopt=True).adopt
+    assert "site" not in config(adopt=True).adopt  # shared kinds are never owned
+    with pytest.raises(Exception) as caught:
+        config(adopt=["devices"])
+    assert "adopt names unknown kind(s) devices" in str(caught.value)
+
+
+def test_plain_http_and_unverified_connections_warn_or_are_refused():
+    assert config().check_transport() == []
+    loose = config(netbox_url="http://nb", netbox_validate_certs=False,
+                   k8s_auth={"host": "http://k8s", "validate_certs": False})
+    assert loose.check_transport() == [
+        "NetBox is reached over plain HTTP (http://nb): the token travels in clear text",
+        "NetBox's TLS certificate is not verified (netbox_validate_certs is off)",
+        "the Kubernetes API is reached over plain HTTP (http://k8s)",
+        "the Kubernetes API's TLS certificate is not verified (validate_certs is off)"]
+    strict = config(netbox_url="http://nb", require_tls=True)
+    with pytest.raises(Exception) as caught:
+        strict.check_transport()
+    assert str(caught.value).startswith("fabric f1: refusing to connect (require_tls): NetBox is reached over plain")

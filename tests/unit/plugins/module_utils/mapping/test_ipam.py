@@ -34,6 +34,10 @@ SECRET_MARK = "HHFAKE"
 _LOADED = {}
 
 
+UNDERLAY = "vlab/underlay"
+NAMESPACE_VRF = "vlab/ipv4ns/default"
+
+
 def load(name):
     """A private copy of a fixture's SourceData (parsed once: the agents' YAML is large)."""
     if name not in _LOADED:
@@ -93,9 +97,12 @@ def test_vlab_desired_counts(vlab):
     _snapshot, state = desired_of(vlab)
     assert state.problems == []
     counts = state.counts()
-    assert (counts["vlan_group"], counts["vrf"], counts["vlan"], counts["ip_range"]) == (1, 6, 6, 6)
-    in_vrfs = [key for key in state.of("prefix") if key[0] is not None]
-    assert len(in_vrfs) == 6
+    assert (counts["vlan_group"], counts["vrf"], counts["vlan"], counts["ip_range"]) == (1, 8, 6, 6)
+    assert sorted(name for name in state.of("vrf") if not name.startswith("vpc-")) == [NAMESPACE_VRF, UNDERLAY]
+    in_vpcs = [key for key in state.of("prefix") if key[0].startswith("vpc-")]
+    assert len(in_vpcs) == 6
+    # Nothing in NetBox's global table: fabrics on one address plan never meet.
+    assert [key for kind in ("prefix", "ip_address", "ip_range") for key in state.of(kind) if key[0] is None] == []
     assert len([k for k, o in state.of("prefix").items() if o.fields["status"] == "container"]) == 1
     gateways = [o for o in state.of("ip_address").values() if o.fields.get("role") == "anycast"]
     assert len(gateways) == 6
@@ -127,8 +134,8 @@ def test_vpc_01_subnet_vlan_gateway_and_range(vlab):
     assert group["scope_type"] == "virtualization.cluster"
     assert group["scope_id"] == Ref("cluster", "vlab")
     assert group["vid_ranges"] == [[1000, 2999]]
-    container = state.get("prefix", (None, "10.0.0.0/16")).fields
-    assert container["status"] == "container"
+    container = state.get("prefix", (NAMESPACE_VRF, "10.0.0.0/16")).fields
+    assert (container["status"], container["vrf"]) == ("container", Ref("vrf", NAMESPACE_VRF))
     assert container["custom_fields"] == {"hedgehog_ipv4_namespace": "default"}
 
 
@@ -187,7 +194,7 @@ def test_removing_a_vpc_drops_its_objects_and_attachment(vlab):
     assert state.get("ip_address", ("vpc-03", "10.0.3.1/24")) is None
     assert state.get("ip_range", ("vpc-03", "10.0.3.0/24")) is None
     assert state.get("interface", ("leaf-01", "E1/3")).fields["mode"] is None
-    assert state.counts()["vrf"] == 5
+    assert state.counts()["vrf"] == 7
 
 
 # -- bad objects become problems, the rest still maps ---------------------------------------
@@ -261,7 +268,7 @@ def test_a_missing_namespace_without_vpcs_is_no_problem():
     data.objects["VPCAttachment"] = []
     snapshot, state = desired_of(data)
     assert problems(snapshot) == []
-    assert "vrf" not in state.counts()
+    assert sorted(state.of("vrf")) == [NAMESPACE_VRF, UNDERLAY]
     # Ports go back to no VLAN.
     lag = state.get("lag", ("leaf-01", "server-01--eslag--leaf-01--leaf-02")).fields
     assert lag["mode"] is None
@@ -294,15 +301,55 @@ def test_vpc_facts_isolation_permit_routes_static_leases_and_host_bgp(vlab):
     assert state.get("ip_range", ("vpc-01", "10.0.101.0/24")) is None  # no DHCP there
 
 
-def test_namespaces_sharing_space_share_one_container(vlab):
+def test_namespaces_reusing_a_subnet_stay_two_containers_in_vrfs_of_their_own(vlab):
     other = copy.deepcopy(raw(vlab, "IPv4Namespace", "default"))
     other["metadata"]["name"] = "tenant-b"
     other["spec"]["subnets"] = ["10.0.0.0/16", "10.1.0.0/16"]
     vlab.objects["IPv4Namespace"].append(other)
     _snapshot, state = desired_of(vlab)
+    containers = dict((key, o.fields["custom_fields"]) for key, o in state.of("prefix").items()
+                      if o.fields["status"] == "container")
+    assert containers == {
+        (NAMESPACE_VRF, "10.0.0.0/16"): {"hedgehog_ipv4_namespace": "default"},
+        ("vlab/ipv4ns/tenant-b", "10.0.0.0/16"): {"hedgehog_ipv4_namespace": "tenant-b"},
+        ("vlab/ipv4ns/tenant-b", "10.1.0.0/16"): {"hedgehog_ipv4_namespace": "tenant-b"},
+    }
+
+
+def test_namespaces_in_one_table_share_a_container(vlab):
+    other = copy.deepcopy(raw(vlab, "IPv4Namespace", "default"))
+    other["metadata"]["name"] = "tenant-b"
+    other["spec"]["subnets"] = ["10.0.0.0/16", "10.1.0.0/16"]
+    vlab.objects["IPv4Namespace"].append(other)
+    _snapshot, state = desired_of(vlab, ipv4_namespace_vrf="global")
     assert state.get("prefix", (None, "10.0.0.0/16")).fields["custom_fields"] == {
         "hedgehog_ipv4_namespace": "default,tenant-b"}
     assert state.get("prefix", (None, "10.1.0.0/16")).fields["custom_fields"] == {"hedgehog_ipv4_namespace": "tenant-b"}
+    assert not [name for name in state.of("vrf") if "ipv4ns" in name]
+
+
+def test_the_underlay_in_the_global_table_or_a_shared_vrf(vlab):
+    _snapshot, state = desired_of(vlab, underlay_vrf="global")
+    assert state.get("ip_address", (None, "172.30.0.8/21")) is not None
+    assert state.get("device", "leaf-01").late["primary_ip4"] == Ref("ip_address", (None, "172.30.0.8/21"))
+    assert UNDERLAY not in state.of("vrf")
+
+    _snapshot, state = desired_of(vlab, underlay_vrf="dc-underlay")
+    shared = state.get("vrf", "dc-underlay")
+    assert shared.shared and shared.fields["enforce_unique"] is False
+    ip = state.get("ip_address", ("dc-underlay", "172.30.0.8/21")).fields
+    assert ip["vrf"] == Ref("vrf", "dc-underlay")
+
+
+def test_the_underlay_in_a_vrf_of_the_fabric(vlab):
+    _snapshot, state = desired_of(vlab)
+    vrf = state.get("vrf", UNDERLAY)
+    assert not vrf.shared and vrf.fields["enforce_unique"] is True
+    management = state.get("ip_address", (UNDERLAY, "172.30.0.8/21")).fields
+    assert management["vrf"] == Ref("vrf", UNDERLAY)
+    assert state.get("device", "leaf-01").late["primary_ip4"] == Ref("ip_address", (UNDERLAY, "172.30.0.8/21"))
+    links = [key for key, o in state.of("prefix").items() if o.fields["status"] == "active" and key[0] == UNDERLAY]
+    assert links and all(key[1].endswith("/31") for key in links)
 
 
 # -- DHCP leases -----------------------------------------------------------------------------
@@ -322,7 +369,7 @@ def test_dhcp_leases_when_asked(vlab):
     assert (lease["dns_name"], lease["vrf"]) == ("server-01", Ref("vrf", "vpc-01"))
     assert lease["custom_fields"] == {"hedgehog_mac": "02:00:0a:37:8d:39"}
     assert ("vpc-01", "10.0.1.3/24") not in leases
-    assert leases[(None, "172.30.4.0/21")]["dns_name"] == "leaf-01"
+    assert leases[(UNDERLAY, "172.30.4.0/21")]["dns_name"] == "leaf-01"
 
 
 # -- externals, peerings, gateways ---------------------------------------------------------------
@@ -438,7 +485,7 @@ def test_mclag_fixture_maps_with_its_old_release():
     snapshot, state = desired_of(load("vlab-mclag"), now=MCLAG_NOW)
     assert [p for p in problems(snapshot) if p[0] not in ("Connection",)] == []
     assert snapshot.release == "25.03 (fabric v0.81.1)"
-    assert state.counts()["vrf"] == 10
+    assert state.counts()["vrf"] == 12
     # MCLAG servers: a LAG on each switch of the pair with the VLAN.
     mclag = [key for key, obj in state.of("lag").items() if obj.fields.get("mode") == "tagged"
              and "mclag" in key[1]]

@@ -35,6 +35,13 @@ class Response:
             raise ValueError("no body")
         return self._body
 
+    def iter_content(self, size):
+        for start in range(0, len(self.content), size):
+            yield self.content[start:start + size]
+
+    def close(self):
+        pass
+
 
 class Session:
     """Answers each request with the next scripted item: a Response or an exception to raise."""
@@ -108,12 +115,50 @@ def test_writes_are_counted_by_method_and_stamped_with_the_change_message():
 
 
 def test_lists_ask_for_the_largest_page_and_only_the_fields_needed_and_follow_next():
-    nb = client(Response(200, {"results": [{"id": 1}], "next": "http://netbox.invalid/api/dcim/devices/?start=2"}),
+    nb = client(Response(200, {"results": [{"id": 1}], "next": "http://netbox.invalid/api/dcim/devices/?start=2"
+                                                               "&fields=id%2Cname&limit=1000"}),
                 Response(200, {"results": [{"id": 2}], "next": None}))
     assert nb.list("dcim/devices", {"cf_hedgehog_fabric": "fab"}, ("id", "name")) == [{"id": 1}, {"id": 2}]
     first, second = nb.session.calls
     assert first[2] == {"cf_hedgehog_fabric": "fab", "limit": 0, "fields": "id,name", "start": 0}
-    assert second[1].endswith("?start=2") and second[2] is None
+    assert second[1] == "http://netbox.invalid/api/dcim/devices/"
+    assert second[2] == {"start": "2", "fields": "id,name", "limit": "1000"}
+
+
+def test_a_next_link_to_another_host_sends_the_token_only_to_the_configured_netbox():
+    """A reverse proxy that rewrites ``next`` (to plain HTTP, or another host) never gets the token."""
+    nb = client(Response(200, {"results": [{"id": 1}], "next": "http://evil.example:80/api/dcim/devices/?start=2"}),
+                Response(200, {"results": [{"id": 2}], "next": None}))
+    assert nb.list("dcim/devices") == [{"id": 1}, {"id": 2}]
+    assert [url for _method, url, _params, _body in nb.session.calls] == ["http://netbox.invalid/api/dcim/devices/"] * 2
+    assert nb.session.calls[1][2] == {"start": "2"}
+
+
+def test_a_next_link_to_another_endpoint_is_refused():
+    nb = client(Response(200, {"results": [{"id": 1}], "next": "http://netbox.invalid/api/users/tokens/?start=2"}))
+    with pytest.raises(NetBoxAPIError) as caught:
+        nb.list("dcim/devices")
+    assert "points at another endpoint (/api/users/tokens/)" in str(caught.value)
+    assert len(nb.session.calls) == 1
+
+
+def test_paging_that_never_ends_stops_at_max_pages():
+    nb = client(*[Response(200, {"results": [{"id": n}], "next": "http://netbox.invalid/api/dcim/devices/?start=%d"
+                                 % n}) for n in range(5)])
+    nb.max_pages = 3
+    with pytest.raises(NetBoxAPIError) as caught:
+        nb.list("dcim/devices")
+    assert str(caught.value) == ("fabric fab: listing dcim/devices took more than max_pages (3) pages; nothing was "
+                                 "written")
+    assert len(nb.session.calls) == 3
+
+
+def test_an_answer_past_max_response_mb_is_refused():
+    nb = client(Response(200, {"results": [{"id": 1, "name": "x" * 4000}], "next": None}))
+    nb.max_response_bytes = 1024
+    with pytest.raises(NetBoxAPIError) as caught:
+        nb.list("dcim/devices")
+    assert "is larger than max_response_mb" in str(caught.value)
 
 
 def test_both_token_versions():

@@ -131,13 +131,29 @@ def test_an_unowned_object_is_a_conflict_and_what_needs_it_is_blocked():
 
 def test_adopt_takes_over_an_unowned_object_but_never_another_fabrics():
     inv = inventory(device=[("leaf-01", device_row(owner=None, tags=(7,)))])
-    plan = plan_for([site(), device()], inv, adopt=True)
+    plan = plan_for([site(), device()], inv, adopt=frozenset(["device"]))
     update = plan.select("update", "device")[0]
-    assert update.changes == {"custom_fields": {"hedgehog_fabric": FABRIC}, "tags": [7, Ref("tag", "hedgehog-sync")]}
+    assert update.changes == {"custom_fields": {"hedgehog_fabric": FABRIC, "hedgehog_adopted": True},
+                              "tags": [7, Ref("tag", "hedgehog-sync")]}
+
+    # Another kind's adoption does not take devices.
+    plan = plan_for([site(), device()], inv, adopt=frozenset(["cable"]))
+    assert plan.select("conflict")[0].reason == ("NetBox already has it and it is not owned by fabric %s (add device "
+                                                 "to adopt to take it over)" % FABRIC)
 
     inv = inventory(device=[("leaf-01", device_row(owner="other"))])
-    plan = plan_for([site(), device()], inv, adopt=True)
+    plan = plan_for([site(), device()], inv, adopt=frozenset(["device"]))
     assert plan.select("conflict")[0].reason == "it belongs to fabric other"
+
+
+def test_an_adopted_object_that_leaves_the_fabric_is_given_back_not_deleted():
+    row = device_row(tags=(7, 1))
+    row["custom_fields"]["hedgehog_adopted"] = True
+    plan = plan_for([site()], inventory(device=[("leaf-01", row)]))
+    assert plan.select("delete") == [] and plan.select("mark") == []
+    given_back = plan.select("release", "device")[0]
+    assert given_back.changes == {"custom_fields": {"hedgehog_fabric": None, "hedgehog_adopted": None,
+                                                    "hedgehog_orphaned_since": None}, "tags": [7]}
 
 
 def test_a_port_made_from_the_device_type_is_taken_over_without_adopt():

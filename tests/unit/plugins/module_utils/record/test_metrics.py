@@ -33,6 +33,12 @@ def test_a_failed_run_keeps_the_last_success_time():
     assert 'hedgehog_netbox_sync_status{fabric="dc1",status="in_sync"} 0' in text
 
 
+def test_problems_come_from_the_record_so_a_failed_run_keeps_them():
+    text = metrics.render("dc1", dict(FIELDS, hedgehog_problem_count=7), "partial")
+    assert 'hedgehog_netbox_sync_problems{fabric="dc1"} 7' in text
+    assert 'hedgehog_netbox_sync_status{fabric="dc1",status="partial"} 1' in text
+
+
 def test_changes_by_kind_and_action():
     result = run_result({"device": {"create": 2, "update": 0}, "cable": {"delete": 3}})
     text = metrics.render("dc1", FIELDS, "in_sync", result)

@@ -33,7 +33,10 @@ def compute(**overrides):
     ({"last_attempt": ago(10), "last_success": ago(400), "last_result": "failed"}, "error"),
     ({"last_success": ago(300 + 120 + 1), "last_attempt": ago(300 + 121)}, "out_of_sync"),
     ({"last_success": ago(300 + 119)}, "in_sync"),
-    ({"last_result": "partial"}, "in_sync"),
+    # A run that skipped or refused objects is not a clean one.
+    ({"last_result": "partial"}, "partial"),
+    # Staleness wins over partial: the problems are old news.
+    ({"last_result": "partial", "last_success": ago(300 + 120 + 1)}, "out_of_sync"),
     ({"interval": 3600, "last_success": ago(3600 + 900 + 1)}, "out_of_sync"),
     ({"interval": 3600, "last_success": ago(3600 + 899)}, "in_sync"),
 ])
@@ -43,7 +46,7 @@ def test_compute_status(overrides, expected):
 
 def test_statuses_are_the_documented_set():
     assert fields.STATUSES == ("not_configured", "disabled", "syncing", "never_synced", "error",
-                               "out_of_sync", "in_sync")
+                               "out_of_sync", "partial", "in_sync")
 
 
 def test_status_of_record_reads_the_custom_fields():
