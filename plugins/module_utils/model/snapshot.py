@@ -233,7 +233,10 @@ def build_snapshot(fabric, data, fallback_profiles=None, profile_problems=()):
     that could not be loaded there, reported with the source's own problems.
     """
     fallback_profiles = fallback_profiles or {}
-    snapshot = Snapshot(fabric=fabric, incomplete=dict(data.incomplete), problems=list(data.rejected))
+    snapshot = Snapshot(fabric=fabric, incomplete=dict(data.incomplete))
+    for rejected in data.rejected:
+        # Past a bound is malformed: what the object made in NetBox is held as for any skipped object.
+        snapshot.problem(rejected.kind, rejected.name, rejected.cause)
     snapshot.problems.extend(profile_problems)
     _unreadable_kinds(snapshot)
     for kind, name, cause, obj in data.unsupported:
