@@ -71,19 +71,20 @@ def check_deletions(plan, inventory, source, fabric, max_delete_ratio, force=Fal
             fabric=fabric, details={"guard": "max_delete_ratio", "deletions": going, "owned": owned})
 
 
-def hold_dependents(plan, snapshot, desired, inventory):
+def hold_dependents(plan, snapshot, desired, inventory, spaces=None):
     """Keep as NetBox has it what depends on a source object that cannot be used; the rest goes ahead.
 
     Returns how many actions were held (an update of which only some fields
     are held counts). Each cause gets one problem saying what it holds; each
     contested resource one problem per refused claimant, naming the other.
+    ``spaces`` names the fabric's address-space VRFs (see ``Provenance``).
     """
     tokens = dict(snapshot.held)
     plan.problems.extend(_snapshot_contests(snapshot, inventory))
     plan.problems.extend(_desired_contests(desired, inventory, tokens))
     if not tokens:
         return 0
-    trace = Provenance(inventory)
+    trace = Provenance(inventory, spaces)
     held_by = {}
     for action in plan.actions:
         if action.record is None or action.record.get("id") is None:

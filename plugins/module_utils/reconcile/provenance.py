@@ -7,7 +7,8 @@ When a source object is skipped or a kind could not be read, the desired
 state says nothing of it, so only NetBox can tell what was made from it: a
 device carries its switch's name, a cable its connection's, a LAG its
 connection in a custom field, an address its interface, VRF and description,
-a VLAN its namespace's group and its VPC subnet. This module turns a row into
+a VLAN its namespace's group and its VPC subnet; a VRF of the fabric's
+underlay or IPv4 namespaces is known by its name (``mapping/spaces.py``). This module turns a row into
 the tokens of ``model/held.py``: those of the whole row, and those of single
 fields (an agent's facts on a switch's device, the VLANs of a port).
 """
@@ -16,6 +17,11 @@ from __future__ import annotations
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.dcim import AGENT_FIELDS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.ipam import vlan_group_name
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.spaces import (
+    SpaceOptions,
+    is_underlay_vrf,
+    namespace_of_vrf,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import held
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.ipam import EXTERNAL_PREFIX
 
@@ -40,11 +46,16 @@ def _word(text):
 
 
 class Provenance:
-    """Tokens of the rows of one inventory: ``tokens(kind, key, row)`` -> (whole row, {field: tokens})."""
+    """Tokens of the rows of one inventory: ``tokens(kind, key, row)`` -> (whole row, {field: tokens}).
 
-    def __init__(self, inventory):
+    ``spaces`` holds the options that name the fabric's address-space VRFs
+    (``underlay_vrf``, ``ipv4_namespace_vrf``; a FabricConfig will do).
+    """
+
+    def __init__(self, inventory, spaces=None):
         self.inventory = inventory
         self.fabric = inventory.fabric
+        self.spaces = spaces or SpaceOptions(inventory.fabric, None, None)
         self.cables = dict((row.get("id"), row) for row in inventory.records["cable"].values() if row.get("id"))
         self.lag_devices = {}
         for device, connection in inventory.records["lag"]:
@@ -151,8 +162,13 @@ class Provenance:
     # -- IPAM ---------------------------------------------------------------------------
 
     def _vrf_name_tokens(self, name):
-        if not name:
+        if not name or is_underlay_vrf(self.spaces, name):
+            # The underlay is every switch's: its rows carry their own device and connection tokens.
             return set()
+        namespace = namespace_of_vrf(self.spaces, name)
+        if namespace is not None:
+            # A VRF the namespaces share tells none of them: its prefixes name theirs in a custom field.
+            return {(held.IPV4_NAMESPACE, namespace)} if namespace else set()
         if name.startswith(EXTERNAL_PREFIX):
             return {(held.EXTERNAL, name[len(EXTERNAL_PREFIX):])}
         return {(held.VPC, name)}

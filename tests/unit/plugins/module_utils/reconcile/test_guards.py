@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import GuardError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.spaces import SpaceOptions
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, DesiredState, Ref
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import Snapshot
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import Inventory
@@ -187,3 +188,45 @@ def test_a_lastingly_unreadable_kind_leaves_the_deletion_guard_to_the_holds():
     data.mark_incomplete("Catalog", "HTTP 503")
     with pytest.raises(GuardError, match=r"the read of Catalog failed or was cut short \(Catalog: HTTP 503\)"):
         check_deletions(plan, inv, data, FABRIC, 1.0)
+
+
+def prefix_row(object_id, vrf, prefix, **custom):
+    return {"id": object_id, "prefix": prefix, "vrf": {"id": object_id - 10, "name": vrf}, "description": "",
+            "status": {"value": "container"}, "tags": [{"id": 1}], "custom_fields": dict(MARK, **custom)}
+
+
+def test_a_skipped_ipv4_namespace_holds_its_vrf_and_containers_and_nothing_of_the_underlay():
+    inv = fabric()
+    for object_id, vrf in ((70, "fab/ipv4ns/ns-1"), (71, "fab/underlay")):
+        inv.add("vrf", vrf, {"id": object_id, "name": vrf, "tags": [{"id": 1}], "custom_fields": dict(MARK)})
+    inv.add("prefix", ("fab/ipv4ns/ns-1", "10.0.0.0/16"),
+            prefix_row(80, "fab/ipv4ns/ns-1", "10.0.0.0/16", hedgehog_ipv4_namespace="ns-1"))
+    inv.add("prefix", ("fab/underlay", "172.30.128.0/31"), prefix_row(81, "fab/underlay", "172.30.128.0/31"))
+    plan, state, inv = plan_of(leaf(), server("server-01"), server("server-02"), plain_port("leaf-01", "E1/1"), inv=inv)
+    snapshot = Snapshot(fabric=FABRIC)
+    snapshot.problem("IPv4Namespace", "ns-1", "spec.subnets must be a list")
+
+    hold_dependents(plan, snapshot, state, inv)
+
+    assert [(a.kind, a.op, a.key) for a in plan.actions if a.kind in ("vrf", "prefix")] == [
+        ("prefix", "kept", ("fab/ipv4ns/ns-1", "10.0.0.0/16")),
+        ("prefix", "delete", ("fab/underlay", "172.30.128.0/31")),
+        ("vrf", "kept", "fab/ipv4ns/ns-1"),
+        ("vrf", "delete", "fab/underlay")]
+
+
+def test_an_unreadable_vpc_kind_holds_no_address_of_the_underlay_or_a_shared_vrf():
+    inv = fabric()
+    for object_id, vrf in ((90, "fab/underlay"), (91, "shared-underlay")):
+        inv.add("ip_address", (vrf, "172.30.0.%d/21" % object_id), {
+            "id": object_id, "address": "172.30.0.%d/21" % object_id, "vrf": {"id": object_id, "name": vrf},
+            "description": "left", "tags": [{"id": 1}], "custom_fields": dict(MARK)})
+    plan, state, inv = plan_of(leaf(), server("server-01"), server("server-02"), plain_port("leaf-01", "E1/1"), inv=inv)
+    snapshot = Snapshot(fabric=FABRIC, incomplete={"VPC": "served only at v1beta2"})
+    snapshot.hold([("vpc", None)], "VPC")
+    spaces = SpaceOptions(FABRIC, "shared-underlay", None)
+
+    hold_dependents(plan, snapshot, state, inv, spaces=spaces)
+
+    assert sorted((a.op, a.key) for a in plan.actions if a.kind == "ip_address") == [
+        ("delete", ("fab/underlay", "172.30.0.90/21")), ("delete", ("shared-underlay", "172.30.0.91/21"))]
