@@ -245,6 +245,7 @@ def rows_diff(before, after):
             row.get("name") or row.get("address") or row.get("prefix") or row.get("label") or row.get("vid")
             or row.get("start_address"))
         return "%s: %s" % (key[0], label)
+
     def changed(key):
         fields = sorted(f for f in set(before[key]) | set(after[key])
                         if f != "last_updated" and before[key].get(f) != after[key].get(f))

@@ -17,7 +17,6 @@ import re
 from collections import OrderedDict, namedtuple
 
 
-
 class Ref(namedtuple("Ref", "kind key")):
     """A reference to another desired or existing object, by kind and key."""
 

@@ -460,6 +460,7 @@ class Planner:
             changes["tags"] = [t for t in have if t not in ours]
         return changes
 
+
 def is_template_port(inventory, row):
     """Whether a port row is one NetBox made from its device's type (an interface template of that name)."""
     device = inventory.records["device"].get((row.get("device") or {}).get("name"))

@@ -25,8 +25,8 @@ MARK = {"hedgehog_fabric": FABRIC}
 LEAF, SERVER = {"id": 1, "slug": "server-leaf"}, {"id": 2, "slug": "server"}
 
 
-def device_row(object_id, name, role=LEAF, **custom):
-    return {"id": object_id, "name": name, "role": role, "device_type": {"id": 3, "slug": "vs"},
+def device_row(object_id, name, role=None, **custom):
+    return {"id": object_id, "name": name, "role": role or LEAF, "device_type": {"id": 3, "slug": "vs"},
             "status": {"value": "active", "label": "Active"}, "description": "", "serial": "", "tags": [{"id": 1}],
             "custom_fields": dict(MARK, **custom)}
 
@@ -149,8 +149,8 @@ def test_an_address_defined_twice_stays_with_its_holder_and_the_newcomers_own_ad
     inv.add("device", "leaf-02", device_row(13, "leaf-02", primary_ip4=None))
     for object_id, address, port in ((60, "172.30.0.9/21", 23), (61, "172.30.0.10/21", 22)):
         inv.add("ip_address", (None, address), {"id": object_id, "address": address, "vrf": None,
-                                                 "assigned_object_type": "dcim.interface", "assigned_object_id": port,
-                                                 "tags": [{"id": 1}], "custom_fields": dict(MARK)})
+                                                "assigned_object_type": "dcim.interface", "assigned_object_id": port,
+                                                "tags": [{"id": 1}], "custom_fields": dict(MARK)})
 
     def ip(device):
         return Desired("ip_address", (None, "172.30.0.9/21"), {
