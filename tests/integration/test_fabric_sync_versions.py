@@ -104,9 +104,9 @@ def test_the_vpc_group_at_an_unknown_version_loses_nothing_and_a_removed_server_
         "removed": ["dcim/cables: server-03--unbundled--leaf-01", "dcim/devices: server-03",
                     "dcim/interfaces: server-03 enp2s1"], "added": [],
         "changed": ["dcim/interfaces: leaf-01 E1/3 (cable)"]}
-    # Every VLAN of every port and LAG, every VRF, VLAN and prefix: held, and said so.
+    # Every VLAN of every port and LAG, every VRF (the IPv4Namespace's too), VLAN and prefix: held, and said so.
     held = h.problems_of(result, "held", VPC_KINDS)
-    assert len(held) == 1 and held[0].startswith("39 change(s) held as NetBox has them while it cannot be used: "
+    assert len(held) == 1 and held[0].startswith("40 change(s) held as NetBox has them while it cannot be used: "
                                                  "LAG leaf-01 PortChannel1 (mode, tagged_vlans); "), held
     again, _run = h.sync(h.config_for(vlab_nb, kube))
     assert again["requests"]["netbox"]["writes"] == 0
