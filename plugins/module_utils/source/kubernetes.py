@@ -12,7 +12,8 @@ the run, the others are left incomplete. Each kind is listed with ``limit`` and
 ``continue`` so a big fabric never comes back as one huge response; a 410 (the
 continue token outlived the server's compaction) restarts that kind's list; a
 404 on a kind discovery serves, or a 403 on an optional kind, leaves it
-incomplete.
+incomplete. Every answer, discovery's too, is read up to ``max_response_mb``,
+and a list stops the run past ``max_pages`` pages.
 """
 
 from __future__ import annotations
