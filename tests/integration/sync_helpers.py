@@ -119,19 +119,12 @@ def _kind_file(directory, kind):
     raise LookupError("no %s file in %s" % (kind, directory))
 
 
-class _PlainDumper(yaml.SafeDumper):  # pylint: disable=too-many-ancestors
-    """Writes an object two items share twice: wiring files refuse YAML aliases."""
-
-    def ignore_aliases(self, data):
-        return True
-
-
 def edit_objects(directory, kind, change):
     """Rewrite the ``kind`` list of a fixture directory with ``change(items) -> items``."""
     path, document = _kind_file(directory, kind)
     document["items"] = change(document["items"])
     with open(path, "w", encoding="utf-8") as handle:
-        yaml.dump(document, handle, Dumper=_PlainDumper, sort_keys=False)
+        yaml.safe_dump(document, handle, sort_keys=False)
 
 
 def fixture_objects(kind, directory=VLAB):
@@ -343,3 +336,8 @@ def restore_vlab(testbed, netbox):
         result, _run = sync(config_for(netbox, VLAB))
         assert result["result"] == "success", result["warnings"]
     restore_synced(testbed, "vlab", build, inputs=(VLAB,))
+
+
+def plain_http(netbox):
+    """The warning every run against the test bed's NetBox carries: it is served over plain HTTP."""
+    return "NetBox is reached over plain HTTP (%s): the token travels in clear text" % netbox.url

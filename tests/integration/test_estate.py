@@ -8,6 +8,7 @@ protocol 172.30.8.0/22, VTEP 172.30.12.0/22, links 172.30.128.0/17, IPv4Namespac
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -110,7 +111,8 @@ def test_two_namespaces_of_one_fabric_that_reuse_a_subnet_stay_two(fresh_netbox,
     directory = h.copy_fixture("vlab", tmp_path / "vlab")
 
     def add_namespace(objects):
-        other = dict(objects[0], metadata={"name": "tenant-b", "namespace": "default"},
+        # A deep copy: a dict shared with the first namespace would be dumped as a YAML alias, which is refused.
+        other = dict(copy.deepcopy(objects[0]), metadata={"name": "tenant-b", "namespace": "default"},
                      spec={"subnets": ["10.0.0.0/16", "10.1.0.0/16"]})
         return objects + [other]
 
@@ -226,8 +228,8 @@ def _merge_fabrics(directory, *fabrics):
     generator.write_fabric(merged, directory)
     fabric_objects = [{"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "Fabric",
                        "metadata": {"name": name, "namespace": "default"}, "spec": {}} for name, _objects in fabrics]
-    fabric_list = {"apiVersion": "v1", "kind": "List", "items": fabric_objects}
-    (directory / "fabrics.yaml").write_text(yaml.safe_dump(fabric_list))
+    listing = {"apiVersion": "v1", "kind": "List", "items": fabric_objects}
+    (directory / "fabrics.yaml").write_text(yaml.safe_dump(listing))
     return directory
 
 
@@ -243,7 +245,7 @@ def test_two_fabrics_of_one_control_node_sync_as_two_netbox_fabrics(fresh_netbox
     devices = {}
     for fabric in ("east", "west"):
         rows = h.api_list(nb, "dcim/devices", cf_hedgehog_fabric=fabric, fields="name")
-        devices[fabric] = sorted(row["name"] for row in rows)
+        devices[fabric] = sorted(d["name"] for d in rows)
     assert len(devices["east"]) == len(devices["west"]) == 11
     assert all(name.startswith("a-") for name in devices["east"])
     assert all(name.startswith("b-") for name in devices["west"])
