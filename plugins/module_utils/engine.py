@@ -109,7 +109,8 @@ class SyncRun:
         self.plan = self.timer.phase("plan", make_plan, self.desired, self.inventory, config.fabric,
                                      self.schema.tag_ids, adopt=config.adopt, prune=config.prune,
                                      orphan_grace=config.orphan_grace, now=self.now)
-        hold_dependents(self.plan, self.snapshot, self.desired, self.inventory, spaces=config)
+        self.timer.phase("holds", hold_dependents, self.plan, self.snapshot, self.desired, self.inventory,
+                         spaces=config)
         check_deletions(self.plan, self.inventory, self.source, config.fabric, config.max_delete_ratio,
                         force=config.force)
         self.timer.phase("dependants", hold_for_unowned_dependants, self.plan, self.inventory, self.client,

@@ -141,7 +141,7 @@ skipped:
   returned: when the lease was held
   type: bool
 timings:
-  description: Seconds spent per phase (read_source, snapshot, desired, schema, read_netbox, plan, apply) and in total.
+  description: Seconds spent per phase (read_source, snapshot, desired, schema, read_netbox, plan, holds, dependants, apply) and in total.
   returned: always
   type: dict
 diff:
