@@ -25,12 +25,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.invent
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.apply import Applier
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.dependants import hold_for_unowned_dependants
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import (
-    check_deletions,
-    hold_derived_removals,
-    hold_removals,
-    hold_updates,
-)
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions, hold_dependents
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.report import build_diff
@@ -119,11 +114,8 @@ class SyncRun:
         self.plan = self.timer.phase("plan", make_plan, self.desired, self.inventory, config.fabric,
                                      self.schema.tag_ids, adopt=config.adopt, prune=config.prune,
                                      orphan_grace=config.orphan_grace, now=self.now)
-        self.control.enter("guards")
-        hold_removals(self.plan, self.snapshot)
-        hold_derived_removals(self.plan, self.snapshot)
-        self.plan.undo_held_cascades()
-        hold_updates(self.plan, self.snapshot)
+        self.timer.phase("holds", hold_dependents, self.plan, self.snapshot, self.desired, self.inventory,
+                         spaces=config)
         check_deletions(self.plan, self.inventory, self.source, config.fabric, config.max_delete_ratio,
                         force=config.force)
         self.timer.phase("dependants", hold_for_unowned_dependants, self.plan, self.inventory, self.client,
@@ -137,10 +129,8 @@ class SyncRun:
 
     def problems(self):
         """Every skipped or refused object and every held change, from every stage."""
-        found = [Problem.about("source", "read of %s" % kind, "%s; what derives from it is held as NetBox has it "
-                               "until a complete read" % cause)
-                 for kind, cause in sorted(self.source.incomplete.items())]
-        found += list(self.snapshot.problems) + list(self.desired.problems)
+        # A kind that could not be read is among the snapshot's problems, with what it holds.
+        found = list(self.snapshot.problems) + list(self.desired.problems)
         found.extend(Problem.about(a.kind, a.label, a.reason) for a in self.plan.actions
                      if a.op in ("conflict", "blocked"))
         found.extend(self.plan.problems)
@@ -161,7 +151,8 @@ class SyncRun:
             outcome=PARTIAL if problems or self.source.incomplete else SUCCESS,
             release=self.snapshot.release,
             source={"origin": self.source.origin, "objects": self.source.count(),
-                    "incomplete": dict(self.source.incomplete), "hydration": self.source.hydration},
+                    "incomplete": dict(self.source.incomplete), "hydration": self.source.hydration,
+                    "api": dict(self.source.api)},
             summary=summary,
             problems=problems,
             requests={"netbox": self.client.request_counts(), "kubernetes": self.source.requests},

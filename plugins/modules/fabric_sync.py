@@ -79,7 +79,8 @@ changed:
   returned: always
   type: bool
 result:
-  description: V(success), or V(partial) when some source objects were skipped or some writes refused.
+  description: V(success), or V(partial) when some source objects were skipped, some kinds could not be read
+    whole, some changes were held or some writes refused.
   returned: always
   type: str
   sample: success
@@ -139,12 +140,18 @@ findings:
       cause: "LLDP disagrees with the wiring, which joins spine-02 E1/1 and leaf-01 E1/6: spine-02 E1/1 sees leaf-02 E1/7"
 source:
   description:
-    - Where the fabric was read from, the number of objects per kind, and kinds whose read failed.
+    - Where the fabric was read from (C(origin)), the number of objects per kind (C(objects)), and the kinds
+      that could not be read whole, with the cause (C(incomplete)).
+    - C(api) is, per API group, the versions the Kubernetes API serves (V([]) when the group is not installed)
+      and the one read (V(null) when none is known to this collection); empty for a wiring directory.
     - C(hydration) for a wiring directory, whether its switch and link addresses were set (V(full)), not yet set
       as hhfab writes wiring (V(none), they land later), or given hhfab's plan by O(wiring_hydrate) (V(planned));
       null for a Kubernetes API.
   returned: always
   type: dict
+  sample: {"origin": "kubernetes:https://172.30.0.1:6443", "objects": {"Switch": 5},
+           "incomplete": {}, "hydration": null,
+           "api": {"wiring.githedgehog.com": {"served": ["v1beta1"], "read": "v1beta1"}}}
 requests:
   description: Requests made, to NetBox by HTTP method (with C(total) and C(writes)) and to Kubernetes.
   returned: always
@@ -160,7 +167,7 @@ skipped:
   returned: when the lease was held
   type: bool
 timings:
-  description: Seconds spent per phase (read_source, snapshot, desired, schema, read_netbox, plan, apply) and in total.
+  description: Seconds spent per phase (read_source, snapshot, desired, schema, read_netbox, plan, holds, dependants, apply) and in total.
   returned: always
   type: dict
 diff:

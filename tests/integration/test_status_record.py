@@ -22,6 +22,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import
     SyncError,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import unescape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import fabric_status
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun, find_anchor
 
@@ -104,7 +105,8 @@ def test_a_broken_source_makes_error_with_the_cause_and_fixing_it_makes_in_sync(
     assert "401" in str(failure.value) and FABRIC in str(failure.value)
     fields = record_fields(netbox)
     assert fields["hedgehog_last_result"] == "failed"
-    assert "401" in fields["hedgehog_last_error"] and "/apis/wiring.githedgehog.com" in fields["hedgehog_last_error"]
+    # The record holds Markdown: the cause's parentheses come back escaped.
+    assert "(HTTP 401) at /apis:" in unescape(fields["hedgehog_last_error"])
     assert fields["hedgehog_last_success"] < fields["hedgehog_last_attempt"]
     assert fields["hedgehog_status"] == "error" == status_row(netbox)["status"]
     assert "wrong" not in json.dumps(fields)
@@ -407,3 +409,18 @@ def test_a_bug_ends_the_run_recorded_with_its_type_and_phase_and_the_lease_relea
     monkeypatch.undo()
     assert recorded(netbox, standin).execute().as_dict()["result"] == "success"
     assert record_fields(netbox)["hedgehog_status"] == "in_sync"
+
+
+def test_an_unreadable_fabricator_keeps_the_release_on_the_record(nb, standin):
+    netbox = nb
+    standin.faults.fail(status=503, count=0, path="/fabricators")
+    try:
+        result = recorded(netbox, standin).execute().as_dict()
+    finally:
+        standin.faults.clear()
+    assert result["result"] == "partial"
+    assert (result["release"], list(result["source"]["incomplete"])) == ("", ["Fabricator"])
+    fields = record_fields(netbox)
+    assert fields["hedgehog_source_release"] == "26.03.0"
+    assert "Fabricator: HTTP 503 from /apis/fabricator.githedgehog.com/v1beta1/namespaces/fab/fabricators" in (
+        fields["hedgehog_last_error"])

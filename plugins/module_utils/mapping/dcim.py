@@ -410,7 +410,9 @@ def add_connection_interfaces(state, snapshot):
     """Server and gateway ports, LAGs and bonds with their members."""
     for name in sorted(snapshot.connections):
         connection = snapshot.connections[name]
-        if connection.type in SERVER_TYPES:
+        if not connection.supported:
+            _cable_ends_only(state, snapshot, connection)
+        elif connection.type in SERVER_TYPES:
             _server_connection(state, snapshot, connection)
         elif connection.type == "gateway":
             for link in connection.links:
@@ -437,6 +439,17 @@ def _lag_facts(snapshot, lag, connection, switch):
     custom = facts.pop("custom_fields", {})
     lag.fields.update(facts)
     lag.fields["custom_fields"] = dict(lag.fields["custom_fields"], **custom)
+
+
+def _cable_ends_only(state, snapshot, connection):
+    """A connection of an unknown type: the server and gateway ports its cables need, nothing else.
+
+    Switch ports exist from the device type; what the type would set on them
+    (LAGs, VLANs, MTU, addresses) is unknown, so they are left as they are.
+    """
+    for ref in connection.ports():
+        if ref.device not in snapshot.switches and state.get("interface", (ref.device, ref.port)) is None:
+            _owned_interface(state, ref.device, snapshot.interface_name(ref), "other")
 
 
 def _server_connection(state, snapshot, connection):

@@ -71,7 +71,13 @@ DESCRIPTION_LENGTH = 200
 
 
 class DesiredState:
-    """Every desired object of one fabric, per kind, in insertion order."""
+    """Every desired object of one fabric, per kind, in insertion order.
+
+    An object two parts of the fabric define differently (one address on two
+    switches' ports) is *contested*: it leaves the desired state, and its
+    definitions wait in ``contests`` for the plan, which keeps what NetBox has
+    and names both. The order of definitions decides nothing.
+    """
 
     def __init__(self, fabric):
         self.fabric = fabric
@@ -82,15 +88,23 @@ class DesiredState:
         self.findings = []
         # How the cables fared against LLDP (a mapping.cabling.CablingReport), once the cables are made.
         self.cabling = None
+        self.contests = OrderedDict()
 
     def add(self, obj):
         cut = _fit_description(obj)
         bucket = self.objects.setdefault(obj.kind, OrderedDict())
+        slot = (obj.kind, obj.key)
+        if slot in self.contests:
+            definitions = self.contests[slot]
+            if all(other.fields != obj.fields for other in definitions):
+                definitions.append(obj)
+            return obj
         existing = bucket.get(obj.key)
         if existing is not None:
             if existing.fields != obj.fields:
-                self.problems.append(Problem.about(obj.kind, obj.label,
-                                                   "defined twice with different values; the first is kept"))
+                self.contests[slot] = [existing, obj]
+                del bucket[obj.key]
+                return obj
             return existing
         if cut:
             self.problems.append(Problem.about(obj.kind, obj.label, "its description is %d characters long; NetBox "

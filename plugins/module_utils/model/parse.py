@@ -35,6 +35,15 @@ class BadObject(ValueError):
     """The object cannot be used; the message names the field and the cause."""
 
 
+class MissingObject(BadObject):
+    """The object refers to ``kind`` ``name``, which does not exist or was skipped."""
+
+    def __init__(self, kind, name, message):
+        super().__init__(message)
+        self.kind = kind
+        self.name = name
+
+
 def _mapping(value, path):
     if value is None:
         return {}
@@ -94,21 +103,43 @@ def _strings(data, key, path):
 
 
 def parse_objects(snapshot, data, kind, parser):
-    """Every object of ``kind`` through ``parser``, by name; bad, unnamed and duplicated ones become problems."""
-    found = {}
+    """Every object of ``kind`` through ``parser``, by name; bad, unnamed and duplicated ones become problems.
+
+    A name defined twice the same way is one object; defined twice differently,
+    neither definition is taken (the order of files decides nothing) and what
+    NetBox holds of it stays as it is.
+    """
+    definitions = {}
     for obj in data.items(kind):
         name = name_of(obj)
         if not name:
             snapshot.problem(kind, "(unnamed)", "metadata.name is missing")
             continue
-        if name in found:
-            snapshot.problem(kind, name, "duplicated object name; the first one is used")
+        same = definitions.setdefault(name, [])
+        if all(_definition(obj) != _definition(other) for other in same):
+            same.append(obj)
+    found = {}
+    for name, objs in definitions.items():
+        if len(objs) > 1:
+            snapshot.problem(kind, name, _twice(data, objs))
             continue
         try:
-            found[name] = parser(obj)
+            found[name] = parser(objs[0])
         except BadObject as exc:
-            snapshot.problem(kind, name, str(exc))
+            snapshot.problem(kind, name, str(exc), obj=objs[0])
     return found
+
+
+def _definition(obj):
+    """What makes two objects of one name the same definition."""
+    return (obj.get("apiVersion"), obj.get("spec"), obj.get("status"))
+
+
+def _twice(data, objs):
+    places = [data.place_of(obj) for obj in objs]
+    where = " (in %s)" % ", ".join(places) if all(places) else ""
+    return ("defined %d times with different specs%s: none of them is used, and what NetBox holds of it stays as it "
+            "is until one definition is left" % (len(objs), where))
 
 
 def name_of(obj):
@@ -307,14 +338,49 @@ def _domain_links(body, path):
     return links
 
 
+def _end_of(value, path):
+    """One end of a link of an unknown type: a mapping with a ``device/port`` string, or None."""
+    if not isinstance(value, dict) or not isinstance(value.get("port"), str):
+        return None
+    try:
+        return parse_port(value, path)
+    except BadObject:
+        return None
+
+
+def _two_ended(raw, path):
+    """A link of an unknown type as (a, b) when it has exactly two ends, else None."""
+    if not isinstance(raw, dict) or len(raw) != 2:
+        return None
+    ends = [_end_of(value, "%s.%s" % (path, side)) for side, value in sorted(raw.items())]
+    return Link(a=ends[0], b=ends[1]) if None not in ends else None
+
+
+def _unknown_type_links(body, path):
+    """The links of an unknown connection type that has the usual shape (``link`` or ``links`` of two ends)."""
+    raws = body.get("links") if isinstance(body.get("links"), list) else [body.get("link")]
+    links = [_two_ended(raw, "%s.links[%d]" % (path, index)) for index, raw in enumerate(raws)]
+    return links if links and None not in links else None
+
+
+def _unknown_type(spec):
+    """An unknown connection type: a Connection whose cables alone can be synced, or BadObject."""
+    unknown = sorted(key for key in spec if isinstance(spec.get(key), dict))
+    if not unknown:
+        raise BadObject("spec names no connection type")
+    if len(unknown) == 1:
+        links = _unknown_type_links(spec[unknown[0]], "spec.%s" % unknown[0])
+        if links:
+            return unknown[0], links
+    raise BadObject("unknown connection type %s" % ", ".join(repr(k) for k in unknown))
+
+
 def parse_connection(obj):
     spec = spec_of(obj)
     present = [key for key in CONNECTION_TYPES if spec.get(key) is not None]
     if not present:
-        unknown = sorted(key for key in spec if isinstance(spec.get(key), dict))
-        if unknown:
-            raise BadObject("unknown connection type %s" % ", ".join(repr(k) for k in unknown))
-        raise BadObject("spec names no connection type")
+        ctype, links = _unknown_type(spec)
+        return Connection(name=name_of(obj), type=ctype, links=links, supported=False)
     if len(present) > 1:
         raise BadObject("spec names several connection types: %s" % ", ".join(present))
     ctype = present[0]

@@ -11,8 +11,9 @@ current API spelling (old and new key names collapse here). Secrets such as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import held as holding
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 
 
@@ -166,6 +167,9 @@ class Connection:
     mtu: Optional[int] = None
     fallback: bool = False
     static_external: Optional[StaticExternal] = None
+    # False for a type this collection does not know whose links have the usual
+    # two ends: only its cables are synced.
+    supported: bool = True
 
     def ports(self):
         for link in self.links:
@@ -289,8 +293,27 @@ class FabricNode:
 
 
 @dataclass
+class Contest:
+    """A port, address or name that several source objects claim.
+
+    Every claimant is skipped and what NetBox holds of it stays as it is; the
+    plan tells from NetBox which claimant holds ``slot`` (a NetBox kind and
+    key: the port, the device) so the newcomers are the ones named as refused.
+    """
+
+    resource: str
+    claimants: List[Tuple[str, str]]
+    slot: Optional[Tuple[str, object]] = None
+
+
+@dataclass
 class Snapshot:
-    """Every usable object of one fabric, keyed by name, and what could not be used."""
+    """Every usable object of one fabric, keyed by name, and what could not be used.
+
+    ``held`` maps what skipped, unsupported or unreadable objects hold back
+    (``model/held.py`` tokens) to the object or kinds that hold it;
+    ``contests`` are the resources several objects claim.
+    """
 
     fabric: str
     profiles: Dict[str, SwitchProfile] = field(default_factory=dict)
@@ -312,9 +335,62 @@ class Snapshot:
     ipam: Optional[object] = None
     problems: List[Problem] = field(default_factory=list)
     incomplete: Dict[str, str] = field(default_factory=dict)
+    held: Dict[tuple, str] = field(default_factory=dict)
+    contests: List[Contest] = field(default_factory=list)
+    # Objects skipped for a cause reported already: what needs them is skipped quietly too.
+    quietly_skipped: Set[Tuple[str, str]] = field(default_factory=set)
 
-    def problem(self, kind, name, cause):
+    def problem(self, kind, name, cause, obj=None, quiet=False, tokens=None):
+        """Skip an object: a problem names it (unless ``quiet``: its cause is reported already) and what
+        NetBox holds of it is held (``tokens``, by default read off its kind, name and raw form)."""
+        if quiet:
+            self.quietly_skipped.add((kind, name))
+        else:
+            self.problems.append(Problem(kind, name, cause))
+        self.hold(tokens if tokens is not None else holding.object_tokens(kind, name, obj, self.redundancy_groups()),
+                  "%s %s" % (kind, name))
+
+    def note(self, kind, name, cause):
+        """A problem about an object that is still synced: nothing is held for it."""
         self.problems.append(Problem(kind, name, cause))
+
+    def hold(self, tokens, label):
+        for token in tokens:
+            self.held.setdefault(token, label)
+
+    def contest(self, resource, claimants, slot=None, tokens=None):
+        """Several objects claim ``resource``: each is skipped and held (by ``tokens`` when given)."""
+        self.contests.append(Contest(resource, list(claimants), slot))
+        for kind, name in claimants:
+            own = tokens if tokens is not None else holding.object_tokens(kind, name, None, self.redundancy_groups())
+            self.hold(own, "%s %s" % (kind, name))
+
+    def unread(self, kind):
+        """Whether ``kind`` could not be read: what refers to it is skipped without a problem of its own."""
+        return kind in self.incomplete
+
+    def skipped(self, kind, name):
+        """Whether an object was skipped (or its kind unread), as opposed to absent from the fabric.
+
+        What refers to a skipped object holds what it made; what refers to an
+        absent one dangles: it is reported and holds nothing, since what it
+        made in NetBox went with the object it needs.
+        """
+        return any(holding.matches(self.held, token)
+                   for token in holding.object_tokens(kind, name, None, self.redundancy_groups()))
+
+    def withheld(self, kind, name):
+        """Whether an object is missing for a cause reported already: its kind is unread, or it is a claimant of a
+        contest (whose problem names it); what refers to it is then skipped quietly."""
+        return (self.unread(kind) or (kind, name) in self.quietly_skipped
+                or any((kind, name) in contest.claimants for contest in self.contests))
+
+    def redundancy_groups(self):
+        groups = {}
+        for switch in self.switches.values():
+            if switch.redundancy_group:
+                groups.setdefault(switch.redundancy_group, []).append(switch.name)
+        return groups
 
     def counts(self):
         return {

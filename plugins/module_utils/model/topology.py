@@ -50,13 +50,9 @@ def select_fabric(data, source_fabric, fabric=None):
     """Keep only ``source_fabric``'s objects of a SourceData (in place); None keeps everything."""
     if not source_fabric:
         return data
-    declared = sorted(_name(obj) for obj in data.items("Fabric"))
-    if declared and source_fabric not in declared:
-        raise ConfigError("the source has no Hedgehog fabric %r (its fabrics: %s)"
-                          % (source_fabric, ", ".join(declared)), fabric=fabric)
-    if not declared and source_fabric != DEFAULT_FABRIC:
-        raise ConfigError("source_fabric is %r, but the source holds a single fabric (no Fabric objects): "
-                          "leave source_fabric unset" % source_fabric, fabric=fabric)
+    if "Fabric" not in data.incomplete:
+        # Unread Fabric objects tell nothing; each object still names its fabric.
+        _check_declared(data, source_fabric, fabric)
     every_gateway = set(_name(obj) for obj in data.items("Gateway"))
     for kind in TOPOLOGY_KINDS:
         if kind in data.objects:
@@ -67,6 +63,16 @@ def select_fabric(data, source_fabric, fabric=None):
     for kind in data.objects:
         data.counts[kind] = len(data.objects[kind])
     return data
+
+
+def _check_declared(data, source_fabric, fabric):
+    declared = sorted(_name(obj) for obj in data.items("Fabric"))
+    if declared and source_fabric not in declared:
+        raise ConfigError("the source has no Hedgehog fabric %r (its fabrics: %s)"
+                          % (source_fabric, ", ".join(declared)), fabric=fabric)
+    if not declared and source_fabric != DEFAULT_FABRIC:
+        raise ConfigError("source_fabric is %r, but the source holds a single fabric (no Fabric objects): "
+                          "leave source_fabric unset" % source_fabric, fabric=fabric)
 
 
 def _name(obj):

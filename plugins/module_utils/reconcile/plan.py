@@ -199,6 +199,10 @@ class Planner:
         if kind in ALIASED_KINDS:
             # Objects known by another kind's key (a LAG as an interface) count for that kind too.
             self.available[kind].update(self.inventory.ids.get(kind, {}))
+        for (contested_kind, key), definitions in self.desired.contests.items():
+            if contested_kind == kind:
+                # Nothing may be pointed at it while it is contested: not even at what NetBox holds.
+                self._unusable(kind, key, "it is defined %d times differently" % len(definitions))
         for key, obj in self.desired.of(kind).items():
             row = records.get(key)
             if row is None:
@@ -393,7 +397,8 @@ class Planner:
         for kind in ORDER:
             for key, obj in self.desired.of(kind).items():
                 action = settled.get((kind, key))
-                if not obj.late or action is None:
+                if not obj.late or action is None or self._contested_ref(obj.late):
+                    # A late field that points at a contested object stays as NetBox has it.
                     continue
                 missing = self._missing_ref(obj, late=True)
                 if missing:
@@ -405,6 +410,9 @@ class Planner:
                 if changes:
                     self.plan.add(Action("update", kind, key, obj.label, obj, action.record, changes=changes,
                                          late=True))
+
+    def _contested_ref(self, fields):
+        return any((ref.kind, ref.key) in self.desired.contests for ref in iter_refs(fields))
 
     # -- pruning ------------------------------------------------------------------
 
@@ -429,6 +437,11 @@ class Planner:
                     continue
                 label = "%s %s" % (kind.replace("_", " "), _show(key))
                 if self._cascades(kind, row):
+                    continue
+                if (kind, key) in self.desired.contests:
+                    self.plan.add(Action("kept", kind, key, label, record=row,
+                                         reason="defined %d times differently; kept as NetBox has it"
+                                         % len(self.desired.contests[(kind, key)])))
                     continue
                 if kind == "interface" and self._is_template_port(row):
                     changes = self._release(row)
@@ -548,8 +561,11 @@ def _adopted(row):
 
 
 def _show(key):
+    """A key as a person reads it: ``leaf-01/E1/1``; a cable's two ends ``leaf-01/E1/1-server-01/enp2s1``."""
     if isinstance(key, tuple):
-        return "/".join(str(part) for part in key if part is not None) or str(key)
+        parts = [part for part in key if part is not None]
+        joint = "-" if parts and all(isinstance(part, tuple) for part in parts) else "/"
+        return joint.join(_show(part) for part in parts) or str(key)
     return str(key)
 
 

@@ -188,9 +188,11 @@ class RecordedRun:
             record.PROBLEM_COUNT: len(warnings),
             record.LAST_SUMMARY: run_summary(result.summary, len(warnings)),
             record.LAST_COUNTS: counts,
-            record.SOURCE_RELEASE: result.release or None,
             record.CABLES_DISAGREEING: cables_disagreeing(result),
         }
+        if "Fabricator" not in (result.source.get("incomplete") or {}):
+            # An unreadable Fabricator says nothing about the release: the record keeps the last one read.
+            fields[record.SOURCE_RELEASE] = result.release or None
         self._write_outcome(fields, JOURNAL_KINDS[result.outcome], journal_text(result, sync_counts))
         result = result.with_record(self.status, sync_counts, self.client.request_counts())
         self._write_metrics(result)

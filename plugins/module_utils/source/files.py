@@ -14,7 +14,10 @@ Two layouts are understood:
 Files may hold several documents, comments and ``kind: List`` documents; kinds
 the sync does not know are skipped. Wiring as hhfab writes it is unhydrated (no
 switch ASNs or addresses); hydration is checked here, as hhfab checks it, and
-optionally done (see ``hydration.py``).
+optionally done (see ``hydration.py``). An object's ``apiVersion`` is checked as the
+Kubernetes source checks what an API serves: a version of a Hedgehog group this
+collection does not read stops the run for the wiring kinds and skips the object
+for the others (what depends on it is then held as NetBox has it).
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ import os
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SourceError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source import hydration
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import KINDS_BY_NAME
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.kinds import (
+    KINDS_BY_NAME,
+    WIRING_KINDS,
+    known_versions_text,
+)
 
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 
@@ -190,12 +197,22 @@ def read_wiring_dir(directory, fabric=None, hydrate=False, max_file_bytes=DEFAUL
                        if obj.get("kind") in FAB_KINDS]
     nodes = [obj for obj in fab_objects if obj.get("kind") in hydration.NODE_KINDS]
     for path in wiring_files(directory):
+        place = os.path.relpath(path, directory)
         for obj in _wiring_file_objects(path, directory, data, fabric, max_file_bytes):
-            kind = obj.get("kind")
-            if kind in KINDS_BY_NAME:
-                data.add(kind, [obj])
-            elif kind in hydration.NODE_KINDS:
-                nodes.append(obj)
+            kind = KINDS_BY_NAME.get(obj.get("kind"))
+            if kind is None:
+                if obj.get("kind") in hydration.NODE_KINDS:
+                    nodes.append(obj)
+                continue
+            if not _of_group(obj, kind):
+                continue
+            if _readable(obj, kind):
+                data.add(kind.kind, [obj], place=place)
+                continue
+            cause = _unsupported(obj, kind, place)
+            if kind.kind in WIRING_KINDS:
+                raise SourceError("%s; nothing was written" % cause, fabric=fabric)
+            data.mark_unsupported(kind.kind, _name(obj), cause, obj)
     data.hydration = hydration.check(nodes, data, fabric)
     if hydrate and data.hydration == hydration.NONE:
         if not fab_objects:
@@ -204,3 +221,25 @@ def read_wiring_dir(directory, fabric=None, hydrate=False, max_file_bytes=DEFAUL
         hydration.hydrate(fab_objects, data, fabric)
         data.hydration = hydration.PLANNED
     return data
+
+
+def _of_group(obj, kind):
+    """Objects without ``apiVersion`` pass as Hedgehog's; one of another group is someone else's kind."""
+    api_version = obj.get("apiVersion")
+    return api_version is None or str(api_version).rpartition("/")[0] == kind.group
+
+
+def _readable(obj, kind):
+    return obj.get("apiVersion") is None or kind.reads(obj["apiVersion"])
+
+
+def _name(obj):
+    metadata = obj.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) and name else "(unnamed)"
+
+
+def _unsupported(obj, kind, place):
+    return ("%s %s in %s has apiVersion %s, and this collection reads %s/%s: a Hedgehog release it does not "
+            "support" % (kind.kind, _name(obj), place, obj.get("apiVersion"), kind.group,
+                         known_versions_text(kind.group)))

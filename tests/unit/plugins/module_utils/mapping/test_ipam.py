@@ -205,9 +205,6 @@ def test_removing_a_vpc_drops_its_objects_and_attachment(vlab):
 @pytest.mark.parametrize("edit, kind, name, cause", [
     (lambda d: raw(d, "VPC", "vpc-02")["spec"]["subnets"]["subnet-01"].update(vlan=3500),
      "VPC", "vpc-02/subnet-01", "VLAN 3500 is outside VLANNamespace default; the subnet is skipped"),
-    (lambda d: raw(d, "VPC", "vpc-02")["spec"]["subnets"]["subnet-01"].update(vlan=1001),
-     "VPC", "vpc-02/subnet-01", "VLAN 1001 of VLANNamespace default is already used by vpc-01/subnet-01; "
-                                "the subnet is skipped"),
     (lambda d: raw(d, "VPC", "vpc-02")["spec"].update(vlanNamespace="other"),
      "VPC", "vpc-02", "spec.vlanNamespace 'other' does not exist or was skipped"),
     (lambda d: raw(d, "VPC", "vpc-02")["spec"]["subnets"]["subnet-01"].update(subnet="10.0.2.7/24"),
@@ -240,17 +237,31 @@ def test_bad_objects_are_problems(vlab, edit, kind, name, cause):
     assert state.get("device", "leaf-01") is not None
 
 
-def test_a_second_native_vlan_is_refused(vlab):
+def test_two_native_vlans_on_one_connection_are_both_refused(vlab):
     first = raw(vlab, "VPCAttachment", "server-03--unbundled--leaf-01--vpc-03--subnet-01")
     first["spec"]["nativeVLAN"] = True
     second = copy.deepcopy(first)
-    second["metadata"]["name"] = "zz-native"
+    second["metadata"]["name"] = "a-native"  # sorts first: name order decides nothing
     second["spec"]["subnet"] = "vpc-04/subnet-01"
     vlab.objects["VPCAttachment"].append(second)
     snapshot, state = desired_of(vlab)
-    assert ("VPCAttachment", "zz-native", "connection server-03--unbundled--leaf-01 already has a native VLAN "
-            "through server-03--unbundled--leaf-01--vpc-03--subnet-01") in problems(snapshot)
-    assert state.get("interface", ("leaf-01", "E1/3")).fields["untagged_vlan"] == vlan_ref(1003)
+    assert [(c.resource, c.claimants) for c in snapshot.contests] == [
+        ("the native VLAN of connection server-03--unbundled--leaf-01",
+         [("VPCAttachment", "a-native"), ("VPCAttachment", "server-03--unbundled--leaf-01--vpc-03--subnet-01")])]
+    assert snapshot.held == {("port-vlans", "server-03--unbundled--leaf-01"): "VPCAttachment a-native"}
+    # The port's VLANs are not derived from either: the plan keeps what NetBox has.
+    assert state.get("interface", ("leaf-01", "E1/3")).fields["untagged_vlan"] is None
+
+
+def test_one_vlan_two_subnets_claim_is_decided_by_no_name_order(vlab):
+    raw(vlab, "VPC", "vpc-02")["spec"]["subnets"]["subnet-01"].update(vlan=1001)
+    snapshot, state = desired_of(vlab)
+    assert [(c.resource, c.claimants, c.slot) for c in snapshot.contests] == [
+        ("VLAN 1001 of VLANNamespace default", [("VPC", "vpc-01/subnet-01"), ("VPC", "vpc-02/subnet-01")],
+         ("vlan", ("default", 1001)))]
+    assert {("vpc", "vpc-01"), ("vpc", "vpc-02")} <= set(snapshot.held)
+    assert "subnet-01" not in snapshot.ipam.vpcs["vpc-01"].subnets
+    assert state.get("vlan", vlan_ref(1001).key) is None
 
 
 def test_a_missing_namespace_without_vpcs_is_no_problem():

@@ -12,14 +12,12 @@ import pytest
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import GuardError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, DesiredState, Ref
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import held
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import Snapshot
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import Inventory
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import (
     check_deletions,
-    hold_derived_removals,
-    hold_removals,
-    hold_updates,
+    hold_dependents,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
@@ -300,38 +298,6 @@ def test_the_ratio_counts_the_ports_that_go_with_their_devices():
     check_deletions(plan, inv, _source(Switch=7), FABRIC, 0.29, force=True)
 
 
-def test_skipped_source_objects_hold_back_every_removal():
-    plan, _inv = _many(4, 2)
-    snapshot = Snapshot(fabric=FABRIC)
-    assert hold_removals(plan, snapshot) == 0
-    assert len(plan.select("delete")) == 2
-    snapshot.problems.append(Problem("Switch", "d03", "spec.asn must be an integer"))
-    assert hold_removals(plan, snapshot) == 2
-    assert plan.select("delete") == [] and not plan.changed
-    assert [a.op for a in plan.actions if a.key in ("d02", "d03")] == ["kept", "kept"]
-    assert plan.problems[-1].cause.startswith("2 removal(s) held back while 1 source object(s) are skipped")
-
-
-def test_an_incomplete_read_holds_changes_to_what_netbox_holds_but_not_new_objects():
-    ip = Desired("ip_address", (None, "10.0.0.1/24"), {"address": "10.0.0.1/24", "vrf": None,
-                                                       "assigned_object_id": Ref("interface", ("leaf-02", "Loopback1"))})
-    new = device("leaf-02")
-    new.late = {"primary_ip4": Ref("ip_address", (None, "10.0.0.1/24"))}
-    inv = inventory(device=[("leaf-01", device_row(description="old"))])
-    plan = plan_for([site(), device(description="new"), new, loopback("leaf-02"), ip], inv)
-    assert hold_updates(plan, Snapshot(fabric=FABRIC)) == 0
-    assert ops(plan) == [("device", "create", "leaf-02"), ("device", "update", "leaf-01"),
-                         ("device", "update", "leaf-02"), ("interface", "create", ("leaf-02", "Loopback1")),
-                         ("ip_address", "create", (None, "10.0.0.1/24"))]
-
-    assert hold_updates(plan, Snapshot(fabric=FABRIC, incomplete={"Catalog": "HTTP 503"})) == 1
-    # The new switch is made whole (its primary IP is part of making it); leaf-01 keeps what NetBox has.
-    assert ops(plan) == [("device", "create", "leaf-02"), ("device", "kept", "leaf-01"),
-                         ("device", "update", "leaf-02"), ("interface", "create", ("leaf-02", "Loopback1")),
-                         ("ip_address", "create", (None, "10.0.0.1/24"))]
-    assert plan.problems[-1].cause.startswith("1 change(s) to objects NetBox holds held back: the read of Catalog")
-
-
 def test_an_address_on_a_port_of_a_deleted_device_is_created_anew_not_patched():
     """leaf-02 left the fabric; its loopback address now belongs to leaf-01: NetBox deletes it with leaf-02."""
     ip = Desired("ip_address", (None, "10.0.0.2/32"), {
@@ -361,15 +327,15 @@ def test_an_address_is_patched_again_when_the_deletion_that_would_take_it_is_hel
                                (("leaf-02", "Loopback1"), loopback_row(21, "leaf-02", device_id=11))],
                     ip_address=[((None, "10.0.0.2/32"), ip_row)])
     plan = plan_for([site(), device(), loopback(), ip], inv)
-    snapshot = Snapshot(fabric=FABRIC, problems=[Problem("Switch", "leaf-03", "spec.asn must be an integer")])
     plan.undo_held_cascades()
     assert ops(plan) == [("device", "delete", "leaf-02"), ("ip_address", "create", (None, "10.0.0.2/32"))]
-    assert hold_removals(plan, snapshot) == 1
-    plan.undo_held_cascades()
-    assert ops(plan) == [("device", "kept", "leaf-02"), ("ip_address", "update", (None, "10.0.0.2/32"))]
-    (update,) = plan.select("update", "ip_address")
-    assert update.record["id"] == 40
-    assert update.changes == {"assigned_object_id": Ref("interface", ("leaf-01", "Loopback1"))}
+    snapshot = Snapshot(fabric=FABRIC)
+    snapshot.problem("Switch", "leaf-02", "spec.asn must be an integer")
+    assert hold_dependents(plan, snapshot, DesiredState(FABRIC), inv) == 2
+    # The address is leaf-02's in NetBox: it stays there, as the row it is (no second copy made).
+    assert ops(plan) == [("device", "kept", "leaf-02"), ("ip_address", "kept", (None, "10.0.0.2/32"))]
+    (kept,) = [a for a in plan.actions if a.kind == "ip_address"]
+    assert kept.record["id"] == 40
     assert plan.cascades == []
 
 
@@ -425,7 +391,14 @@ def test_objects_read_from_an_incomplete_kind_are_not_removed():
     inv = inventory(device=[("leaf-01", device_row())], inventory_item=[(("leaf-01", "E1/1 transceiver"), item_row)])
     plan = plan_for([site(), device()], inv)
     assert ops(plan) == [("inventory_item", "delete", ("leaf-01", "E1/1 transceiver"))]
-    assert hold_derived_removals(plan, Snapshot(fabric=FABRIC, incomplete={"Catalog": "HTTP 503"})) == 0
-    assert hold_derived_removals(plan, Snapshot(fabric=FABRIC, incomplete={"Agent": "HTTP 503"})) == 1
+    assert hold_dependents(plan, _unread("Catalog"), DesiredState(FABRIC), inv) == 0
+    assert hold_dependents(plan, _unread("Agent"), DesiredState(FABRIC), inv) == 1
     assert ops(plan) == [("inventory_item", "kept", ("leaf-01", "E1/1 transceiver"))]
-    assert plan.problems[-1].cause.startswith("1 removal(s) of objects read from it held back")
+    assert (plan.problems[-1].kind, plan.problems[-1].name) == ("held", "Agent")
+    assert plan.problems[-1].cause.startswith("1 change(s) held as NetBox has them while it cannot be used: ")
+
+
+def _unread(kind):
+    snapshot = Snapshot(fabric=FABRIC, incomplete={kind: "HTTP 503"})
+    snapshot.hold(held.unread_tokens(kind), kind)
+    return snapshot

@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SourceError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import ipam
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.parse import BadObject
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import build_snapshot
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.bounds import oversized, reject_oversized
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import file_objects, read_wiring_dir
@@ -40,6 +41,14 @@ def test_an_oversized_object_is_skipped_as_a_problem_and_the_rest_kept():
     assert [obj["metadata"]["name"] for obj in data.items("Connection")] == ["c1"]
     assert [(p.kind, p.name, p.cause) for p in data.rejected] == [
         ("Connection", "big", "spec.fabric.links has 50 entries, more than max_list_items 10")]
+
+
+def test_an_oversized_object_holds_what_it_made_in_netbox():
+    data = SourceData("test")
+    data.add("Connection", [dict(connection([{}] * 50), metadata={"name": "big"})])
+    snapshot = build_snapshot("fab", reject_oversized(data, 10))
+    assert [(p.kind, p.name) for p in snapshot.problems] == [("Connection", "big")]
+    assert snapshot.held == {("connection", "big"): "Connection big"}
 
 
 def test_a_gateway_peering_joins_exactly_two_sides():
