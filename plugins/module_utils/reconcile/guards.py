@@ -9,6 +9,8 @@
   removals, its updates and its releases, and nothing else of the fabric.
   What is held is found on what NetBox holds (``provenance.py``): the snapshot
   names what is held as tokens, each NetBox row says what it was made from.
+  An object the plan remade because a deletion would take it along is NetBox's
+  again once that deletion is held: its own action comes back and is held in turn.
 """
 
 from __future__ import annotations

@@ -230,3 +230,61 @@ def test_an_unreadable_vpc_kind_holds_no_address_of_the_underlay_or_a_shared_vrf
 
     assert sorted((a.op, a.key) for a in plan.actions if a.kind == "ip_address") == [
         ("delete", ("fab/underlay", "172.30.0.90/21")), ("delete", ("shared-underlay", "172.30.0.91/21"))]
+
+
+def test_an_unreadable_agent_holds_its_port_facts_and_transceivers_but_no_removal_of_the_wiring():
+    inv = fabric()
+    inv.add("inventory_item", ("leaf-01", "E1/1"), {"id": 70, "name": "E1/1", "device": {"id": 10, "name": "leaf-01"},
+                                                    "tags": [{"id": 1}], "custom_fields": dict(MARK)})
+    port = Desired("interface", ("leaf-01", "E1/1"), {
+        "name": "E1/1", "lag": None, "mode": None, "untagged_vlan": None, "tagged_vlans": [], "description": "uplink",
+        "enabled": False, "custom_fields": {"hedgehog_oper_status": "down"}}, label="interface leaf-01 E1/1")
+    # c1 left the fabric; the Agents could not be read, so there is no transceiver to want either.
+    plan, state, inv = plan_of(leaf(), server("server-01"), server("server-02"), port, inv=inv)
+    snapshot = Snapshot(fabric=FABRIC, incomplete={"Agent": "HTTP 503"})
+    snapshot.hold([("agent", None), ("port-channel", None)], "Agent")
+
+    assert hold_dependents(plan, snapshot, state, inv) == 2
+
+    assert ops(plan) == [("cable", "delete", (("leaf-01", "E1/1"), ("server-01", "enp2s1"))),
+                         ("interface", "delete", ("server-01", "enp2s1")),
+                         ("interface", "update", ("leaf-01", "E1/1")),
+                         ("inventory_item", "kept", ("leaf-01", "E1/1")),
+                         ("vlan", "delete", ("fab/default", 1001))]
+    update = next(a for a in plan.actions if a.kind == "interface" and a.op == "update")
+    assert update.changes == {"description": "uplink", "mode": None, "untagged_vlan": None}
+    assert [(p.kind, p.name, p.cause) for p in plan.problems] == [(
+        "held", "Agent", "2 change(s) held as NetBox has them while it cannot be used: "
+        "interface leaf-01 E1/1 (enabled, hedgehog_oper_status); inventory item leaf-01/E1/1 (deletion)")]
+
+
+def test_a_cable_keeps_its_lldp_verdict_while_the_agents_cannot_be_read():
+    inv = fabric()
+    inv.records["cable"][(("leaf-01", "E1/1"), ("server-01", "enp2s1"))].update(
+        status={"value": "planned", "label": "Planned"},
+        custom_fields=dict(MARK, hedgehog_connection_type="unbundled", hedgehog_lldp_mismatch="leaf-01 E1/1 sees x"))
+    cable = Desired("cable", (("leaf-01", "E1/1"), ("server-01", "enp2s1")), {
+        "label": "c1", "status": "connected",
+        "custom_fields": {"hedgehog_connection_type": "unbundled", "hedgehog_lldp_mismatch": None}}, label="cable c1")
+    plan, state, inv = plan_of(leaf(), server("server-01"), server("server-02"), cable, inv=inv)
+    assert ("cable", "update", (("leaf-01", "E1/1"), ("server-01", "enp2s1"))) in ops(plan)
+    snapshot = Snapshot(fabric=FABRIC, incomplete={"Agent": "HTTP 503"})
+    snapshot.hold([("agent", None), ("port-channel", None)], "Agent")
+
+    hold_dependents(plan, snapshot, state, inv)
+
+    assert ("cable", "kept", (("leaf-01", "E1/1"), ("server-01", "enp2s1"))) in ops(plan)
+    assert plan.problems[0].cause.endswith("cable c1 (status, hedgehog_lldp_mismatch)")
+
+
+def test_a_skipped_control_node_holds_its_device():
+    inv = fabric()
+    inv.add("device", "control-1", device_row(13, "control-1", role={"id": 4, "slug": "control-node"}))
+    plan, state, inv = plan_of(leaf(), server("server-01"), server("server-02"), inv=inv)
+    assert ("device", "delete", "control-1") in ops(plan)
+    snapshot = Snapshot(fabric=FABRIC)
+    snapshot.problem("ControlNode", "control-1", "spec.management.ip is not an address")
+
+    hold_dependents(plan, snapshot, state, inv)
+
+    assert ("device", "kept", "control-1") in ops(plan)
