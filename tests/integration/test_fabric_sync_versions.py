@@ -52,8 +52,10 @@ def test_every_release_since_beta_1_syncs_and_resyncs_with_zero_writes(fresh_net
 
     assert first["result"] == "success", first["warnings"]
     assert first["source"]["incomplete"] == {}
+    # A device per switch, server, gateway and control node.
     assert first["summary"]["device"]["create"] == first["source"]["objects"]["Switch"] + \
-        first["source"]["objects"]["Server"] + first["source"]["objects"].get("Gateway", 0)
+        first["source"]["objects"]["Server"] + first["source"]["objects"].get("Gateway", 0) + \
+        first["source"]["objects"].get("ControlNode", 0)
     assert h.owned_counts(fresh_netbox, "rel")["cable"] == first["summary"]["cable"]["create"]
     again, _run = h.sync(h.config_for(fresh_netbox, kube, fabric="rel"))
     assert again["result"] == "success", again["warnings"]
@@ -126,17 +128,19 @@ def test_the_gateway_group_at_an_unknown_version_loses_nothing(fresh_netbox, kub
     result, _run = h.sync(h.config_for(fresh_netbox, kube))
 
     assert result["result"] == "partial"
-    problem = _source_problem(result)
-    assert (problem["name"], problem["cause"]) == (GATEWAY_KINDS, (
-        "the Kubernetes API serves %s only at v1, and this collection reads v1alpha1: a Hedgehog release it does "
-        "not support" % GATEWAY))
+    # The gateway agents (gwint) are a group of their own: one problem per cause.
+    assert sorted((p["name"], p["cause"]) for p in result["problems"] if p["kind"] == "source") == [
+        (GATEWAY_KINDS, "the Kubernetes API serves %s only at v1, and this collection reads v1alpha1: a Hedgehog "
+         "release it does not support" % GATEWAY),
+        ("GatewayAgent", "the Kubernetes API serves %s only at v1, and this collection reads v1alpha1: a Hedgehog "
+         "release it does not support" % GWINT)]
     assert h.write_ops(result) == {}
     assert h.fabric_rows(fresh_netbox, "vlab") == before
     assert result["summary"]["device"]["kept"] == 2  # gateway-1 and gateway-2
     # The gateway links are held with their gateways, quietly: no problem of their own, only what they hold.
     assert sorted((p["kind"], p["name"]) for p in result["problems"]) == [
         ("held", "Connection spine-0%d--gateway--gateway-%d" % pair) for pair in ((1, 1), (1, 2), (2, 1), (2, 2))] + [
-        ("held", GATEWAY_KINDS), ("source", GATEWAY_KINDS)], result["problems"]
+        ("held", GATEWAY_KINDS), ("source", GATEWAY_KINDS), ("source", "GatewayAgent")], result["problems"]
 
 
 # -- a 403, a kind whose CRD is gone, a group that is not installed ---------------------------------------
