@@ -86,7 +86,8 @@ def test_a_run_records_its_outcome_and_a_journal_entry(nb, synced):
     assert fields["hedgehog_last_counts"]["device"]["create"] == 12
     journal = list(netbox.api.extras.journal_entries.filter(assigned_object_type="virtualization.cluster"))
     assert [entry.kind.value for entry in journal] == ["success"]
-    assert "device: 11 create" in journal[0].comments
+    # The switches and servers, and the control node.
+    assert "device: 12 create" in journal[0].comments
 
 
 def test_an_unchanged_rerun_writes_nothing_to_the_fabric(nb, standin):
@@ -331,7 +332,7 @@ def _metrics(path):
     assert [line.split()[2] for line in lines if line.startswith("# TYPE")] == [
         "hedgehog_netbox_sync_" + name for name in (
             "last_success_timestamp_seconds", "last_attempt_timestamp_seconds", "last_duration_seconds",
-            "last_result", "status", "objects_changed", "problems")]
+            "last_result", "status", "objects_changed", "problems", "cables_disagreeing")]
     return samples
 
 
