@@ -85,7 +85,7 @@ def test_a_run_records_its_outcome_and_a_journal_entry(nb, synced):
     assert fields["hedgehog_last_counts"]["device"]["create"] == 12
     journal = list(netbox.api.extras.journal_entries.filter(assigned_object_type="virtualization.cluster"))
     assert [entry.kind.value for entry in journal] == ["success"]
-    assert "device: 11 create" in journal[0].comments
+    assert "device: 12 create" in journal[0].comments
 
 
 def test_an_unchanged_rerun_writes_nothing_to_the_fabric(nb, standin):
@@ -210,9 +210,9 @@ def test_a_503_burst_from_netbox_is_retried_to_success(nb, standin):
         server.shutdown()
     assert result["result"] == "success"
     assert _Flaky.failures == 0
-    # The three 503s and every request the run counted, the record's among them, went through the proxy.
+    # Every attempt the run counted, the record's and the three refused ones among them, went through the proxy.
     counts = result["requests"]
-    assert len(_Flaky.served) == 3 + counts["netbox"]["total"] + counts["status_record"]["total"]
+    assert len(_Flaky.served) == counts["netbox"]["total"] + counts["status_record"]["total"]
 
 
 def test_netbox_that_stays_down_fails_clearly(nb, standin):
@@ -279,7 +279,9 @@ def test_two_runs_at_once_one_syncs_and_the_other_loses_the_if_match_race(nb, st
     (loser,) = [run for run in runs if run is not winner]
     assert outcomes[winner]["status"] == "in_sync"
     # The loser read the same free lease, and NetBox refused its write on the old ETag (412).
-    assert str(outcomes[loser]) == "fabric %s: another run took the lease a moment ago; this run did nothing" % FABRIC
+    # It read again and found the winner's lease.
+    assert str(outcomes[loser]) == "fabric %s: already running since %s (held by %s until %s); this run did nothing" % (
+        FABRIC, winner.lease["since"], winner.lease["holder"], winner.lease["until"])
     assert loser.client.request_counts()["writes"] == 1
     # What NetBox logged: the winner's writes alone (lease, outcome, journal entry).
     assert [change[:2] for change in h.changes_since(netbox, before)] == [
@@ -294,6 +296,35 @@ def _hold_the_lease(netbox, holder="other-controller:1"):
     lease = {"holder": holder, "since": now.isoformat(), "until": (now + timedelta(days=1)).isoformat()}
     client.patch_one("virtualization/clusters", anchor["id"], {"custom_fields": {"hedgehog_lease": lease}})
     return lease
+
+
+def test_a_long_run_shows_its_progress_on_its_record_while_it_works(netbox, standin):
+    """A first sync writes hundreds of objects: status.yml's row shows how far it got, as often as asked."""
+    netbox = netbox.emptied()
+    run = RecordedRun(config(netbox, standin, sync_interval=300), tick=0.05, progress_every=0.2)
+    outcomes = {}
+    thread = _run_in_thread(run, outcomes)
+    seen = []
+    while thread.is_alive():
+        row = status_row(netbox)
+        if row["progress"] and row["progress"] not in seen:
+            assert row["status"] == "syncing"
+            seen.append(row["progress"])
+    thread.join()
+    result = outcomes[run]
+
+    assert result["result"] == "success"
+    # Every object the plan writes (the schema is made before, and is no object of the fabric).
+    planned = sum(n for kind, ops in result["summary"].items() if kind != "schema" for op, n in ops.items()
+                  if op in ("create", "update", "delete", "mark", "release"))
+    writing = [p for p in seen if p["phase"] == "apply"]
+    assert writing, seen
+    assert all(p["total"] == planned and 0 <= p["done"] <= planned for p in writing), (planned, writing)
+    assert [p["done"] for p in writing] == sorted(p["done"] for p in writing)
+    assert any(p["done"] > 0 and p["seconds_left"] is not None and p["rate"] > 0 for p in writing)
+    # Once the run ended its progress went with its lease.
+    assert record_fields(netbox)["hedgehog_lease"] is None
+    assert status_row(netbox)["progress"] is None
 
 
 def test_the_module_exits_skipped_while_another_run_holds_the_lease(nb, standin, tmp_path, run_playbook):
@@ -329,7 +360,7 @@ def _metrics(path):
     assert [line.split()[2] for line in lines if line.startswith("# TYPE")] == [
         "hedgehog_netbox_sync_" + name for name in ("last_success_timestamp_seconds", "last_attempt_timestamp_seconds",
                                                    "last_duration_seconds", "last_result", "status",
-                                                   "objects_changed", "problems")]
+                                                   "objects_changed", "problems", "cables_disagreeing")]
     return samples
 
 
