@@ -119,12 +119,20 @@ def _kind_file(directory, kind):
     raise LookupError("no %s file in %s" % (kind, directory))
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a sub-object that ``change`` shared between items twice, as a client would: wiring files refuse
+    YAML aliases."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def edit_objects(directory, kind, change):
     """Rewrite the ``kind`` list of a fixture directory with ``change(items) -> items``."""
     path, document = _kind_file(directory, kind)
     document["items"] = change(document["items"])
     with open(path, "w", encoding="utf-8") as handle:
-        yaml.safe_dump(document, handle, sort_keys=False)
+        yaml.dump(document, handle, Dumper=_PlainDumper, sort_keys=False)
 
 
 def fixture_objects(kind, directory=VLAB):
