@@ -8,6 +8,7 @@ protocol 172.30.8.0/22, VTEP 172.30.12.0/22, links 172.30.128.0/17, IPv4Namespac
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -110,7 +111,8 @@ def test_two_namespaces_of_one_fabric_that_reuse_a_subnet_stay_two(fresh_netbox,
     directory = h.copy_fixture("vlab", tmp_path / "vlab")
 
     def add_namespace(objects):
-        other = dict(objects[0], metadata={"name": "tenant-b", "namespace": "default"},
+        # A deep copy: a dict shared with the first namespace would be dumped as a YAML alias, which is refused.
+        other = dict(copy.deepcopy(objects[0]), metadata={"name": "tenant-b", "namespace": "default"},
                      spec={"subnets": ["10.0.0.0/16", "10.1.0.0/16"]})
         return objects + [other]
 
