@@ -37,8 +37,11 @@ class Timer:
     def __init__(self):
         self.phases = {}
         self._started = time.monotonic()
+        # The phase running now: an unexpected error is reported by it (and its type), never by its text.
+        self.current = "start"
 
     def phase(self, name, func, *args, **kwargs):
+        self.current = name
         start = time.monotonic()
         try:
             return func(*args, **kwargs)

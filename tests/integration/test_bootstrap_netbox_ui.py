@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+import awx_helpers
 import sync_helpers as h
 
 FABRICS = {
@@ -24,12 +25,13 @@ def write_inventory(path, fabrics):
 
 
 class Bed:
-    def __init__(self, root, netbox, run_playbook):
+    def __init__(self, root, netbox, run_playbook, user):
         self.root = root
         self.netbox = netbox
         self.run_playbook = run_playbook
         (root / "bin").mkdir()
         (root / "cron.d").mkdir()
+        # The cron runs' user and an install tree it may read, as bootstrap checks them (test_bootstrap_cron).
         self.vars = {
             "schedule_cron_file": str(root / "cron.d" / "hedgehog-netbox-sync"),
             "schedule_cron_wrapper": str(root / "bin" / "hedgehog-netbox-sync-run"),
@@ -37,6 +39,9 @@ class Bed:
             "schedule_cron_env_file": str(root / "etc" / "netbox.env"),
             "schedule_cron_state_dir": str(root / "state"),
             "schedule_cron_log_dir": str(root / "log"),
+            "schedule_cron_run_as": user,
+            "schedule_cron_ansible_playbook": str(root / "venv" / "bin" / "ansible-playbook"),
+            "schedule_cron_venv_bin": str(root / "venv" / "bin"),
         }
 
     def bootstrap(self, fabrics=None, env=None, **extra):
@@ -57,8 +62,8 @@ class Bed:
 
 
 @pytest.fixture
-def bed(tmp_path, fresh_netbox, run_playbook):
-    return Bed(tmp_path, fresh_netbox, run_playbook)
+def bed(install_tree, fresh_netbox, run_playbook, sync_user):
+    return Bed(install_tree, fresh_netbox, run_playbook, sync_user)
 
 
 def test_bootstrap_makes_the_ui_equal_to_the_inventory_and_a_second_run_changes_nothing(bed):
@@ -105,7 +110,7 @@ def test_without_netbox_the_ui_part_says_how_to_leave_it_out(bed, run_playbook):
 
 
 def test_with_awx_each_record_gets_a_button_to_the_job_templates_launch_page(bed, awx_standin):
-    bed.bootstrap(env=awx_standin.env(), scheduler="awx")
+    bed.bootstrap(env=awx_standin.env(), scheduler="awx", **awx_helpers.PROJECT)
     (template,) = awx_standin.objects("job_templates", name="hedgehog-netbox-sync")
     (link,) = h.api_list(bed.netbox, "extras/custom-links", name="Sync in AWX")
     assert link["link_url"] == "%s/api/v2/job_templates/%d/launch/" % (awx_standin.url, template["id"])

@@ -228,8 +228,8 @@ def _merge_fabrics(directory, *fabrics):
     generator.write_fabric(merged, directory)
     fabric_objects = [{"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "Fabric",
                        "metadata": {"name": name, "namespace": "default"}, "spec": {}} for name, _objects in fabrics]
-    (directory / "fabrics.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List",
-                                                            "items": fabric_objects}))
+    listing = {"apiVersion": "v1", "kind": "List", "items": fabric_objects}
+    (directory / "fabrics.yaml").write_text(yaml.safe_dump(listing))
     return directory
 
 
@@ -242,9 +242,10 @@ def test_two_fabrics_of_one_control_node_sync_as_two_netbox_fabrics(fresh_netbox
     for fabric, selected in (("east", "default"), ("west", "b")):
         results[fabric], _run = h.sync(_config(nb, fabric, source=source, source_fabric=selected))
         assert results[fabric]["result"] == "success", (fabric, results[fabric]["warnings"])
-    devices = dict((fabric, sorted(d["name"] for d in h.api_list(nb, "dcim/devices", cf_hedgehog_fabric=fabric,
-                                                                 fields="name")))
-                   for fabric in ("east", "west"))
+    devices = {}
+    for fabric in ("east", "west"):
+        rows = h.api_list(nb, "dcim/devices", cf_hedgehog_fabric=fabric, fields="name")
+        devices[fabric] = sorted(d["name"] for d in rows)
     assert len(devices["east"]) == len(devices["west"]) == 11
     assert all(name.startswith("a-") for name in devices["east"])
     assert all(name.startswith("b-") for name in devices["west"])

@@ -16,6 +16,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import
     KubernetesAPIError,
     LeaseHeldError,
     NetBoxAPIError,
+    SyncError,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import fabric_status
@@ -204,3 +205,35 @@ def test_netbox_that_stays_down_fails_clearly(netbox, standin, synced):
     message = str(failure.value)
     assert FABRIC in message and "503" in message and "/api/status/" in message
     assert len(_Flaky.served) == 3
+
+
+def test_a_bug_ends_the_run_recorded_with_its_type_and_phase_and_the_lease_released(netbox, standin, synced,
+                                                                                      monkeypatch, tmp_path):
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import engine
+
+    secret = "nbt_leaky.SecretThatMustNotBeRecorded"
+
+    def broken_plan(*_args, **_kwargs):
+        raise KeyError(secret)
+
+    monkeypatch.setattr(engine, "make_plan", broken_plan)
+    metrics_file = tmp_path / "vlab.prom"
+    with pytest.raises(SyncError) as failure:
+        recorded(netbox, standin, metrics_file=str(metrics_file)).execute()
+    assert str(failure.value) == ("fabric vlab: unexpected KeyError in the plan phase (a bug in the sync; the run "
+                                  "stopped there)")
+    assert failure.value.__cause__ is None
+    fields = record_fields(netbox)
+    assert fields["hedgehog_lease"] is None
+    assert fields["hedgehog_last_result"] == "failed"
+    assert fields["hedgehog_status"] == "error"
+    assert "unexpected KeyError in the plan phase" in fields["hedgehog_last_error"]
+    entries = netbox.api.extras.journal_entries.filter(assigned_object_type="virtualization.cluster")
+    newest = max(entries, key=lambda entry: entry.id)
+    assert newest.kind.value == "danger" and "unexpected KeyError" in newest.comments
+    assert secret not in json.dumps(fields) + newest.comments + metrics_file.read_text()
+    assert 'hedgehog_netbox_sync_status{fabric="vlab",status="error"} 1' in metrics_file.read_text()
+    # The next run, without the bug, takes no lease over: there is none, and the fabric recovers.
+    monkeypatch.undo()
+    assert recorded(netbox, standin).execute().as_dict()["result"] == "success"
+    assert record_fields(netbox)["hedgehog_status"] == "in_sync"

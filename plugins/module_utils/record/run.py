@@ -104,8 +104,8 @@ class RecordedRun:
         self.anchor = ensure_anchor(self.client, self.config, schema.tag_ids, existing)
         take_lease(self.client, self.anchor["id"], self.config.fabric, self.holder, self.started,
                    self.config.lease_ttl, self._starting_fields())
+        run = SyncRun(self.config, want_diff=self.want_diff, client=self.client, now=self.started, schema=schema)
         try:
-            run = SyncRun(self.config, want_diff=self.want_diff, client=self.client, now=self.started, schema=schema)
             start = self.client.request_counts()
             result = run.execute()
             sync_counts = _minus(self.client.request_counts(), start)
@@ -113,6 +113,15 @@ class RecordedRun:
             self._record_failure(error)
             self._write_metrics()
             raise
+        except Exception as exc:
+            # A bug, not bad input: it ends the run like any failure (recorded, lease released, metrics
+            # written), named by its type and phase only, since its text may quote a file or a secret.
+            error = SyncError("unexpected %s in the %s phase (a bug in the sync; the run stopped there)"
+                              % (type(exc).__name__, run.timer.current), fabric=self.config.fabric,
+                              details={"phase": run.timer.current, "exception": type(exc).__name__})
+            self._record_failure(error)
+            self._write_metrics()
+            raise error from None
         self._record_result(result, sync_counts)
         record_counts = _minus(_minus(self.client.request_counts(), before), sync_counts)
         result = result.with_record(self.status, sync_counts, record_counts)
