@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -245,8 +245,10 @@ def test_a_fabric_whose_runs_stopped_turns_out_of_sync_and_recovers(nb, kube_vla
     member = u.add_member(nb, objects.NOTIFICATION_GROUP)
     fabrics = [{"name": "vlab", "sync_interval": 300}]
     client = u.client_of(nb)
-    assert refresh_health(client, fabrics, datetime.now(timezone.utc)) == []
-    later = datetime.now(timezone.utc) + timedelta(seconds=300 + 121)
+    # Times from the record's last success, not the wall clock: the landing may have run minutes ago.
+    synced_at = datetime.fromisoformat(u.record(nb)["custom_fields"]["hedgehog_last_success"])
+    assert refresh_health(client, fabrics, synced_at + timedelta(seconds=1)) == []
+    later = synced_at + timedelta(seconds=300 + 121)
     before = h.change_count(nb)
     planned = refresh_health(client, fabrics, later, check_mode=True)
     assert planned == [{"fabric": "vlab", "before": {"status": "in_sync", "health": "in_sync"},

@@ -207,8 +207,8 @@ def test_netbox_that_stays_down_fails_clearly(netbox, standin, synced):
     assert len(_Flaky.served) == 3
 
 
-def test_a_bug_ends_the_run_recorded_with_its_type_and_phase_and_the_lease_released(netbox, standin, synced,
-                                                                                    monkeypatch, tmp_path):
+def test_a_bug_ends_the_run_recorded_with_its_type_and_phase_and_the_lease_released(
+        netbox, standin, synced, monkeypatch, tmp_path):
     from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import engine
 
     secret = "nbt_leaky.SecretThatMustNotBeRecorded"
