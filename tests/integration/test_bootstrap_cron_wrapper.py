@@ -209,8 +209,8 @@ def test_secrets_stay_out_of_the_log_and_the_command_lines(bed):
 
     # The scan saw the run itself: the wrapper and the playbook it started, with the fabric.
     assert [line for line in command_lines if line.startswith("/bin/sh %s " % bed.stub)] == [
-        "/bin/sh %s %s -i %s -i %s -e fabric=fab " % (bed.stub, REPO_ROOT / "playbooks" / "sync.yml",
-                                                    bed.root / "inventory.yml", bed.root / "more inventory")]
+        "/bin/sh %s %s -i %s -i %s -e fabric=fab " % (
+            bed.stub, REPO_ROOT / "playbooks" / "sync.yml", bed.root / "inventory.yml", bed.root / "more inventory")]
     assert any(str(WRAPPER) in line and " fab 60" in line for line in command_lines)
     assert not any(TOKEN in line for line in command_lines)
     log = bed.log()

@@ -267,7 +267,7 @@ def test_two_runs_at_once_one_syncs_and_the_other_loses_the_if_match_race(nb, st
     barrier = threading.Barrier(2)
     runs = [RecordedRun(config(netbox, standin, sync_interval=300),
                         client=_RacingClient(netbox.url, netbox.token, fabric=FABRIC, barrier=barrier))
-            for _ in range(2)]
+            for _run in range(2)]
     before = h.change_count(netbox)
     outcomes = {}
 
@@ -357,10 +357,10 @@ def _metrics(path):
         if not line.startswith("#"):
             sample, value = line.rsplit(" ", 1)
             samples[sample] = value
+    names = ("last_success_timestamp_seconds", "last_attempt_timestamp_seconds", "last_duration_seconds",
+             "last_result", "status", "objects_changed", "problems", "cables_disagreeing")
     assert [line.split()[2] for line in lines if line.startswith("# TYPE")] == [
-        "hedgehog_netbox_sync_" + name for name in ("last_success_timestamp_seconds", "last_attempt_timestamp_seconds",
-                                                   "last_duration_seconds", "last_result", "status",
-                                                   "objects_changed", "problems", "cables_disagreeing")]
+        "hedgehog_netbox_sync_" + name for name in names]
     return samples
 
 

@@ -105,8 +105,8 @@ def progress_text(progress):
         return None
     if progress.get("total") is None:
         return "%s" % progress.get("phase")
-    text = "%s: %d of %d objects written, %s/s" % (progress.get("phase"), progress["done"], progress["total"],
-                                                    progress.get("rate"))
+    text = "%s: %d of %d objects written, %s/s" % (
+        progress.get("phase"), progress["done"], progress["total"], progress.get("rate"))
     left = progress.get("seconds_left")
     if left is not None:
         text += ", about %s left" % ("%d s" % left if left < 90 else "%d min" % round(left / 60.0))

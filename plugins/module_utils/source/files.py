@@ -185,9 +185,8 @@ def read_wiring_dir(directory, fabric=None, hydrate=False, max_file_bytes=DEFAUL
     data = SourceData("files:%s" % directory)
     fab_objects = []
     if is_hhfab_workdir(directory):
-        fab_objects = [obj for obj in _wiring_file_objects(os.path.join(directory, FAB_CONFIG), directory, data,
-                                                            fabric, max_file_bytes)
-                       if obj.get("kind") in FAB_KINDS]
+        objects = _wiring_file_objects(os.path.join(directory, FAB_CONFIG), directory, data, fabric, max_file_bytes)
+        fab_objects = [obj for obj in objects if obj.get("kind") in FAB_KINDS]
     nodes = [obj for obj in fab_objects if obj.get("kind") in hydration.NODE_KINDS]
     for path in wiring_files(directory):
         for obj in _wiring_file_objects(path, directory, data, fabric, max_file_bytes):
