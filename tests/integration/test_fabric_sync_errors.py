@@ -172,6 +172,7 @@ def test_no_fall_back_to_the_users_kubeconfig(netbox, kube_standin_factory, tmp_
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / ".kube" / "config"))
 
+    # The engine finds no source in the options before it would build a Kubernetes client.
     _fails_before_netbox(netbox, h.config_for(netbox, None, k8s_auth={}), ConfigError,
-                         "no Kubernetes API given: set kubeconfig, or host with api_key")
+                         "no source: set wiring_dir, or kubeconfig / host for the fabric's Kubernetes API")
     assert kube.requests.total == 0
