@@ -41,6 +41,7 @@ class RunControl:
         self.finishing = False
         # Phases in which the fabric's objects may be written: a stop there leaves partial writes.
         self.writing_phases = ("apply",)
+        self.progress = Progress(clock)
 
     def enter(self, phase):
         """The run starts ``phase``; it stops here if it must."""
@@ -76,6 +77,40 @@ class RunControl:
             aftermath = "none of the fabric's objects were written"
         return RunStopped("the run stopped in phase %s after %.0f s: %s; %s" % (
             self.phase, self.elapsed(), reason, aftermath), fabric=self.fabric, phase=self.phase, reason=reason)
+
+
+class Progress:
+    """How far a run's writes have come: objects written of those planned, shared with the lease keeper's thread."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._total = None
+        self._done = set()
+        self._since = None
+
+    def expect(self, total):
+        """The writes start: ``total`` objects are to be written."""
+        with self._lock:
+            self._total = total
+            self._done = set()
+            self._since = self._clock()
+
+    def advance(self, keys):
+        """These objects were written (an object written twice, early and late fields, counts once)."""
+        with self._lock:
+            self._done.update(keys)
+
+    def report(self, phase):
+        """The run's progress as its record shows it: the phase, and once writing, done of total, rate and time left."""
+        with self._lock:
+            if self._total is None:
+                return {"phase": phase}
+            done, total = min(len(self._done), self._total), self._total
+            seconds = max(self._clock() - self._since, 1e-6)
+        rate = done / seconds
+        left = round((total - done) / rate) if rate > 0 else None
+        return {"phase": phase, "done": done, "total": total, "rate": round(rate, 1), "seconds_left": left}
 
 
 def handle_signals(control, signals=STOP_SIGNALS):

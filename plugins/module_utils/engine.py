@@ -123,7 +123,8 @@ class SyncRun:
         self.plan.undo_held_cascades()
         if not self.check_mode and self.plan.changed:
             self.applier = Applier(self.client, self.plan, self.inventory, self.schema.tag_ids,
-                                   chunk_size=config.netbox_chunk_size, workers=config.netbox_workers)
+                                   chunk_size=config.netbox_chunk_size, workers=config.netbox_workers,
+                                   progress=self.control.progress)
             self.timer.phase("apply", self.applier.run)
         return self.result()
 

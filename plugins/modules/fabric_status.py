@@ -82,7 +82,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 fabrics:
-  description: One entry per fabric with its computed status and record fields.
+  description:
+    - One entry per fabric with its computed status and record fields.
+    - C(progress) is set for a fabric that is V(syncing) by a run that has worked for some seconds - its phase
+      and, once it writes, C(done) of C(total) objects, C(rate) (objects per second) and C(seconds_left); the
+      table's status shows the percentage and the details a line. Null otherwise.
   returned: always
   type: list
   elements: dict

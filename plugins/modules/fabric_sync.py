@@ -221,7 +221,7 @@ def main():
     # Out of the except clauses: no traceback rides along with the failure.
     if held is not None:
         module.exit_json(changed=False, skipped=True, result="skipped", fabric=module.params["fabric"],
-                         msg=str(held), lease=held.details)
+                         msg=held.message, lease=held.details)
     if failure is not None:
         module.fail_from_error(failure, warnings=recorded.warnings if recorded else [])
     output = result.as_dict()

@@ -33,6 +33,7 @@ from faults import snapshot
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, SyncError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import unescape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import fabric_status
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun, find_anchor
 from testbed.fault_proxy import FaultProxy
@@ -144,7 +145,8 @@ def run(cfg, **options):
 
 def start_run(cfg, handle_signals=True):
     """One recorded run in a process of its own, as the module runs (signals handled); returns the Popen."""
-    values = dict((k, v) for k, v in vars(cfg).items())
+    # adopt is a set of kinds: JSON carries it as a list, which FabricConfig takes as well.
+    values = dict((k, sorted(v) if isinstance(v, frozenset) else v) for k, v in vars(cfg).items())
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS_DIR), str(REPO_ROOT / ".ansible" / "collections")]))
     return subprocess.Popen([sys.executable, str(RUNNER), json.dumps(values), "1" if handle_signals else "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
@@ -163,6 +165,11 @@ def finish_run(process, timeout=600):
 
 def record(nb):
     return find_anchor(NetBoxClient(nb.url, nb.token), FABRIC)["custom_fields"]
+
+
+def last_error(fields):
+    """The record's last error as a person reads it (NetBox renders the field as Markdown, so it is escaped)."""
+    return unescape(fields["hedgehog_last_error"] or "")
 
 
 def status(nb):
@@ -287,7 +294,9 @@ def kill_gunicorn(testbed):
 
 
 def start_gunicorn(testbed):
-    testbed.netbox.pidfile.unlink(missing_ok=True)
+    """NetBox up again after kill_gunicorn; a no-op when the case ended before it was killed."""
+    if testbed.netbox.pid() is None:
+        testbed.netbox.pidfile.unlink(missing_ok=True)
     testbed.netbox.ensure_running(restart=False)
 
 

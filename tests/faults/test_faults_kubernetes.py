@@ -12,7 +12,7 @@ import socket
 import pytest
 
 from faults import snapshot
-from faults.conftest import config, judged, named, record, recover, run
+from faults.conftest import config, judged, last_error, named, record, recover, run
 
 AGENTS = "/apis/agent.githedgehog.com/v1beta1/namespaces/default/agents"
 CATALOGS = "/apis/agent.githedgehog.com/v1beta1/namespaces/default/catalogs"
@@ -89,7 +89,7 @@ def test_a_slow_api_is_bounded_by_the_run_deadline(case, nb, kube):
           "none of the fabric's objects were written")
     fields = record(nb)
     assert fields["hedgehog_lease"] is None and fields["hedgehog_last_result"] == "failed"
-    assert "read_source" in fields["hedgehog_last_error"]
+    assert "read_source" in last_error(fields)
     kube.faults.clear()
     recover(nb, kube, expect_changes=NOTHING)
     unchanged(nb, before)

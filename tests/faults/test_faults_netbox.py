@@ -20,6 +20,7 @@ from faults.conftest import (
     finish_run,
     judged,
     kill_gunicorn,
+    last_error,
     make_change,
     named,
     record,
@@ -173,7 +174,7 @@ def test_a_run_killed_from_outside(case, nb, kube, proxy, reference, how):
               "the next run writes the rest")
         fields = record(nb)
         assert fields["hedgehog_lease"] is None
-        assert fields["hedgehog_last_result"] == "failed" and "SIGTERM" in fields["hedgehog_last_error"]
+        assert fields["hedgehog_last_result"] == "failed" and "SIGTERM" in last_error(fields)
     else:
         assert record(nb)["hedgehog_lease"] is not None
     assert status(nb) != "syncing"
@@ -199,7 +200,7 @@ def test_a_run_past_its_deadline_stops_in_apply(case, nb, kube, proxy, reference
           "the next run writes the rest")
     fields = record(nb)
     assert fields["hedgehog_lease"] is None and fields["hedgehog_last_result"] == "failed"
-    assert "phase apply" in fields["hedgehog_last_error"]
+    assert "phase apply" in last_error(fields)
     recover(nb, kube)
     judged(nb, before, reference)
 

@@ -30,6 +30,7 @@ from faults.conftest import (
     config,
     finish_run,
     judged,
+    last_error,
     make_change,
     named,
     record,
@@ -68,7 +69,7 @@ def test_an_unexpected_exception_is_recorded_as_failed_without_its_content(case,
     fields = record(nb)
     assert fields["hedgehog_lease"] is None
     assert fields["hedgehog_last_result"] == "failed" and fields["hedgehog_status"] == "error"
-    assert "KeyError in phase desired" in fields["hedgehog_last_error"]
+    assert "KeyError in phase desired" in last_error(fields)
     assert "CONTENT-OF-A-FILE" not in json.dumps(fields)
     text = metrics.read_text()
     assert 'hedgehog_netbox_sync_status{fabric="vlab",status="error"} 1' in text
@@ -256,6 +257,6 @@ def test_the_module_stops_when_ansible_playbook_is_killed(case, nb, kube, proxy,
         playbook.wait(30)
     fields = record(nb)
     assert fields["hedgehog_last_result"] == "failed"
-    assert cause in fields["hedgehog_last_error"] and "phase apply" in fields["hedgehog_last_error"]
+    assert cause in last_error(fields) and "phase apply" in last_error(fields)
     recover(nb, kube)
     judged(nb, before, reference)

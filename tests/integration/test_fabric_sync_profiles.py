@@ -136,7 +136,9 @@ def test_hardware_wiring_without_profiles_syncs_from_the_builtin_ones(fresh_netb
     ten_gig = h.interface(nb, "leaf-02", "E1/33")
     assert (ten_gig["type"]["value"], ten_gig["label"], ten_gig["description"]) == (
         "10gbase-x-sfpp", "33", "Ethernet128")
-    assert h.interface(nb, "leaf-01", "E1/1")["description"] == "1/1"
+    # A breakout-capable port left whole is its base NOS name; a broken-out one keeps its breakout name.
+    assert h.interface(nb, "leaf-01", "E1/1")["description"] == "Ethernet0"
+    assert h.interface(nb, "leaf-01", "E1/5")["description"] == "1/5"
     assert h.interface(nb, "leaf-03", "E1/1")["type"]["value"] == "25gbase-x-sfp28"
     _label, ends = h.cable_ends(nb, h.interface(nb, "leaf-03", "E1/49")["cable"]["id"])
     assert ends == [("leaf-03", "E1/49"), ("spine-01", "E1/3")]

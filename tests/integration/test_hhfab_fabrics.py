@@ -61,6 +61,7 @@ def test_unhydrated_mesh_lands_and_its_hydration_later_adds_only_addresses(fresh
     result = _land(config)
     # The VRFs of the underlay (empty until hydrated) and of the IPv4Namespace.
     assert _writes(result) == {
+        "tag": {"create": 2}, "mac_address": {"create": 3},
         "vrf": {"create": 2}, "site": {"create": 1}, "device_role": {"create": 2}, "manufacturer": {"create": 2},
         "device_type": {"create": 2}, "platform": {"create": 1}, "interface_template": {"create": 49},
         "cluster_type": {"create": 1}, "cluster": {"create": 1}, "device": {"create": 9},
@@ -154,9 +155,11 @@ def test_hardware_lab_hydrated_later_adds_only_addresses(fresh_netbox, netbox_te
     hydrated = _lab(nb, _with_profiles("hhfab-hardware-hydrated", tmp_path))
     result = _land(hydrated)
     # ASNs 65100-65104 and the gateway's 65534; per switch its management, protocol and (leaves) VTEP IP,
-    # the gateway's protocol and VTEP IP, and both ends and the /31 of each of the 16 fabric and 2 gateway links.
+    # the gateway's protocol and VTEP IP, and both ends and the /31 of each of the 16 fabric and 2 gateway links;
+    # the gateway's two fabric ports get the MTU its hydrated spec gives them.
     assert _writes(result) == {"rir": {"create": 1}, "asn": {"create": 6}, "device": {"update": 7},
-                               "prefix": {"create": 18}, "ip_address": {"create": 6 + 6 + 4 + 2 + 36}}
+                               "prefix": {"create": 18}, "ip_address": {"create": 6 + 6 + 4 + 2 + 36},
+                               "interface": {"update": 2}}
     _assert_only_addresses_added(before, h.state_of(nb, fabric="lab"))
     _assert_the_lab_landed(nb, w.Wiring(FIXTURES / "hhfab-hardware-hydrated"))
     w.assert_second_run_writes_nothing(nb, hydrated)

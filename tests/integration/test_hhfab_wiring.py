@@ -90,6 +90,7 @@ def test_unhydrated_vlab_lands_every_device_port_lag_and_cable(fresh_netbox):
     # writes each switch port's NOS name (5 x 49). The VRFs of the underlay and of the IPv4Namespace are the
     # fabric's from the start, empty as the underlay is until its addresses come.
     assert _writes(result) == {
+        "tag": {"create": 2}, "mac_address": {"create": 5},
         "vrf": {"create": 2}, "site": {"create": 1}, "device_role": {"create": 3}, "manufacturer": {"create": 2},
         "device_type": {"create": 2}, "platform": {"create": 1}, "interface_template": {"create": 49},
         "cluster_type": {"create": 1}, "cluster": {"create": 1}, "device": {"create": 11},
@@ -131,13 +132,17 @@ def test_the_live_fabric_later_brings_its_addresses_to_the_planned_objects(
     config = h.config_for(nb, kube)
     result = _land(nb, kube)
     assert result["source"]["hydration"] is None
-    # The addresses, ASNs and the VPCs (which hhfab vlab setup-vpcs makes through the API) are new; the
-    # switches take their ASN, primary IP and agent facts, the LAGs their catalog names and VLANs, and the
-    # unbundled servers' switch ports their VLANs. Nothing is deleted or made again.
+    # The addresses, ASNs and the VPCs (which hhfab vlab setup-vpcs makes through the API) are new, and so
+    # are what only the live fabric knows: its control node (a device with its role, type, two ports and
+    # address) and the 34 transceivers its agents report (with their manufacturer and role). The switches
+    # take their ASN, primary IP and agent facts, every switch port the state its agent reports (5 x 49),
+    # the LAGs their catalog names and VLANs. Nothing is deleted or made again.
     assert _writes(result) == {
-        "rir": {"create": 1}, "asn": {"create": 4}, "vrf": {"create": 6}, "vlan": {"create": 6},
-        "device": {"update": 5}, "lag": {"update": 10}, "interface": {"update": 2}, "prefix": {"create": 12 + 6},
-        "ip_range": {"create": 6}, "ip_address": {"create": 37 + 6}}
+        "manufacturer": {"create": 1}, "device_role": {"create": 1}, "inventory_item_role": {"create": 1},
+        "device_type": {"create": 1}, "rir": {"create": 1}, "asn": {"create": 4}, "vrf": {"create": 6},
+        "vlan": {"create": 6}, "device": {"create": 1, "update": 5}, "lag": {"update": 10},
+        "interface": {"create": 2, "update": 245}, "prefix": {"create": 12 + 6}, "ip_range": {"create": 6},
+        "ip_address": {"create": 37 + 6 + 1}, "inventory_item": {"create": 34}}
     diff = h.state_diff(before, h.state_of(nb, fabric="vlab"))
     assert diff["removed"] == []
     assert _switch_addresses(nb, h.VLAB_SITE) == VLAB_ADDRESSES

@@ -303,6 +303,35 @@ def _hold_the_lease(netbox, holder="other-controller:1"):
     return lease
 
 
+def test_a_long_run_shows_its_progress_on_its_record_while_it_works(netbox, standin):
+    """A first sync writes hundreds of objects: status.yml's row shows how far it got, as often as asked."""
+    netbox = netbox.emptied()
+    run = RecordedRun(config(netbox, standin, sync_interval=300), tick=0.05, progress_every=0.2)
+    outcomes = {}
+    thread = _run_in_thread(run, outcomes)
+    seen = []
+    while thread.is_alive():
+        row = status_row(netbox)
+        if row["progress"] and row["progress"] not in seen:
+            assert row["status"] == "syncing"
+            seen.append(row["progress"])
+    thread.join()
+    result = outcomes[run]
+
+    assert result["result"] == "success"
+    # Every object the plan writes (the schema is made before, and is no object of the fabric).
+    planned = sum(n for kind, ops in result["summary"].items() if kind != "schema" for op, n in ops.items()
+                  if op in ("create", "update", "delete", "mark", "release"))
+    writing = [p for p in seen if p["phase"] == "apply"]
+    assert writing, seen
+    assert all(p["total"] == planned and 0 <= p["done"] <= planned for p in writing), (planned, writing)
+    assert [p["done"] for p in writing] == sorted(p["done"] for p in writing)
+    assert any(p["done"] > 0 and p["seconds_left"] is not None and p["rate"] > 0 for p in writing)
+    # Once the run ended its progress went with its lease.
+    assert record_fields(netbox)["hedgehog_lease"] is None
+    assert status_row(netbox)["progress"] is None
+
+
 def test_the_module_exits_skipped_while_another_run_holds_the_lease(nb, standin, tmp_path, run_playbook):
     netbox = nb
     lease = _hold_the_lease(netbox)
@@ -333,10 +362,10 @@ def _metrics(path):
         if not line.startswith("#"):
             sample, value = line.rsplit(" ", 1)
             samples[sample] = value
+    names = ("last_success_timestamp_seconds", "last_attempt_timestamp_seconds", "last_duration_seconds",
+             "last_result", "status", "objects_changed", "problems", "cables_disagreeing")
     assert [line.split()[2] for line in lines if line.startswith("# TYPE")] == [
-        "hedgehog_netbox_sync_" + name for name in (
-            "last_success_timestamp_seconds", "last_attempt_timestamp_seconds", "last_duration_seconds",
-            "last_result", "status", "objects_changed", "problems", "cables_disagreeing")]
+        "hedgehog_netbox_sync_" + name for name in names]
     return samples
 
 

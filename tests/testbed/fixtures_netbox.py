@@ -136,7 +136,6 @@ def _reset(testbed: NetBoxTestbed) -> NetBoxHandle:
         return _handle(testbed).emptied()
     except TestbedError as e:
         pytest.fail("test bed reset failed: %s" % e, pytrace=False)
-    raise AssertionError("unreachable: pytest.fail raises")
 
 
 @pytest.fixture(scope="session")

@@ -41,8 +41,10 @@ class Unresolved(Exception):
 
 
 class Applier:
-    def __init__(self, client, plan, inventory, tag_ids, chunk_size=200, workers=3):
+    def __init__(self, client, plan, inventory, tag_ids, chunk_size=200, workers=3, progress=None):
         self.client = client
+        # Told of every chunk written, for the record of a long run (control.Progress).
+        self.progress = progress
         self.plan = plan
         self.inventory = inventory
         self.tag_ids = tag_ids
@@ -92,6 +94,9 @@ class Applier:
     # -- the run ------------------------------------------------------------------
 
     def run(self):
+        if self.progress is not None:
+            # Objects, as the run's summary counts them: a late field of a created object is its creation.
+            self.progress.expect(len(set((action.kind, action.key) for action in self.plan.writes())))
         for kind in reversed(ORDER):
             self._delete(kind)
         for kind in ORDER:
@@ -240,6 +245,8 @@ class Applier:
             return results + (self._write_chunk(rest, write) if rest else [])
         if not isinstance(rows, list):
             rows = [True] * len(chunk)
+        if self.progress is not None:
+            self.progress.advance((action.kind, action.key) for action, _payload in chunk)
         return list(zip([action for action, _payload in chunk], rows))
 
     def _isolate(self, chunk, write, exc):

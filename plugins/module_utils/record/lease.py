@@ -36,6 +36,8 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status
 
 # Compare-and-set writes that lose to another writer (HTTP 412) are tried again this often.
 CAS_ATTEMPTS = 4
+# Seconds between writes of a long run's progress to its record (with a renewal of its lease).
+PROGRESS_EVERY = 10.0
 
 
 class LeaseLost(SyncError):
@@ -161,9 +163,12 @@ def take_lease(client, anchor_id, fabric, holder, now, ttl, fields):
     raise LeaseHeldError("another run took the lease a moment ago; this run did nothing", fabric=fabric)
 
 
-def renew_lease(client, anchor_id, fabric, holder, lease, now, ttl):
-    """The lease with its ``until`` moved on; raises LeaseLost when it is no longer ours."""
+def renew_lease(client, anchor_id, fabric, holder, lease, now, ttl, progress=None):
+    """The lease with its ``until`` moved on, and the run's ``progress`` when given; raises LeaseLost when it is
+    no longer ours."""
     renewed = dict(lease, renewed=iso(now), until=iso(now + timedelta(seconds=ttl)))
+    if progress:
+        renewed["progress"] = progress
     for _attempt in range(CAS_ATTEMPTS):
         current, etag = client.read_one(CLUSTERS, anchor_id)
         held = _lease_of(current)
@@ -211,7 +216,7 @@ class LeaseKeeper:
     """
 
     def __init__(self, client, anchor_id, fabric, holder, lease, ttl, control, watch=None, interrupt=None,
-                 tick=1.0, now=_utcnow):
+                 tick=1.0, now=_utcnow, progress_every=PROGRESS_EVERY):
         self.client = client
         self.anchor_id = anchor_id
         self.fabric = fabric
@@ -223,6 +228,9 @@ class LeaseKeeper:
         self.interrupt = interrupt
         self.tick = tick
         self.every = max(1.0, ttl / 4.0)
+        # A run shorter than this writes no progress at all; a longer one writes it at most this often.
+        self.progress_every = progress_every
+        self._progress = None
         self._now = now
         self._done = threading.Event()
         self._thread = None
@@ -240,22 +248,30 @@ class LeaseKeeper:
 
     def _loop(self):
         due = time.monotonic() + self.every
+        progress_due = time.monotonic() + self.progress_every
         while not self._done.wait(self.tick):
             gone = self.watch.gone() if self.watch is not None else None
             if gone:
                 self._stop(gone)
                 return
+            if time.monotonic() >= progress_due:
+                progress_due = time.monotonic() + self.progress_every
+                progress = self.control.progress.report(self.control.phase)
+                if _moved(progress, self._progress):
+                    # The progress goes with a renewal: one write, and the next renewal is due later.
+                    self._progress = progress
+                    due = 0
             if time.monotonic() >= due:
                 due = time.monotonic() + self.every
                 if not self._renew():
                     return
 
     def _renew(self):
-        """Renew once; False when the run must stop."""
+        """Renew once, with the run's progress once it has any; False when the run must stop."""
         now = self._now()
         try:
             self.lease = renew_lease(self.client, self.anchor_id, self.fabric, self.holder, self.lease, now,
-                                     self.ttl)
+                                     self.ttl, progress=self._progress)
             self.renewals += 1
             return True
         except LeaseLost as lost:
@@ -273,3 +289,9 @@ class LeaseKeeper:
         self.control.stop(reason)
         if self.interrupt is not None and not self.control.finishing:
             self.interrupt()
+
+
+def _moved(progress, written):
+    """Whether the run got further than its record says: a stalled run rewrites no estimate."""
+    keys = ("phase", "done", "total")
+    return written is None or tuple(progress.get(k) for k in keys) != tuple(written.get(k) for k in keys)

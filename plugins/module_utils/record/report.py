@@ -81,6 +81,8 @@ def fabric_row(fabric, anchor, now):
         "cables_disagreeing": fields.get(record.CABLES_DISAGREEING),
         "source": fields.get(record.SOURCE),
         "lease": fields.get(record.LEASE),
+        # A long run's progress, written with its lease while it works (none once it ended).
+        "progress": (fields.get(record.LEASE) or {}).get("progress") if status == "syncing" else None,
         "next_run": due.isoformat() if due else None,
         "next_run_text": due_text,
         "record_id": (anchor or {}).get("id"),
@@ -97,7 +99,23 @@ def cabling_text(disagreeing):
     return "%d cable%s disagree%s with LLDP" % (disagreeing, "s" if plural else "", "" if plural else "s")
 
 
+def progress_text(progress):
+    """``apply: 120 of 900 objects written, 15.2/s, about 51 s left``, or the phase alone before the writes."""
+    if not progress:
+        return None
+    if progress.get("total") is None:
+        return "%s" % progress.get("phase")
+    text = "%s: %d of %d objects written, %s/s" % (
+        progress.get("phase"), progress["done"], progress["total"], progress.get("rate"))
+    left = progress.get("seconds_left")
+    if left is not None:
+        text += ", about %s left" % ("%d s" % left if left < 90 else "%d min" % round(left / 60.0))
+    return text
+
+
 def _cell(row, column):
+    if column == "status" and row.get("progress") and row["progress"].get("total"):
+        return "%s %d%%" % (row["status"], 100 * row["progress"]["done"] // row["progress"]["total"])
     if column == "interval":
         return "%ss" % row["interval"] if row["interval"] else "-"
     if column == "last_success":
@@ -141,6 +159,8 @@ def detail(row):
              "Source:        %s" % (row["source"] or "-")]
     if row["lease"]:
         lines.append("Running:       since %s on %s" % (row["lease"].get("since"), row["lease"].get("holder")))
+    if row.get("progress"):
+        lines.append("Progress:      %s" % progress_text(row["progress"]))
     if row["problem_count"]:
         lines.append("Problems:      %d (the first %d below)" % (row["problem_count"], len(row["problems"])))
         lines.extend("  - %s" % text for text in row["problems"])

@@ -35,6 +35,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabu
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import metrics
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease import (
+    PROGRESS_EVERY,
     Holder,
     LeaseKeeper,
     iso,
@@ -112,7 +113,7 @@ class RecordedRun:
     """One run of one fabric with its lease and its record."""
 
     def __init__(self, config, check_mode=False, want_diff=False, now=None, client=None, control=None, watch=None,
-                 interrupt=None, tick=1.0):
+                 interrupt=None, tick=1.0, progress_every=PROGRESS_EVERY):
         self.config = config
         self.check_mode = check_mode
         self.want_diff = want_diff
@@ -125,6 +126,7 @@ class RecordedRun:
         self.watch = watch
         self.interrupt = interrupt
         self.tick = tick
+        self.progress_every = progress_every
         self.holder = Holder.current()
         self.anchor = None
         self.lease = None
@@ -162,7 +164,7 @@ class RecordedRun:
             self.warnings.append(note)
         self.keeper = LeaseKeeper(self.client, self.anchor["id"], self.config.fabric, self.holder, self.lease,
                                   self.config.lease_ttl, self.control, watch=self.watch, interrupt=self.interrupt,
-                                  tick=self.tick)
+                                  tick=self.tick, progress_every=self.progress_every)
         with self.keeper:
             self.sync_client = open_netbox(self.config)
             run = SyncRun(self.config, want_diff=self.want_diff, client=self.sync_client, now=self.started,

@@ -99,3 +99,28 @@ def test_an_unexpected_exception_is_named_by_type_phase_and_line_never_its_text(
     error = as_sync_error(caught.value, "fab", "snapshot")
     assert str(error).startswith("fabric fab: unexpected KeyError in phase snapshot")
     assert "CONTENT-OF-A-FILE" not in str(error) and "this is a bug" in str(error)
+
+
+def test_progress_is_the_phase_alone_until_the_writes_start_then_done_of_total_rate_and_time_left():
+    clock = Clock()
+    control = RunControl("fab", clock=clock)
+    control.enter("read_netbox")
+    assert control.progress.report(control.phase) == {"phase": "read_netbox"}
+
+    control.enter("apply")
+    control.progress.expect(900)
+    clock.now += 8
+    control.progress.advance(range(120))
+    # Written twice (early and late fields), an object counts once.
+    control.progress.advance(range(100))
+    assert control.progress.report(control.phase) == {
+        "phase": "apply", "done": 120, "total": 900, "rate": 15.0, "seconds_left": 52}
+
+
+def test_progress_with_nothing_written_yet_knows_no_time_left():
+    clock = Clock()
+    control = RunControl("fab", clock=clock)
+    control.progress.expect(10)
+    clock.now += 3
+    assert control.progress.report("apply") == {"phase": "apply", "done": 0, "total": 10, "rate": 0.0,
+                                                "seconds_left": None}

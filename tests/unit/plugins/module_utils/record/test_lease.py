@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import socket
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import RunControl
+
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, NetBoxAPIError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease import (
     Holder,
+    LeaseKeeper,
     LeaseLost,
     holder_gone,
     renew_lease,
@@ -104,3 +108,32 @@ def test_the_outcome_clears_only_our_own_lease_and_tries_again_after_a_concurren
     record.fields["hedgehog_lease"] = theirs
     write_releasing(record, 1, holder, {"hedgehog_last_result": "failed"})
     assert record.fields["hedgehog_lease"] == theirs
+
+
+def _keep_for(record, holder, lease, control, seconds, progress_every):
+    """A lease keeper beside a run that works ``seconds``; returns the leases it wrote."""
+    keeper = LeaseKeeper(record, 1, "fab", holder, lease, 3600, control, tick=0.01, progress_every=progress_every)
+    with keeper:
+        control.enter("apply")
+        control.progress.expect(4)
+        control.progress.advance(["a", "b"])
+        time.sleep(seconds)
+    return [patch["custom_fields"]["hedgehog_lease"] for patch in record.patches]
+
+
+def test_a_long_run_writes_its_progress_with_its_lease_and_a_short_one_writes_nothing_extra():
+    holder = Holder.current()
+    record = Record()
+    lease, _note = take_lease(record, 1, "fab", holder, NOW, 3600, {})
+    record.patches.clear()
+
+    # Shorter than the progress interval (and the renewal, every quarter hour here): no write at all.
+    assert _keep_for(record, holder, lease, RunControl("fab"), 0.2, progress_every=60) == []
+
+    written = _keep_for(record, holder, lease, RunControl("fab"), 0.5, progress_every=0.1)
+    # Unchanged progress is not written again.
+    assert len(written) == 1
+    assert written[0]["holder"] == holder.id and written[0]["since"] == lease["since"]
+    progress = written[0]["progress"]
+    assert (progress["phase"], progress["done"], progress["total"]) == ("apply", 2, 4)
+    assert record.fields["hedgehog_lease"] == written[0]

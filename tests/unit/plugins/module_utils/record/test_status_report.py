@@ -6,7 +6,13 @@ from datetime import datetime, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import escape
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import cabling_text, detail, fabric_row
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import (
+    cabling_text,
+    detail,
+    fabric_row,
+    progress_text,
+    table,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import cables_disagreeing, journal_text
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import RunResult
 
@@ -71,3 +77,35 @@ def test_the_journal_lists_the_findings_under_cabling_and_the_problems_apart():
                         {"total": 3}).splitlines()
     assert both[2:] == ["Cabling: 1 cable disagrees with LLDP.", "- " + escape(MISWIRED.text), "Problems (1):",
                         "- " + escape(SKIPPED.text)]
+
+
+def _syncing_row(progress):
+    now = datetime(2026, 12, 6, 12, 0, 30, tzinfo=timezone.utc)
+    lease = {"holder": "elsewhere:1:abc", "since": "2026-12-06T12:00:00Z", "until": "2026-12-06T12:10:00Z",
+             "progress": progress}
+    anchor = {"id": 7, "custom_fields": {"hedgehog_lease": lease, "hedgehog_source": "kubernetes"}}
+    return fabric_row({"name": "dc1", "sync_interval": 300}, anchor, now)
+
+
+def test_a_syncing_fabric_shows_its_progress_in_the_table_and_the_detail():
+    row = _syncing_row({"phase": "apply", "done": 120, "total": 900, "rate": 15.0, "seconds_left": 52})
+    assert row["status"] == "syncing"
+    assert table([row])[1].split()[:3] == ["dc1", "syncing", "13%"]
+    assert "Progress:      apply: 120 of 900 objects written, 15.0/s, about 52 s left" in detail(row)
+
+    reading = _syncing_row({"phase": "read_kubernetes"})
+    assert "Progress:      read_kubernetes" in detail(reading)
+    assert table([reading])[1].split()[1] == "syncing"
+    assert progress_text({"phase": "apply", "done": 0, "total": 9000, "rate": 0.0, "seconds_left": None}) == (
+        "apply: 0 of 9000 objects written, 0.0/s")
+    assert progress_text({"phase": "apply", "done": 10, "total": 9000, "rate": 5.0, "seconds_left": 1798}) == (
+        "apply: 10 of 9000 objects written, 5.0/s, about 30 min left")
+
+
+def test_progress_is_shown_only_while_the_fabric_is_syncing():
+    row = _syncing_row({"phase": "apply", "done": 1, "total": 2, "rate": 1.0, "seconds_left": 1})
+    ended = dict(row["lease"], until="2026-12-06T12:00:10Z")
+    anchor = {"id": 7, "custom_fields": {"hedgehog_lease": ended, "hedgehog_source": "kubernetes"}}
+    row = fabric_row({"name": "dc1", "sync_interval": 300}, anchor, datetime(2026, 12, 6, 12, 0, 30, tzinfo=timezone.utc))
+    assert row["status"] != "syncing" and row["progress"] is None
+    assert not [line for line in detail(row) if line.startswith("Progress:")]
