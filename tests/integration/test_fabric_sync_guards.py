@@ -95,8 +95,12 @@ def test_an_incomplete_read_clears_no_fact_it_could_not_read(vlab_nb, kube_stand
     # Without the Catalog the VPCs have no VNIs: every VRF would have lost its VNI.
     assert h.write_ops(result) == {}
     assert result["summary"]["vrf"]["kept"] == len(vpc_vrfs)
-    held = [p for p in result["problems"] if p["kind"] == "source"]
-    assert len(held) == 1 and "the read of Catalog failed or was cut short" in held[0]["cause"]
+    # One problem names the failed read (status and endpoint), one what it held back.
+    source = dict((p["name"], p["cause"]) for p in result["problems"] if p["kind"] == "source")
+    assert sorted(source) == ["Catalog", "read of Catalog"]
+    assert source["read of Catalog"].startswith("HTTP 503 from /apis/agent.githedgehog.com/")
+    assert "/catalogs" in source["read of Catalog"]
+    assert "the read of Catalog failed or was cut short" in source["Catalog"]
     assert h.change_count(vlab_nb) == before_log
     assert h.api_list(vlab_nb, "ipam/vrfs", cf_hedgehog_fabric="vlab") == vrfs
 
