@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -336,8 +337,12 @@ def restore_synced(testbed, name, build, inputs=()):
     except TestbedError:
         testbed.reset()
         build()
+        # Only this name's older copies: "vlab" must not drop "vlab_recorded"'s (and LIKE takes "_" for any
+        # character).
+        mine = re.compile(re.escape(SAVED_PREFIX + name) + r"_[0-9a-f]{12}")
         for stale in testbed.db.names_like(SAVED_PREFIX + name + "_"):
-            testbed.db.drop(stale)
+            if mine.fullmatch(stale):
+                testbed.db.drop(stale)
         testbed.save(key)
     _SAVED[name] = key
 

@@ -88,6 +88,8 @@ class FaultProxy:
         self.rules = []
         self.log = []
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._in_flight = 0
         self._server = None
         self._thread = None
 
@@ -141,6 +143,22 @@ class FaultProxy:
         with self._lock:
             self.log.append((method, path, outcome))
 
+    def settle(self, timeout=60):
+        """Waits until no request is in flight: one the proxy still forwards after its client was killed
+        reaches NetBox all the same, as it would through a real proxy."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
+                raise AssertionError("the fault proxy still forwards %d request(s) after %d s" % (self._in_flight, timeout))
+
+    def _enter(self):
+        with self._lock:
+            self._in_flight += 1
+
+    def _leave(self):
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
     def requests(self, method=None, path=None):
         """Logged requests, narrowed by method and a path pattern."""
         with self._lock:
@@ -177,6 +195,13 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else None
 
     def _handle(self):
+        self.proxy._enter()
+        try:
+            self._relay()
+        finally:
+            self.proxy._leave()
+
+    def _relay(self):
         body = self._body()
         method, path = self.command, self.path
         rule = self.proxy.rule_for(method, path)

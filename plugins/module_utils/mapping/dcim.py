@@ -207,8 +207,8 @@ def device_fields(config, name, device_type, role, description, custom_fields=No
         "serial": serial[:50],
         "platform": Ref("platform", platform) if platform else None,
     }
-    if config.tenant:
-        fields["tenant"] = Ref("tenant", slugify(config.tenant))
+    # Without the option the tenant comes off: the fabric's devices carry the fabric's tenant or none.
+    fields["tenant"] = Ref("tenant", slugify(config.tenant)) if config.tenant else None
     if custom_fields:
         fields["custom_fields"] = custom_fields
     return fields

@@ -98,8 +98,8 @@ def add_ipam(state, snapshot, config):
 
 
 def _tenant(fields, config):
-    if config.tenant:
-        fields["tenant"] = Ref("tenant", slugify(config.tenant))
+    # Without the option the tenant comes off, as on the fabric's devices.
+    fields["tenant"] = Ref("tenant", slugify(config.tenant)) if config.tenant else None
     return fields
 
 

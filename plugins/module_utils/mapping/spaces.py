@@ -85,8 +85,9 @@ def _add_vrf(state, config, name, option, description):
         return
     shared = bool(option)
     fields = {"name": name, "description": description[:200], "enforce_unique": not shared}
-    if config.tenant and not shared:
-        fields["tenant"] = Ref("tenant", slugify(config.tenant))
+    if not shared:
+        # The fabric's own VRFs carry its tenant, and lose it with the option, as its other objects.
+        fields["tenant"] = Ref("tenant", slugify(config.tenant)) if config.tenant else None
     if shared:
         fields["description"] = "Shared by Hedgehog fabrics"
     state.add(Desired("vrf", name, fields, label="VRF %s" % name, shared=shared))
