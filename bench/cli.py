@@ -62,6 +62,8 @@ def _parse_args(argv):
                         help="also a fleet: N VLAB-sized fabrics and one L in one NetBox, a round of runs over all "
                              "of them per code (initial, no-op, full); 0 skips it (default)")
     parser.add_argument("--fleet-size", default="L", help="the big fabric of the fleet (default L; 'none' for none)")
+    parser.add_argument("--stale-agents", action="store_true",
+                        help="leave the agents' heartbeats as generated (long past): switches offline, no LLDP check")
     parser.add_argument("--profile", action="store_true",
                         help="run every sync under cProfile; .pstats files go to the work folder")
     parser.add_argument("--merge", action="store_true",
@@ -151,8 +153,10 @@ class Bench:
             answer["kubernetes"] = kube.requests.total - kube_before
         return answer
 
-    def recorded(self, name, fabric, kube, label, code, options=None, quiet=False):
+    def recorded(self, name, fabric, kube, label, code, options=None, quiet=False, objects=None):
         """One recorded run (record, lease, journal: as the module runs) of ``code``."""
+        if objects is not None:
+            self.refresh_agents(kube, objects)
         request = {"mode": "recorded", "fabric": fabric, "kubeconfig": str(kube.kubeconfig_path)}
         if self.args.profile:
             request["profile"] = True
@@ -170,21 +174,29 @@ class Bench:
         answer.pop("profile", None)
         return answer
 
+    def refresh_agents(self, kube, objects):
+        """Before a run: every agent's heartbeat is now, as a running fabric's are (unless --stale-agents)."""
+        if self.args.stale_agents:
+            return
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for obj in fabrics.agents_reporting_at(objects, now):
+            kube.store.put(obj)
+
     def series(self, name, fabric, kube, objects, changed, code):
         """The runs of one code on a fresh database: initial, no-op, hand edit, full, change, no-op."""
         runs = {}
         kube.store.replace_objects(objects)
         self.reset()
-        runs["initial"] = self.recorded(name, fabric, kube, "initial", code)
-        runs["noop"] = self.recorded(name, fabric, kube, "no-op", code)
+        runs["initial"] = self.recorded(name, fabric, kube, "initial", code, objects=objects)
+        runs["noop"] = self.recorded(name, fabric, kube, "no-op", code, objects=objects)
         editor = edits.Editor(self.testbed.url, self.testbed.token)
         edit = editor.edit_one_device(fabric, "edited by hand")
-        runs["hand_edit"] = self.recorded(name, fabric, kube, "after a hand edit", code)
+        runs["hand_edit"] = self.recorded(name, fabric, kube, "after a hand edit", code, objects=objects)
         runs["hand_edit"]["edit"] = edit
-        runs["full"] = self.recorded(name, fabric, kube, "full=true", code, options={"full": True})
+        runs["full"] = self.recorded(name, fabric, kube, "full=true", code, options={"full": True}, objects=objects)
         kube.store.replace_objects(changed)
-        runs["change"] = self.recorded(name, fabric, kube, "1% change", code)
-        runs["noop_after_change"] = self.recorded(name, fabric, kube, "no-op after the change", code)
+        runs["change"] = self.recorded(name, fabric, kube, "1% change", code, objects=changed)
+        runs["noop_after_change"] = self.recorded(name, fabric, kube, "no-op after the change", code, objects=changed)
         kube.store.replace_objects(objects)
         return runs
 

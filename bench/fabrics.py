@@ -51,6 +51,23 @@ def fleet(count, big="L"):
     return members
 
 
+# Kinds whose status carries an agent's heartbeat.
+AGENT_KINDS = ("Agent", "GatewayAgent")
+
+
+def agents_reporting_at(objects, stamp):
+    """The fabric's agents with their heartbeat at ``stamp`` (an ISO time): a fabric whose switches report.
+
+    The objects are changed in place and returned as a list, to put into the stand-in's store.
+    """
+    found = []
+    for obj in objects:
+        if obj["kind"] in AGENT_KINDS:
+            obj.setdefault("status", {})["lastHeartbeat"] = stamp
+            found.append(obj)
+    return found
+
+
 def describe(objects):
     counts = {}
     for obj in objects:

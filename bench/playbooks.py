@@ -39,6 +39,11 @@ MODULES = {
     "interface": "netbox_device_interface",
     "subinterface": "netbox_device_interface",
     "ip_range": None,
+    # What the switches report (optics, boot MACs, SwitchGroup tags) is left out of the comparison.
+    "tag": None,
+    "mac_address": None,
+    "inventory_item": None,
+    "inventory_item_role": None,
 }
 # netbox.netbox's names for fields the REST API names otherwise.
 RENAMED = {
@@ -50,7 +55,7 @@ RENAMED = {
 IP_ROLE_LABELS = {"loopback": "Loopback", "secondary": "Secondary", "anycast": "Anycast", "vip": "VIP",
                   "vrrp": "VRRP", "hsrp": "HSRP", "glbp": "GLBP", "carp": "CARP"}
 CUSTOM_FIELD_KEYS = ("name", "type", "object_types", "label", "description", "group_name", "required",
-                     "filter_logic", "search_weight")
+                     "filter_logic", "search_weight", "related_object_type")
 
 
 def module_of(kind):

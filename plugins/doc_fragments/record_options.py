@@ -29,9 +29,11 @@ options:
     default: 300
   lease_ttl:
     description:
-      - Seconds the run lease lasts. A lease older than this (a run that died) is taken over.
+      - Seconds the run lease lasts unrenewed. A run renews its lease every quarter of this while it works, so the
+        lease of a run that died runs out soon by itself and the next run takes it over; a run on the same host
+        takes over at once the lease of a process that is gone. At least 10.
     type: int
-    default: 1800
+    default: 120
   metrics_file:
     description:
       - Write the fabric's metrics in the Prometheus text format to this file after every run, failed ones

@@ -54,7 +54,20 @@ options:
     description:
       - Read the fabric from a directory of wiring YAML files instead of its Kubernetes API
         (a fabric being planned, or the demo). When set, the Kubernetes options are ignored.
+      - An C(hhfab) work directory (one with a C(fab.yaml)) is read as hhfab reads it, C(include/*.yaml) only;
+        any other directory is read whole, hidden files left out.
+      - Wiring as hhfab writes it carries no switch ASNs and addresses (it is not hydrated). Everything else
+        lands, and the addresses land once the wiring or the live fabric has them. Partly hydrated wiring is
+        refused, as hhfab refuses it, and nothing is written.
     type: path
+  wiring_hydrate:
+    description:
+      - With O(wiring_dir) pointing at an unhydrated C(hhfab) work directory, give the switches, links and
+        gateways the ASNs and addresses C(hhfab build) would assign by default, from the subnets and ASNs of
+        its C(fab.yaml) (or hhfab's defaults), so the plan in NetBox shows them before the fabric exists.
+      - They are hhfab's predictions, not facts; adding a switch to the wiring renumbers the ones after it.
+    type: bool
+    default: false
   switch_profiles_dir:
     description:
       - A directory of YAML files with C(SwitchProfile) objects (one or many per file) for switches whose profile the
@@ -103,6 +116,24 @@ options:
       - Objects per Kubernetes list request (C(limit)); longer lists are paged with C(continue).
     type: int
     default: 500
+  k8s_connect_timeout:
+    description:
+      - Seconds to wait for a connection to the Kubernetes API, per request.
+    type: float
+    default: 10.0
+  k8s_read_timeout:
+    description:
+      - Seconds to wait for each answer of the Kubernetes API. A request that times out is retried like any
+        transient fault; the whole run is bounded by O(run_timeout).
+    type: float
+    default: 60.0
+  run_timeout:
+    description:
+      - Seconds a run may take. Past it the run stops at its next request, is recorded as V(failed) with the phase
+        it was in, and releases its lease; what it wrote stays, and the next run writes the rest.
+      - When not set, three quarters of O(sync_interval), so a run that hangs on a slow API ends before the next is
+        due. V(0) means no deadline (a first sync of a very big fabric by hand, for example).
+    type: int
   netbox_chunk_size:
     description:
       - Objects per bulk write request to NetBox.

@@ -52,6 +52,7 @@ class FabricConfig:
     site: Optional[str] = None
     tenant: Optional[str] = None
     wiring_dir: Optional[str] = None
+    wiring_hydrate: bool = options.default("wiring_hydrate")
     switch_profiles_dir: Optional[str] = None
     source_fabric: Optional[str] = None
     underlay_vrf: Optional[str] = None
@@ -62,6 +63,9 @@ class FabricConfig:
     force: bool = options.default("force")
     adopt: frozenset = field(default_factory=frozenset)
     k8s_page_size: int = options.default("k8s_page_size")
+    k8s_connect_timeout: float = options.default("k8s_connect_timeout")
+    k8s_read_timeout: float = options.default("k8s_read_timeout")
+    run_timeout: Optional[int] = None
     netbox_chunk_size: int = options.default("netbox_chunk_size")
     netbox_workers: int = options.default("netbox_workers")
     retries: int = options.default("retries")
@@ -97,6 +101,11 @@ class FabricConfig:
             raise ConfigError("full_resync_interval must be 0 or more seconds", fabric=self.fabric)
         if not 0 <= float(self.max_delete_ratio) <= 1:
             raise ConfigError("max_delete_ratio must be between 0 and 1", fabric=self.fabric)
+        if self.run_timeout is not None and self.run_timeout < 0:
+            raise ConfigError("run_timeout must be 0 (no deadline) or more seconds", fabric=self.fabric)
+        if self.lease_ttl < 10:
+            raise ConfigError("lease_ttl must be 10 seconds or more (the lease is renewed every quarter of it)",
+                              fabric=self.fabric)
         if not self.netbox_url or not self.netbox_token:
             raise ConfigError("netbox_url and netbox_token are required (or NETBOX_API and NETBOX_TOKEN)",
                               fabric=self.fabric)
@@ -139,6 +148,22 @@ class FabricConfig:
         if self.k8s_auth.get("kubeconfig") or self.k8s_auth.get("host"):
             return "kubernetes"
         return None
+
+    @property
+    def deadline(self):
+        """Seconds a run may take: ``run_timeout``, by default three quarters of the interval; None: no bound.
+
+        Well under the interval, so a run that hangs on a slow API ends (as
+        failed, naming the phase) before the next one is due.
+        """
+        if self.run_timeout is not None:
+            return self.run_timeout or None
+        return max(1, int(self.sync_interval) * 3 // 4)
+
+    @property
+    def k8s_timeout(self):
+        """(connect, read) seconds for each Kubernetes request."""
+        return (float(self.k8s_connect_timeout), float(self.k8s_read_timeout))
 
     @property
     def max_response_bytes(self):

@@ -5,7 +5,9 @@
 
 Each stage is a function of the one before; only reading the source and
 reading/writing NetBox do I/O. The engine takes plain values (a config.FabricConfig)
-and never touches Ansible.
+and never touches Ansible. A RunControl bounds the run: every phase and every
+request checks it, so a run past its deadline (or asked to stop) ends at its
+next request, naming the phase.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import RunControl
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.desired import build_desired
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import build_snapshot
@@ -22,7 +25,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.invent
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.apply import Applier
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.dependants import hold_for_unowned_dependants
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions, hold_removals, hold_updates
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import check_deletions, hold_dependents
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import ALL_OPS, Plan, make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.report import build_diff
@@ -34,14 +37,14 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.profil
 
 
 class Timer:
-    def __init__(self):
+    def __init__(self, control=None):
         self.phases = {}
+        self.control = control
         self._started = time.monotonic()
-        # The phase running now: an unexpected error is reported by it (and its type), never by its text.
-        self.current = "start"
 
     def phase(self, name, func, *args, **kwargs):
-        self.current = name
+        if self.control is not None:
+            self.control.enter(name)
         start = time.monotonic()
         try:
             return func(*args, **kwargs)
@@ -52,14 +55,14 @@ class Timer:
         return round(time.monotonic() - self._started, 3)
 
 
-def read_source(config):
+def read_source(config, checkpoint=None):
     kind = config.source_kind
     if kind == "files":
-        return read_wiring_dir(config.wiring_dir, fabric=config.fabric)
+        return read_wiring_dir(config.wiring_dir, fabric=config.fabric, hydrate=config.wiring_hydrate)
     if kind == "kubernetes":
         return read_kubernetes(config.k8s_auth, fabric=config.fabric, page_size=config.k8s_page_size,
-                               backoff=config.backoff(), max_pages=config.max_pages,
-                               max_response_bytes=config.max_response_bytes)
+                               backoff=config.backoff(), timeout=config.k8s_timeout, checkpoint=checkpoint,
+                               max_pages=config.max_pages, max_response_bytes=config.max_response_bytes)
     raise ConfigError("no source: set wiring_dir, or kubeconfig / host for the fabric's Kubernetes API",
                       fabric=config.fabric)
 
@@ -91,13 +94,14 @@ class Scope:
 class SyncRun:
     """The stages of one run, kept so callers (status, tests, benchmark) can look at each."""
 
-    def __init__(self, config, check_mode=False, want_diff=False, client=None, now=None, schema=None):
+    def __init__(self, config, check_mode=False, want_diff=False, client=None, now=None, schema=None, control=None):
         self.config = config
         self.check_mode = check_mode
         self.want_diff = want_diff
         self.client = client
         self.now = now or datetime.now(timezone.utc)
-        self.timer = Timer()
+        self.control = control or RunControl(config.fabric, timeout=config.deadline)
+        self.timer = Timer(self.control)
         self.source = self.snapshot = self.desired = self.inventory = self.plan = None
         self.schema = schema
         self.applier = None
@@ -120,8 +124,8 @@ class SyncRun:
         self.notices = config.check_transport()
         profiles, profile_problems = self.timer.phase("profiles", fallback_profiles, config.switch_profiles_dir,
                                                       config.fabric)
-        self.source = reject_oversized(select_fabric(self.timer.phase("read_source", read_source, config),
-                                                     config.source_fabric, fabric=config.fabric),
+        source = self.timer.phase("read_source", read_source, config, self.control.check)
+        self.source = reject_oversized(select_fabric(source, config.source_fabric, fabric=config.fabric),
                                        config.max_list_items)
         self.snapshot = self.timer.phase("snapshot", build_snapshot, config.fabric, self.source, profiles,
                                          profile_problems)
@@ -133,6 +137,7 @@ class SyncRun:
     def connect(self):
         if self.client is None:
             self.client = open_netbox(self.config)
+        self.client.checkpoint = self.control.check
         self.client.changelog_message = "hedgehog.netbox_sync: fabric %s" % self.config.fabric
         return self.client
 
@@ -153,15 +158,17 @@ class SyncRun:
                                      prune_ids=scope.prune_ids if scope else None)
         if self.review is not None:
             self.review(self.plan, self.inventory)
-        hold_removals(self.plan, self.snapshot)
-        hold_updates(self.plan, self.snapshot)
+        self.timer.phase("holds", hold_dependents, self.plan, self.snapshot, desired, self.inventory,
+                         spaces=config)
         check_deletions(self.plan, self.inventory, self.source, config.fabric, config.max_delete_ratio,
                         force=config.force, owned_total=scope.owned_total if scope else None)
         self.timer.phase("dependants", hold_for_unowned_dependants, self.plan, self.inventory, self.client,
                          config.fabric)
+        self.plan.undo_held_cascades()
         if not self.check_mode and self.plan.changed:
             self.applier = Applier(self.client, self.plan, self.inventory, self.schema.tag_ids,
-                                   chunk_size=config.netbox_chunk_size, workers=config.netbox_workers)
+                                   chunk_size=config.netbox_chunk_size, workers=config.netbox_workers,
+                                   progress=self.control.progress)
             self.timer.phase("apply", self.applier.run)
         return self.result()
 
@@ -174,6 +181,7 @@ class SyncRun:
 
     def problems(self):
         """Every skipped or refused object and every held change, from every stage."""
+        # A kind that could not be read is among the snapshot's problems, with what it holds.
         found = list(self.snapshot.problems) + list(self.desired.problems)
         found.extend(Problem.about(a.kind, a.label, a.reason) for a in self.plan.actions
                      if a.op in ("conflict", "blocked"))
@@ -202,7 +210,8 @@ class SyncRun:
             outcome=PARTIAL if problems or self.source.incomplete else SUCCESS,
             release=self.snapshot.release,
             source={"origin": self.source.origin, "objects": self.source.count(),
-                    "incomplete": dict(self.source.incomplete)},
+                    "incomplete": dict(self.source.incomplete), "hydration": self.source.hydration,
+                    "api": dict(self.source.api)},
             summary=self.summary(),
             problems=problems,
             requests={"netbox": self.client.request_counts(), "kubernetes": self.source.requests},
@@ -212,10 +221,13 @@ class SyncRun:
             path=self.path,
             reason=self.reason,
             hand_edits=[edit.as_dict() for edit in self.hand_edits],
+            cabling=self.desired.cabling.as_dict() if self.desired.cabling is not None else None,
             notices=list(self.notices),
+            findings=list(self.desired.findings),
         )
 
 
-def sync_fabric(config, check_mode=False, want_diff=False, client=None, now=None):
+def sync_fabric(config, check_mode=False, want_diff=False, client=None, now=None, control=None):
     """Run one sync of one fabric and return its RunResult."""
-    return SyncRun(config, check_mode=check_mode, want_diff=want_diff, client=client, now=now).execute()
+    return SyncRun(config, check_mode=check_mode, want_diff=want_diff, client=client, now=now,
+                   control=control).execute()

@@ -6,12 +6,11 @@
 It holds an AnsibleModule rather than being one, builds the argument specs
 from the options declared in ``options.py``, checks the Python libraries the
 engine needs, turns options into a FabricConfig, and turns a SyncError into one
-failure with ``msg`` and the error's details.
+failure with ``msg`` and the error's details (never a traceback: the error
+names its cause, and a traceback may quote what it was reading).
 """
 
 from __future__ import annotations
-
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -99,5 +98,4 @@ class NetboxSyncModule:
         for message in warnings:
             self.warn(message)
         details = dict(getattr(error, "details", {}) or {})
-        self._module.fail_json(msg=str(error), error=error.__class__.__name__, details=details,
-                               exception=traceback.format_exc(), **result)
+        self._module.fail_json(msg=str(error), error=error.__class__.__name__, details=details, **result)

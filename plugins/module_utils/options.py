@@ -91,6 +91,7 @@ SYNC = _group(
     Option("underlay_vrf", "str"),
     Option("ipv4_namespace_vrf", "str"),
     Option("wiring_dir", "path"),
+    Option("wiring_hydrate", "bool", default=False),
     Option("switch_profiles_dir", "path"),
     Option("prune", "str", default="delete", choices=("delete", "mark", "keep")),
     Option("orphan_grace", "int", default=604800),
@@ -99,6 +100,10 @@ SYNC = _group(
     # A list of NetBox kinds (device, cable, ...); true, as earlier releases took it, is every kind.
     Option("adopt", "raw"),
     Option("k8s_page_size", "int", default=500),
+    Option("k8s_connect_timeout", "float", default=10.0),
+    Option("k8s_read_timeout", "float", default=60.0),
+    # None: three quarters of sync_interval (config.FabricConfig.deadline); 0: no deadline.
+    Option("run_timeout", "int"),
     Option("netbox_chunk_size", "int", default=200),
     Option("netbox_workers", "int", default=3),
     Option("retries", "int", default=5),
@@ -122,7 +127,7 @@ RECORD = _group(
     Option("record_status", "bool", default=True),
     Option("sync_enabled", "bool", default=True),
     Option("sync_interval", "int", default=300),
-    Option("lease_ttl", "int", default=1800),
+    Option("lease_ttl", "int", default=120),
     Option("metrics_file", "path", var=""),
 )
 

@@ -49,6 +49,10 @@ class RunResult:
     hand_edits: List[dict] = field(default_factory=list)
     # Warnings about the run itself (an unverified connection), not about the fabric's objects.
     notices: List[str] = field(default_factory=list)
+    # The cables against LLDP: {"cables": n, "judged": n, "disagree": n}.
+    cabling: Optional[dict] = None
+    # What is wrong with the fabric itself (cables LLDP disagrees with): shown, but not problems of the run.
+    findings: List[Problem] = field(default_factory=list)
 
     @property
     def changes(self):
@@ -58,7 +62,7 @@ class RunResult:
 
     @property
     def warnings(self):
-        return self.notices + [problem.text for problem in self.problems]
+        return self.notices + [problem.text for problem in self.problems + self.findings]
 
     def with_record(self, status, sync_requests, record_requests):
         """This result as the record saw it: the status it computed, and its own requests apart."""
@@ -76,6 +80,8 @@ class RunResult:
             "summary": self.summary,
             "changes": self.changes,
             "problems": [problem.as_dict() for problem in self.problems],
+            "cabling": self.cabling or {"cables": 0, "judged": 0, "disagree": 0},
+            "findings": [finding.as_dict() for finding in self.findings],
             "warnings": self.warnings,
             "requests": self.requests,
             "timings": self.timings,

@@ -49,14 +49,28 @@ class Backoff:
 
     def call(self, func, *args, **kwargs):
         """Run ``func``; on a transient fault sleep and run it again, within the bounds."""
+        return self.call_checked(lambda: func(*args, **kwargs))
+
+    def call_checked(self, attempt, settled=None):
+        """Run ``attempt()`` with retries; before each retry, ``settled()`` may find that it took effect after all.
+
+        A write that failed on a timeout or a 5xx may have been committed
+        before the answer was lost: ``settled`` looks (by the objects' natural
+        keys) and returns the outcome when nothing is left to do, or None to try
+        again with what is left.
+        """
         deadline = self._clock() + self.max_time
         for ceiling in self.delays():
             try:
-                return func(*args, **kwargs)
+                return attempt()
             except TransientError:
                 pause = self._rand() * ceiling
                 if self._clock() + pause > deadline:
                     raise
                 self.retried += 1
                 self._sleep(pause)
-        return func(*args, **kwargs)
+            if settled is not None:
+                outcome = settled()
+                if outcome is not None:
+                    return outcome
+        return attempt()

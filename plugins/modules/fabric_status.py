@@ -82,7 +82,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 fabrics:
-  description: One entry per fabric with its computed status and record fields.
+  description:
+    - One entry per fabric with its computed status and record fields.
+    - C(progress) is set for a fabric that is V(syncing) by a run that has worked for some seconds - its phase
+      and, once it writes, C(done) of C(total) objects, C(rate) (objects per second) and C(seconds_left); the
+      table's status shows the percentage and the details a line. Null otherwise.
   returned: always
   type: list
   elements: dict
@@ -141,7 +145,7 @@ updated:
 from datetime import datetime, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import options
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SyncError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import as_sync_error
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule, argument_spec
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.health import refresh_health
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import detail, fabric_status, table
@@ -160,14 +164,17 @@ def main():
                          update_records={"type": "bool", "default": False})
     module = NetboxSyncModule(argument_spec=spec, supports_check_mode=True)
     extra = {}
+    failure = None
     try:
         client = module.netbox_client()
         now = datetime.now(timezone.utc)
         rows = fabric_status(client, module.params["fabrics"], now=now)
         if module.params["update_records"]:
             extra["updated"] = refresh_health(client, module.params["fabrics"], now, check_mode=module.check_mode)
-    except SyncError as error:
-        module.fail_from_error(error)
+    except Exception as error:  # one clear message, whatever went wrong
+        failure = as_sync_error(error, None, "status")
+    if failure is not None:
+        module.fail_from_error(failure)
     counts = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1

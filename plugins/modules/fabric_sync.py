@@ -45,7 +45,10 @@ attributes:
 notes:
   - Transient faults (connection errors, timeouts, HTTP 429, 502, 503, 504) are retried with jittered
     exponential backoff; every other error fails the task with a message naming the fabric, the endpoint
-    and the cause.
+    and the cause. A create whose answer was lost is looked up before it is sent again.
+  - Whatever ends a run early (an error, a bug, O(run_timeout), SIGTERM/SIGINT/SIGHUP, a lost lease, or the
+    ansible-playbook process that started it being killed) is recorded on the fabric's record as V(failed)
+    with its cause, the run lease is released and the metrics are written; the task fails without a traceback.
 """
 
 EXAMPLES = r"""
@@ -80,7 +83,8 @@ changed:
   returned: always
   type: bool
 result:
-  description: V(success), or V(partial) when some source objects were skipped or some writes refused.
+  description: V(success), or V(partial) when some source objects were skipped, some kinds could not be read
+    whole, some changes were held or some writes refused.
   returned: always
   type: str
   sample: success
@@ -118,10 +122,40 @@ problems:
   type: list
   elements: dict
   sample: [{"kind": "Connection", "name": "server-09--unbundled--leaf-01", "cause": "references server server-09, which does not exist or was skipped"}]
-source:
-  description: Where the fabric was read from, the number of objects per kind, and kinds whose read failed.
+cabling:
+  description:
+    - How the fabric's cables fared against the LLDP neighbours its switches report - C(cables) in the fabric,
+      C(judged) by at least one switch whose agent reports now, and C(disagree), the ones LLDP contradicts
+      (set to V(planned) in NetBox, and each a finding in RV(findings)).
   returned: always
   type: dict
+  sample: {"cables": 22, "judged": 22, "disagree": 2}
+findings:
+  description:
+    - What is wrong with the fabric itself rather than with its sync, in the shape of RV(problems) - each cable
+      LLDP disagrees with, naming both ends of the wiring and what LLDP saw. NetBox holds these cables as they
+      are (V(planned)), so findings do not make the run V(partial); they are among the run's warnings.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - kind: cable
+      name: cable spine-02--fabric--leaf-01 leaf-01/E1/6-spine-02/E1/1
+      cause: "LLDP disagrees with the wiring, which joins spine-02 E1/1 and leaf-01 E1/6: spine-02 E1/1 sees leaf-02 E1/7"
+source:
+  description:
+    - Where the fabric was read from (C(origin)), the number of objects per kind (C(objects)), and the kinds
+      that could not be read whole, with the cause (C(incomplete)).
+    - C(api) is, per API group, the versions the Kubernetes API serves (V([]) when the group is not installed)
+      and the one read (V(null) when none is known to this collection); empty for a wiring directory.
+    - C(hydration) for a wiring directory, whether its switch and link addresses were set (V(full)), not yet set
+      as hhfab writes wiring (V(none), they land later), or given hhfab's plan by O(wiring_hydrate) (V(planned));
+      null for a Kubernetes API.
+  returned: always
+  type: dict
+  sample: {"origin": "kubernetes:https://172.30.0.1:6443", "objects": {"Switch": 5},
+           "incomplete": {}, "hydration": null,
+           "api": {"wiring.githedgehog.com": {"served": ["v1beta1"], "read": "v1beta1"}}}
 requests:
   description: Requests made, to NetBox by HTTP method (with C(total) and C(writes)) and to Kubernetes.
   returned: always
@@ -161,8 +195,8 @@ hand_edits:
             "fields": ["description"], "user": "alice", "time": "2026-12-06T19:21:22Z", "outcome": "repaired"}]
 timings:
   description:
-    - Seconds spent per phase (read_source, snapshot, desired, changelog, schema, read_netbox, plan, apply) and in
-      total.
+    - Seconds spent per phase (read_source, snapshot, desired, changelog, schema, read_netbox, plan, holds,
+      dependants, apply) and in total.
   returned: always
   type: dict
 diff:
@@ -172,27 +206,53 @@ diff:
   elements: dict
 """
 
+import os
+import signal
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import (
+    ParentWatch,
+    RunControl,
+    handle_signals,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import sync_fabric
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, SyncError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, as_sync_error
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.module import NetboxSyncModule, sync_argument_spec
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun
+
+
+def interrupt_self():
+    """Break off what the run waits on (a request): the signal handler stops it there."""
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def main():
     module = NetboxSyncModule(argument_spec=sync_argument_spec(), supports_check_mode=True)
     recorded = None
+    control = RunControl(module.params["fabric"])
+    held = failure = None
     try:
         config = module.fabric_config()
-        if config.record_status:
-            recorded = RecordedRun(config, check_mode=module.check_mode, want_diff=module.diff)
-            result = recorded.execute()
-        else:
-            result = sync_fabric(config, check_mode=module.check_mode, want_diff=module.diff)
-    except LeaseHeldError as held:
+        control = RunControl(config.fabric, timeout=config.deadline)
+        restore = handle_signals(control)
+        try:
+            if config.record_status:
+                recorded = RecordedRun(config, check_mode=module.check_mode, want_diff=module.diff,
+                                       control=control, watch=ParentWatch(), interrupt=interrupt_self)
+                result = recorded.execute()
+            else:
+                result = sync_fabric(config, check_mode=module.check_mode, want_diff=module.diff, control=control)
+        finally:
+            restore()
+    except LeaseHeldError as error:
+        held = error
+    except Exception as error:  # every ending is one clear failure
+        failure = as_sync_error(error, module.params["fabric"], control.phase)
+    # Out of the except clauses: no traceback rides along with the failure.
+    if held is not None:
         module.exit_json(changed=False, skipped=True, result="skipped", fabric=module.params["fabric"],
-                         msg=str(held), lease=held.details)
-    except SyncError as error:
-        module.fail_from_error(error, warnings=recorded.warnings if recorded else [])
+                         msg=held.message, lease=held.details)
+    if failure is not None:
+        module.fail_from_error(failure, warnings=recorded.warnings if recorded else [])
     output = result.as_dict()
     output["warnings"] += recorded.warnings if recorded else []
     module.exit_json(**output)

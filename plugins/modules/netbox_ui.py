@@ -117,8 +117,9 @@ options:
   lldp_filter:
     description:
       - The saved-filter parameters that select a fabric's cables that disagree with LLDP (cabling verification).
-      - "By default C({status: [planned], cf_hedgehog_lldp: [mismatch]}). The filters are made only when every
-        custom field named here exists."
+      - "By default C({status: [planned], cf_hedgehog_lldp_mismatch: [sees]}), the cables a sync set to planned with
+        what LLDP saw. The filters are made only when every custom field named here exists (the module makes the
+        sync's own)."
     type: dict
   dashboard:
     description:

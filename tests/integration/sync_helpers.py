@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -136,6 +137,11 @@ def client_for(config):
     return NetBoxClient(config.netbox_url, config.netbox_token, fabric=config.fabric)
 
 
+def plain_http(netbox):
+    """The warning every run against the test bed's NetBox carries: it is served over plain HTTP."""
+    return "NetBox is reached over plain HTTP (%s): the token travels in clear text" % netbox.url
+
+
 def write_ops(result):
     """``{kind: {op: n}}`` of the summary's writing actions that are not zero."""
     found = {}
@@ -170,8 +176,8 @@ def _kind_file(directory, kind):
     raise LookupError("no %s file in %s" % (kind, directory))
 
 
-class _PlainDumper(yaml.SafeDumper):
-    """YAML without anchors: an edit that reuses part of an object must not write an alias, which the sync refuses."""
+class _WithoutAliases(yaml.SafeDumper):
+    """Writes an object shared by two places twice: the sync refuses YAML aliases, as kubectl never writes them."""
 
     def ignore_aliases(self, data):
         return True
@@ -182,7 +188,7 @@ def edit_objects(directory, kind, change):
     path, document = _kind_file(directory, kind)
     document["items"] = change(document["items"])
     with open(path, "w", encoding="utf-8") as handle:
-        yaml.dump(document, handle, Dumper=_PlainDumper, sort_keys=False)
+        yaml.dump(document, handle, Dumper=_WithoutAliases, sort_keys=False)
 
 
 def fixture_objects(kind, directory=VLAB):
@@ -274,6 +280,57 @@ def state_diff(before, after):
     }
 
 
+# Every kind of object a fabric owns, with the fields that hold what the sync derived, to compare whole:
+# a NetBox that clears a field by cascade (a primary IP whose address went) does not touch last_updated.
+FABRIC_ROWS = {
+    "dcim/devices": "id,name,status,serial,description,primary_ip4,custom_fields,last_updated",
+    "dcim/interfaces": "id,device,name,type,description,lag,mode,untagged_vlan,tagged_vlans,mtu,cable,enabled,"
+                       "vrf,parent,custom_fields,last_updated",
+    "dcim/cables": "id,label,status,a_terminations,b_terminations,custom_fields,last_updated",
+    "ipam/ip-addresses": "id,address,vrf,status,role,assigned_object_type,assigned_object_id,description,dns_name,"
+                         "custom_fields,last_updated",
+    "ipam/prefixes": "id,prefix,vrf,status,vlan,description,custom_fields,last_updated",
+    "ipam/ip-ranges": "id,start_address,end_address,vrf,status,description,last_updated",
+    "ipam/vrfs": "id,name,description,custom_fields,last_updated",
+    "ipam/vlans": "id,group,vid,name,status,description,custom_fields,last_updated",
+    "ipam/vlan-groups": "id,name,vid_ranges,description,custom_fields,last_updated",
+}
+
+
+def fabric_rows(netbox, fabric):
+    """``{(endpoint, id): row}`` of every object the fabric owns (the fabric record aside), to compare whole."""
+    rows = {}
+    for endpoint, fields in FABRIC_ROWS.items():
+        for row in api_list(netbox, endpoint, cf_hedgehog_fabric=fabric, fields=fields):
+            rows[(endpoint, row["id"])] = row
+    return rows
+
+
+def rows_diff(before, after):
+    """What changed between two ``fabric_rows`` readings, by endpoint and object, for assertions and messages."""
+    def name(key, row):
+        device = row.get("device")
+        label = "%s %s" % (device["name"], row["name"]) if isinstance(device, dict) else (
+            row.get("name") or row.get("address") or row.get("prefix") or row.get("label") or row.get("vid")
+            or row.get("start_address"))
+        return "%s: %s" % (key[0], label)
+
+    def changed(key):
+        fields = sorted(f for f in set(before[key]) | set(after[key])
+                        if f != "last_updated" and before[key].get(f) != after[key].get(f))
+        return "%s (%s)" % (name(key, after[key]), ", ".join(fields) or "last_updated")
+    return {
+        "removed": sorted(name(k, before[k]) for k in set(before) - set(after)),
+        "added": sorted(name(k, after[k]) for k in set(after) - set(before)),
+        "changed": sorted(changed(k) for k in set(before) & set(after) if before[k] != after[k]),
+    }
+
+
+def problems_of(result, kind, name=None):
+    """The causes of the result's problems about ``kind`` (and ``name``)."""
+    return [p["cause"] for p in result["problems"] if p["kind"] == kind and (name is None or p["name"] == name)]
+
+
 def owned_counts(netbox, fabric):
     return dict((kind, api_count(netbox, endpoint, cf_hedgehog_fabric=fabric))
                 for kind, endpoint in OWNED_ENDPOINTS.items())
@@ -336,8 +393,12 @@ def restore_synced(testbed, name, build, inputs=()):
     except TestbedError:
         testbed.reset()
         build()
+        # Only this name's older copies: "vlab" must not drop "vlab_recorded"'s (and LIKE takes "_" for any
+        # character).
+        mine = re.compile(re.escape(SAVED_PREFIX + name) + r"_[0-9a-f]{12}")
         for stale in testbed.db.names_like(SAVED_PREFIX + name + "_"):
-            testbed.db.drop(stale)
+            if mine.fullmatch(stale):
+                testbed.db.drop(stale)
         testbed.save(key)
     _SAVED[name] = key
 

@@ -215,7 +215,12 @@ def test_rrules_are_validated_like_awx(api, rrule, message):
     assert status == 400 and any(message in line for line in body["rrule"]), body
 
 
-def test_next_run_timezone_and_fast_forward(api):
+# The stand-in's clock for the tests that compute next runs: a Monday in winter, mid-slot.
+FIXED_NOW = datetime.datetime(2026, 11, 30, 12, 34, 56, tzinfo=datetime.timezone.utc)
+
+
+def test_next_run_timezone_and_fast_forward(awx_standin_factory):
+    api = Api(awx_standin_factory(clock=lambda: FIXED_NOW))
     template = _template(api, ask_variables_on_launch=True)
     utc = api.make("/api/v2/schedules/", {"name": "utc", "unified_job_template": template["id"],
                                           "rrule": "DTSTART:20240101T000300Z RRULE:FREQ=MINUTELY;INTERVAL=7"})
@@ -224,15 +229,12 @@ def test_next_run_timezone_and_fast_forward(api):
         "rrule": "DTSTART;TZID=America/New_York:20240101T090000 RRULE:FREQ=DAILY;INTERVAL=1"})
 
     assert (utc["timezone"], new_york["timezone"]) == ("UTC", "America/New_York")
-    now = datetime.datetime.now(datetime.timezone.utc)
-    next_run = datetime.datetime.strptime(utc["next_run"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
-    assert now < next_run <= now + datetime.timedelta(minutes=7)
-    # AWX restarts a minutely rule older than a week from a week ago at DTSTART's time of day.
-    assert utc["dtstart"] == (now - datetime.timedelta(days=7)).strftime("%Y-%m-%dT00:03:00Z")
-    assert next_run == awx_rrulestr(utc["rrule"]).after(now)
-    assert (next_run - datetime.datetime.strptime(utc["dtstart"], "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=datetime.timezone.utc)).total_seconds() % 420 == 0
-    assert new_york["next_run"].endswith(("13:00:00Z", "14:00:00Z"))
+    # AWX restarts a minutely rule older than a week from a week ago at DTSTART's time of day...
+    assert utc["dtstart"] == "2026-11-23T00:03:00Z"
+    # ...so the slots are 7 minutes from 00:03 a week ago: 1548 of them take it past 12:34:56 today.
+    assert utc["next_run"] == "2026-11-30T12:39:00Z"
+    # 09:00 in New York in November is 14:00 UTC (EST), still ahead today.
+    assert new_york["next_run"] == "2026-11-30T14:00:00Z"
 
 
 def test_awx_reanchors_old_minutely_rules_once_a_day():
@@ -460,3 +462,21 @@ def test_a_bad_token_fails_the_bootstrap_with_401(fresh_awx):
     assert run.returncode != 0
     assert "Invalid authentication credentials" in run.stdout and "401" in run.stdout
     assert fresh_awx.standin.requests.writes() == []
+
+
+def test_an_execution_environment_and_simultaneous_jobs_when_asked(fresh_awx):
+    """-e schedule_awx_execution_environment=NAME -e ..._image=IMAGE: the EE is made and the template runs in it;
+    schedule_awx_allow_simultaneous lets the fabrics' jobs run side by side (each fabric's lease still holds)."""
+    awx = fresh_awx
+    options = {"schedule_awx_execution_environment": "hedgehog-netbox-sync-ee",
+               "schedule_awx_execution_environment_image": "registry.example.com/netops/hedgehog-ee:1.4.0",
+               "schedule_awx_allow_simultaneous": True}
+
+    awx.bootstrap(FABRICS, extra_vars=options)
+
+    environment = awx.one("execution_environments", name="hedgehog-netbox-sync-ee")
+    assert environment["image"] == "registry.example.com/netops/hedgehog-ee:1.4.0"
+    template = awx.one("job_templates", name="hedgehog-netbox-sync")
+    assert (template["execution_environment"], template["allow_simultaneous"]) == (environment["id"], True)
+    assert template["ask_execution_environment_on_launch"] is False
+    assert awx.bootstrap(FABRICS, extra_vars=options).changed() == 0

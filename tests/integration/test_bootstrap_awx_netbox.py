@@ -41,6 +41,7 @@ def test_a_scheduled_job_syncs_its_fabric_with_its_own_credentials(fresh_netbox,
     (cluster,) = fresh_netbox.api.virtualization.clusters.filter(name="vlab")
     assert cluster.custom_fields["hedgehog_last_result"] == "success"
     assert cluster.custom_fields["hedgehog_source"] == "kubernetes:%s" % kube.url
-    assert len(fresh_netbox.api.dcim.devices.filter(cf_hedgehog_fabric="vlab")) == 11
+    # The switches, the servers and the control node.
+    assert len(fresh_netbox.api.dcim.devices.filter(cf_hedgehog_fabric="vlab")) == 12
     for secret in (fresh_netbox.token_v2, kube.token):
         assert secret not in run.stdout and secret not in run.stderr

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from testbed.fixtures_awx import REPO_ROOT, playbook_runner
-from testbed.fixtures_cron import new_install_tree
+from testbed.fixtures_cron import new_install_tree, throwaway_user
 
 TOKEN = "nbt_bootstrapkey.Cron-Secret-Never-In-The-Entry-0123456789"
 FABRICS = {
@@ -78,13 +78,14 @@ def cron(install_tree, run_playbook, sync_user):
 
 
 @pytest.fixture(scope="module")
-def bootstrapped(sync_user):
+def bootstrapped():
     """One bootstrap of FABRICS, shared by the tests that only look at what it made."""
-    root = new_install_tree()
-    bed = CronBed(root, playbook_runner(), sync_user)
-    bed.first_run = bed.bootstrap(FABRICS)
-    yield bed
-    shutil.rmtree(root, ignore_errors=True)
+    with throwaway_user() as user:
+        root = new_install_tree()
+        bed = CronBed(root, playbook_runner(), user)
+        bed.first_run = bed.bootstrap(FABRICS)
+        yield bed
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_one_entry_per_enabled_fabric_and_none_for_the_disabled_one(bootstrapped):
@@ -298,3 +299,33 @@ def test_a_short_interval_is_refused_with_the_fabric_named(cron):
 def test_an_unknown_scheduler_is_refused(cron):
     run = cron.bootstrap(FABRICS, check=False, scheduler="systemd")
     assert run.returncode != 0 and "takes cron or awx" in run.stdout
+
+
+def _crontab(user) -> dict:
+    done = subprocess.run(["crontab", "-l", "-u", user], capture_output=True, text=True, check=False)
+    return dict(re.findall(r"(?m)^#Ansible: (\S+)\n(.*)$", done.stdout if done.returncode == 0 else ""))
+
+
+def test_cron_user_puts_the_entries_in_that_users_crontab(cron):
+    """-e cron_user=NAME: the entries go into NAME's crontab (no user field there), not into the cron file."""
+    wrapper, config = cron.vars["schedule_cron_wrapper"], cron.vars["schedule_cron_config"]
+    try:
+        cron.bootstrap(FABRICS, cron_user=cron.user)
+        entries = _crontab(cron.user)
+        again = cron.bootstrap(FABRICS, cron_user=cron.user)
+        rows = {row["fabric"]: row for row in cron.run_playbook(
+            "schedule.yml", cron.root / "inventory.yml", dict(cron.vars, output="json", cron_user=cron.user)
+        ).debug_msg("Show the rows as JSON")}
+        cron.bootstrap({"fab-a": FABRICS["fab-a"]}, cron_user=cron.user)
+        shrunk = _crontab(cron.user)
+    finally:
+        subprocess.run(["crontab", "-r", "-u", cron.user], capture_output=True, check=False)
+
+    assert entries == {
+        "hedgehog-netbox-sync:fab-a": "* * * * * %s --config %s fab-a 60" % (wrapper, config),
+        "hedgehog-netbox-sync:fab-b": "* * * * * %s --config %s fab-b 420" % (wrapper, config),
+    }
+    assert not cron.cron_file.exists()
+    assert again.changed() == 0
+    assert (rows["fab-a"]["scheduled"], rows["fab-b"]["scheduled"], rows["fab-c"]["scheduled"]) == (True, True, False)
+    assert shrunk == {"hedgehog-netbox-sync:fab-a": entries["hedgehog-netbox-sync:fab-a"]}

@@ -27,9 +27,15 @@ STUB = """#!/bin/sh
 # Stands in for ansible-playbook: records its arguments and environment, then behaves as told.
 printf '%s\\n' "$(python3 -c 'import json, os, sys; print(json.dumps({"argv": sys.argv[1:], "env": dict(os.environ)}))' "$@")" >> "{calls}"
 echo "PLAY [Sync] token in the environment: $NETBOX_TOKEN"
-[ -n "$STUB_SLEEP" ] && sleep "$STUB_SLEEP"
+# Told to, it holds on until the test lets it go (a bounded wait: a test that forgets fails, not hangs).
+if [ -n "$STUB_HOLD" ]; then
+    i=0
+    while [ ! -e "$STUB_HOLD" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
+fi
 exit "${STUB_RC:-0}"
 """
+# How long a test waits for the wrapper to reach the stub; a bound, not a guess at how long that takes.
+START_BOUND = 30
 
 
 class Bed:
@@ -90,6 +96,22 @@ class Bed:
 
     def log(self, fabric="fab") -> str:
         return (self.logs / ("%s.log" % fabric)).read_text()
+
+    def start_held(self, fabric="fab", interval=60, now=T0):
+        """A run whose stub has started and holds on (the wrapper holds the fabric's lock meanwhile)
+        until ``release()``; returns the wrapper's process."""
+        self.hold = self.root / "release"
+        before = len(self.starts())
+        proc = self.run(fabric, interval, now, env={"STUB_HOLD": str(self.hold)}, wait=False)
+        deadline = time.monotonic() + START_BOUND
+        while len(self.starts()) == before:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the wrapper did not start the stub within %d s" % START_BOUND
+            time.sleep(0.05)
+        return proc
+
+    def release(self):
+        self.hold.touch()
 
 
 @pytest.fixture
@@ -169,17 +191,27 @@ def test_the_run_gets_the_playbook_inventory_fabric_and_environment(bed):
     assert env["ANSIBLE_NOCOLOR"] == "1"
 
 
-def test_secrets_stay_out_of_the_log_and_the_command_lines(bed):
-    done = bed.run("fab", 60, T0, env={"STUB_SLEEP": "1"}, wait=False)
-    time.sleep(0.5)
-    command_lines = []
+def _command_lines():
+    lines = []
     for proc in Path("/proc").iterdir():
         try:
-            command_lines.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+            lines.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
         except OSError:
             continue
+    return lines
+
+
+def test_secrets_stay_out_of_the_log_and_the_command_lines(bed):
+    done = bed.start_held()
+    command_lines = _command_lines()
+    bed.release()
     out, err = done.communicate(timeout=30)
 
+    # The scan saw the run itself: the wrapper and the playbook it started, with the fabric.
+    assert [line for line in command_lines if line.startswith("/bin/sh %s " % bed.stub)] == [
+        "/bin/sh %s %s -i %s -i %s -e fabric=fab " % (
+            bed.stub, REPO_ROOT / "playbooks" / "sync.yml", bed.root / "inventory.yml", bed.root / "more inventory")]
+    assert any(str(WRAPPER) in line and " fab 60" in line for line in command_lines)
     assert not any(TOKEN in line for line in command_lines)
     log = bed.log()
     assert TOKEN not in log
@@ -189,11 +221,11 @@ def test_secrets_stay_out_of_the_log_and_the_command_lines(bed):
 
 
 def test_a_second_run_while_one_holds_the_lock_exits_without_running(bed):
-    first = bed.run("fab", 60, T0, env={"STUB_SLEEP": "3"}, wait=False)
-    time.sleep(1)
+    first = bed.start_held()
     # The next minute: due, but the first run still holds the lock.
     second = bed.run("fab", 60, T0 + 60)
     forced = bed.run("fab", 60, T0 + 60, "--force")
+    bed.release()
     first.communicate(timeout=30)
 
     assert second.returncode == 0 and second.stdout == ""
@@ -227,9 +259,11 @@ def test_a_failed_run_reports_its_status_and_the_next_one_still_comes(bed):
 
 def test_a_run_that_takes_too_long_is_stopped(tmp_path):
     bed = Bed(tmp_path, timeout=1)
-    done = bed.run("fab", 60, T0, env={"STUB_SLEEP": "5"})
+    # The stub would hold on until released, which never comes: only the timeout ends it.
+    done = bed.run("fab", 60, T0, env={"STUB_HOLD": str(tmp_path / "never")})
     assert done.returncode == 124
-    assert "timed out after 1s" in bed.log()
+    assert len(bed.starts()) == 1
+    assert "fabric=fab end rc=124: timed out after 1s" in bed.log()
 
 
 def test_status_of_a_fabric_that_never_ran_says_the_next_minute(bed):
@@ -240,11 +274,14 @@ def test_status_of_a_fabric_that_never_ran_says_the_next_minute(bed):
 
 
 def test_status_says_running_while_a_run_goes(bed):
-    first = bed.run("fab", 60, T0, env={"STUB_SLEEP": "2"}, wait=False)
-    time.sleep(0.7)
-    assert bed.status("fab", 60, T0 + 10)["running"] == "yes"
+    first = bed.start_held()
+    running = bed.status("fab", 60, T0 + 10)
+    bed.release()
     first.communicate(timeout=30)
-    assert bed.status("fab", 60, T0 + 10)["running"] == "no"
+
+    assert (running["running"], running["last_start"], running["last_rc"]) == ("yes", str(T0), "")
+    done = bed.status("fab", 60, T0 + 10)
+    assert (done["running"], done["last_start"], done["last_rc"]) == ("no", str(T0), "0")
 
 
 def test_an_env_file_others_can_read_is_refused(bed):

@@ -56,16 +56,17 @@ def test_three_fabrics_on_one_plan_land_whole_with_no_conflict(estate):
         assert result["result"] == "success", (fabric, result["warnings"])
         assert result["problems"] == []
         assert not any(ops.get("conflict") for ops in result["summary"].values()), fabric
-    # Each fabric holds the same, whole set of objects: 11 devices, 37 underlay IPs, the overlay.
+    # Each fabric holds the same, whole set of objects: 12 devices (the control node's among them),
+    # 38 underlay IPs, the overlay.
     counts = dict((fabric, _owned(nb, fabric)) for fabric in FABRICS)
     assert counts["east"] == counts["west"] == counts["north"]
-    assert counts["east"]["dcim/devices"] == 11
+    assert counts["east"]["dcim/devices"] == 12
     assert counts["east"]["ipam/vrfs"] == 8  # six VPCs, the underlay and the IPv4 namespace
     for fabric in FABRICS:
         underlay = h.api_list(nb, "ipam/vrfs", name="%s/underlay" % fabric)
         assert len(underlay) == 1
         ips = h.api_list(nb, "ipam/ip-addresses", vrf_id=underlay[0]["id"], fields="address,assigned_object")
-        assert len(ips) == 37
+        assert len(ips) == 38
         leaf = dict((ip["assigned_object"]["name"], ip["address"]) for ip in ips
                     if ip["assigned_object"]["device"]["name"] == "leaf-01")
         assert leaf == {"M1": "172.30.0.8/21", "Loopback1": "172.30.8.2/32", "Loopback2": "172.30.12.0/32",
@@ -79,6 +80,10 @@ def test_three_fabrics_on_one_plan_land_whole_with_no_conflict(estate):
     # One address, three objects: one in each fabric's underlay.
     management = h.api_list(nb, "ipam/ip-addresses", address="172.30.0.8/21", fields="vrf")
     assert sorted(ip["vrf"]["name"] for ip in management) == ["east/underlay", "north/underlay", "west/underlay"]
+    # Each fabric's control node too, reached at the same address in each.
+    control = h.api_list(nb, "dcim/devices", name="control-1", fields="site,primary_ip4")
+    assert sorted((d["site"]["slug"], d["primary_ip4"]["address"]) for d in control) == [
+        ("east", "172.30.0.5/21"), ("north", "172.30.0.5/21"), ("west", "172.30.0.5/21")]
 
 
 def test_each_fabric_resyncs_with_no_write(estate):
@@ -100,7 +105,7 @@ def test_removing_one_fabric_leaves_the_others_untouched(estate, tmp_path):
     gone, _run = h.sync(_config(nb, "west", source=empty, force=True))
 
     assert gone["result"] == "success", gone["warnings"]
-    assert gone["summary"]["device"]["delete"] == 11
+    assert gone["summary"]["device"]["delete"] == 12
     assert _owned(nb, "west")["dcim/devices"] == 0
     assert _owned(nb, "west")["ipam/ip-addresses"] == 0
     for fabric, before in others.items():
@@ -155,7 +160,7 @@ def test_a_netbox_in_the_global_layout_moves_into_the_fabrics_vrfs_by_updates(fr
     old, _run = h.sync(_config(nb, "east", underlay_vrf="global", ipv4_namespace_vrf="global"))
     assert old["result"] == "success", old["warnings"]
     ips_before, prefixes_before = _underlay_ids(nb, "east")
-    assert len(ips_before) == 37 and set(vrf for _id, vrf in ips_before.values()) == {None}
+    assert len(ips_before) == 38 and set(vrf for _id, vrf in ips_before.values()) == {None}
     assert len(prefixes_before) == 13 and set(vrf for _id, vrf in prefixes_before.values()) == {None}
     primaries = dict((d["name"], d["primary_ip4"]["id"]) for d in h.api_list(
         nb, "dcim/devices", cf_hedgehog_fabric="east", role=["spine", "server-leaf"], fields="name,primary_ip4"))
@@ -166,7 +171,7 @@ def test_a_netbox_in_the_global_layout_moves_into_the_fabrics_vrfs_by_updates(fr
     assert h.change_count(nb) == changes
     assert planned["summary"]["vrf"]["create"] == 2
     assert (planned["summary"]["ip_address"]["update"], planned["summary"]["ip_address"]["create"],
-            planned["summary"]["ip_address"]["delete"]) == (37, 0, 0)
+            planned["summary"]["ip_address"]["delete"]) == (38, 0, 0)
     assert (planned["summary"]["prefix"]["update"], planned["summary"]["prefix"]["create"],
             planned["summary"]["prefix"]["delete"]) == (13, 0, 0)
 
@@ -193,7 +198,7 @@ def test_a_vrf_left_by_a_change_of_option_goes_once_its_addresses_moved_out(fres
     h.sync(_config(nb, "east"))
     moved, _run = h.sync(_config(nb, "east", underlay_vrf="dc-underlay"))
     assert moved["result"] == "success", moved["warnings"]
-    assert moved["summary"]["ip_address"]["update"] == 37
+    assert moved["summary"]["ip_address"]["update"] == 38
     assert moved["summary"]["vrf"]["kept"] == 1  # east/underlay, emptied by this run
     shared = h.api_list(nb, "ipam/vrfs", name="dc-underlay")
     assert [v["custom_fields"]["hedgehog_fabric"] for v in shared] == [None]
@@ -207,11 +212,16 @@ def test_a_vrf_left_by_a_change_of_option_goes_once_its_addresses_moved_out(fres
 
 
 def _merge_fabrics(directory, *fabrics):
-    """One source holding several Hedgehog fabrics: ``(name, objects)``, each object marked with its fabric."""
+    """One source holding several Hedgehog fabrics: ``(name, objects)``, each object marked with its fabric.
+
+    One control node runs them all: the first fabric's.
+    """
     merged, seen = [], {}
-    for name, objects in fabrics:
+    for index, (name, objects) in enumerate(fabrics):
         for obj in objects:
             kind, obj_name = obj["kind"], obj["metadata"]["name"]
+            if kind == "ControlNode" and index:
+                continue
             if kind in topology.TOPOLOGY_KINDS and name != "default":
                 obj["spec"]["topology"] = dict(obj["spec"].get("topology") or {}, fabric=name)
                 if kind == "Switch":
@@ -246,7 +256,9 @@ def test_two_fabrics_of_one_control_node_sync_as_two_netbox_fabrics(fresh_netbox
     for fabric in ("east", "west"):
         rows = h.api_list(nb, "dcim/devices", cf_hedgehog_fabric=fabric, fields="name")
         devices[fabric] = sorted(d["name"] for d in rows)
-    assert len(devices["east"]) == len(devices["west"]) == 11
+    # The control node lands with the default fabric only: one NetBox fabric owns its device.
+    assert len(devices["east"]) == 12 and len(devices["west"]) == 11
+    assert "a-control-1" in devices["east"]
     assert all(name.startswith("a-") for name in devices["east"])
     assert all(name.startswith("b-") for name in devices["west"])
     west_leaf = h.api_list(nb, "dcim/devices", name="b-leaf-01", fields="custom_fields")[0]

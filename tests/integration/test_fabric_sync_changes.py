@@ -51,9 +51,9 @@ def test_second_run_changes_nothing_and_writes_nothing(vlab_nb, kube):
     assert h.change_count(vlab_nb) == before_log
     assert h.state_of(vlab_nb) == before
     unchanged = dict((kind, ops["unchanged"]) for kind, ops in result["summary"].items())
-    assert unchanged["device"] == 11
+    assert unchanged["device"] == 12
     assert unchanged["cable"] == 22
-    assert unchanged["ip_address"] == 43
+    assert unchanged["ip_address"] == 44
 
 
 def test_second_recorded_run_writes_only_the_fabric_record(vlab_nb, kube):
@@ -163,10 +163,11 @@ def test_adding_a_switch_adds_exactly_its_objects(vlab_nb, kube):
 
     result, _run, diff = _changed_run(vlab_nb, kube)
 
-    # The device type's 49 ports appear with the device and need no write of their own.
+    # The device type's 49 ports appear with the device; each then gets its NOS name (and speed), M1
+    # its boot MAC.
     assert h.write_ops(result) == {
-        "asn": {"create": 1}, "device": {"create": 1}, "interface": {"create": 2},
-        "ip_address": {"create": 5}, "prefix": {"create": 1}, "cable": {"create": 1}}
+        "asn": {"create": 1}, "device": {"create": 1}, "interface": {"create": 2, "update": 49},
+        "ip_address": {"create": 5}, "prefix": {"create": 1}, "cable": {"create": 1}, "mac_address": {"create": 1}}
     assert diff["removed"] == []
     added = [name for name in diff["added"] if not name.startswith("dcim/interfaces: leaf-04 ")]
     assert len(diff["added"]) - len(added) == 51

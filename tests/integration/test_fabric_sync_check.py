@@ -20,7 +20,7 @@ def test_check_on_an_empty_netbox_writes_nothing_not_even_the_schema(fresh_netbo
     for endpoint in ("extras/custom-fields", "extras/tags", "dcim/sites", "dcim/devices", "virtualization/clusters"):
         assert h.api_count(nb, endpoint) == 0, endpoint
     assert checked["summary"]["schema"]["create"] >= 2
-    assert checked["summary"]["device"]["create"] == 11
+    assert checked["summary"]["device"]["create"] == 12  # switches, servers and the control node
 
     # The diff: ten objects in full, then one summary line per kind and action.
     diff = checked["diff"]

@@ -5,7 +5,6 @@ NetBox tokens: v1 and v2 (``nbt_``) both work; a bad one fails clearly.
 
 from __future__ import annotations
 
-import re
 import socket
 
 import pytest
@@ -13,12 +12,15 @@ import yaml
 
 import sync_helpers as h
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
+    ConfigError,
     KubernetesAPIError,
     NetBoxAPIError,
 )
 
-# The first list the engine makes, where a refused token or a wrong CA shows at once.
-FIRST_ENDPOINT = "/apis/wiring.githedgehog.com/v1beta1/namespaces/default/switchprofiles"
+# The first request the engine makes (discovery), where a refused token or a wrong CA shows at once.
+FIRST_ENDPOINT = "/apis"
+# The first list of a kind the run cannot do without: a 403 on the optional kinds before it only leaves them incomplete.
+FIRST_WIRING_LIST = "/apis/wiring.githedgehog.com/v1beta1/namespaces/default/switches"
 
 
 def _closed_port():
@@ -58,10 +60,9 @@ def test_an_unreachable_kubernetes_api(netbox, kube_standin_factory, tmp_path):
     path = _kubeconfig(kube, tmp_path, server="https://127.0.0.1:%d" % port)
     error = _fails_before_netbox(netbox, h.config_for(netbox, None, k8s_auth={"kubeconfig": path}),
                                  KubernetesAPIError, "stayed unavailable", "cannot reach", "Connection refused")
-    # Optional kinds are tried and left incomplete; the first wiring kind stops the run.
-    assert re.fullmatch(r"/apis/wiring\.githedgehog\.com/v1beta1/namespaces/default/(switches|servers|connections)",
-                        error.endpoint)
-    assert error.endpoint in str(error)
+    # Without discovery nothing can be read.
+    assert error.endpoint == FIRST_ENDPOINT
+    assert "cannot reach %s" % FIRST_ENDPOINT in str(error)
 
 
 def test_a_refused_kubernetes_token(netbox, kube_standin_factory, tmp_path):
@@ -78,7 +79,8 @@ def test_a_forbidden_kubernetes_account(netbox, kube_standin_factory):
     kube = kube_standin_factory([h.VLAB])
     config = h.config_for(netbox, None, k8s_auth={"kubeconfig": str(kube.kubeconfig_path),
                                                   "context": "hedgehog-standin-forbidden"})
-    error = _fails_before_netbox(netbox, config, KubernetesAPIError, "HTTP 403", "get/list", FIRST_ENDPOINT)
+    # The optional kinds read before it (SwitchProfile, SwitchGroup) are left incomplete; the wiring stops the run.
+    error = _fails_before_netbox(netbox, config, KubernetesAPIError, "HTTP 403", "get/list", FIRST_WIRING_LIST)
     assert error.status == 403
 
 
@@ -92,7 +94,6 @@ def test_a_wrong_kubernetes_ca(netbox, kube_standin_factory, tmp_path):
 
 
 def test_a_missing_kubeconfig_is_a_config_error(netbox, tmp_path):
-    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
     _fails_before_netbox(netbox, h.config_for(netbox, None, k8s_auth={"kubeconfig": str(tmp_path / "nope")}),
                          ConfigError, "cannot load kubeconfig")
 
@@ -145,3 +146,34 @@ def test_both_netbox_token_versions_work(fresh_netbox, netbox_testbed, kube_stan
     assert h.change_count(nb) == before + 1
     assert logged[0]["user_name"] == nb.username
     assert logged[0]["message"] == "hedgehog.netbox_sync: fabric vlab"
+
+
+def test_host_token_and_ca_read_the_fabric_without_a_kubeconfig(vlab_nb, kube_standin_factory):
+    kube = kube_standin_factory([h.VLAB])
+    auth = {"host": kube.url, "api_key": kube.token, "ca_cert": str(kube.ca_file)}
+
+    result, _run = h.sync(h.config_for(vlab_nb, None, k8s_auth=auth))
+
+    assert result["result"] == "success", result["warnings"]
+    assert result["source"]["origin"] == "kubernetes:%s" % kube.url
+    assert h.write_ops(result) == {}
+    # The token is what opened the API: another one is refused.
+    _fails_before_netbox(vlab_nb, h.config_for(vlab_nb, None, k8s_auth=dict(auth, api_key="wrong")),
+                         KubernetesAPIError, "refused the credentials (HTTP 401)")
+    # And the CA is what made TLS pass: without it the host's certificate is not trusted, never skipped.
+    _fails_before_netbox(vlab_nb, h.config_for(vlab_nb, None, k8s_auth=dict(auth, ca_cert=None)),
+                         KubernetesAPIError, "TLS verification of %s failed" % FIRST_ENDPOINT)
+
+
+def test_no_fall_back_to_the_users_kubeconfig(netbox, kube_standin_factory, tmp_path, monkeypatch):
+    """A fabric without a source is an error, even when ~/.kube/config (or $KUBECONFIG) would reach a cluster."""
+    kube = kube_standin_factory([h.VLAB])
+    (tmp_path / ".kube").mkdir()
+    (tmp_path / ".kube" / "config").write_text(kube.kubeconfig_path.read_text())
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / ".kube" / "config"))
+
+    # The engine finds no source in the options before it would build a Kubernetes client.
+    _fails_before_netbox(netbox, h.config_for(netbox, None, k8s_auth={}), ConfigError,
+                         "no source: set wiring_dir, or kubeconfig / host for the fabric's Kubernetes API")
+    assert kube.requests.total == 0

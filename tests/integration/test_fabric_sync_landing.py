@@ -1,6 +1,6 @@
 """The VLAB fixture, read from the Kubernetes stand-in, lands in a real NetBox exactly as the fabric says.
 
-One sync per module into an empty NetBox; every test here only reads.
+One sync per module into an empty NetBox, saved; every test starts from that NetBox.
 """
 
 from __future__ import annotations
@@ -19,15 +19,17 @@ VS_PORTS = ["M1"] + ["E1/%d" % n for n in range(1, 49)]
 
 @pytest.fixture(scope="module")
 def landed(netbox, kube_vlab):
-    """The first sync of the VLAB into an empty NetBox, and its result."""
-    before = h.change_count(netbox)
-    result, run = h.sync(h.config_for(netbox, kube_vlab))
-    return {"result": result, "run": run, "changes_before": before, "netbox": netbox}
+    """The first sync of the VLAB into an empty NetBox, its result, and the NetBox it left, saved."""
+    kube_vlab.requests.reset()
+    result, run = h.sync(h.config_for(netbox.emptied(), kube_vlab))
+    return {"result": result, "run": run, "served": kube_vlab.requests.snapshot(),
+            "checkpoint": netbox.checkpoint("landing")}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def nb(landed):
-    return landed["netbox"]
+    """The NetBox the first sync left, whatever the tests before this one wrote."""
+    return landed["checkpoint"].back()
 
 
 def _devices(nb):
@@ -41,14 +43,18 @@ def test_first_run_succeeds_and_reports_what_it_made(landed):
     assert result["problems"] == []
     assert result["source"]["origin"].startswith("kubernetes:")
     assert result["source"]["incomplete"] == {}
-    assert result["requests"]["kubernetes"] >= 20  # one list per kind at least
+    # What the engine counted is what the stand-in served: one list per kind, every kind fitting one page.
+    lists = [row for row in landed["served"]["requests"] if row["verb"] == "list"]
+    assert [row["count"] for row in lists] == [1] * len(lists)
+    assert result["requests"]["kubernetes"] == len(lists)
     assert result["requests"]["netbox"]["writes"] > 0
     creates = dict((kind, ops["create"]) for kind, ops in result["summary"].items() if kind != "schema")
-    assert creates["device"] == 11
+    # The switches, servers and the control node.
+    assert creates["device"] == 12
     assert creates["lag"] == 10
     assert creates["cable"] == 22
     # Underlay addresses and /31s, plus each VPC subnet's gateway and prefix and the IPv4 namespace.
-    assert creates["ip_address"] == 37 + 6
+    assert creates["ip_address"] == 37 + 6 + 1  # and the control node's management address
     assert creates["prefix"] == 12 + 6 + 1
     assert result["summary"]["schema"]["create"] >= 2  # tags and custom fields on an empty NetBox
     for phase in ("read_source", "snapshot", "desired", "read_netbox", "plan", "apply", "total"):
@@ -57,9 +63,9 @@ def test_first_run_succeeds_and_reports_what_it_made(landed):
 
 def test_devices_switches_and_servers(nb):
     devices = _devices(nb)
-    assert sorted(devices) == sorted(SWITCHES + SERVERS)
+    assert sorted(devices) == sorted(SWITCHES + SERVERS + ("control-1",))
     roles = Counter(d["role"]["slug"] for d in devices.values())
-    assert roles == {"spine": 2, "server-leaf": 3, "server": 6}
+    assert roles == {"spine": 2, "server-leaf": 3, "server": 6, "control-node": 1}
     for name in SWITCHES:
         assert devices[name]["device_type"]["slug"] == "vs"
         assert devices[name]["platform"]["slug"] == "sonic-bcm-vs"
@@ -91,9 +97,9 @@ def test_every_owned_object_carries_the_marker(nb):
         assert len(rows) == counts[kind]
         for row in rows:
             assert "hedgehog-sync" in [t["slug"] for t in row["tags"]], (endpoint, row["id"])
-    assert counts["device"] == 11
+    assert counts["device"] == 12
     assert counts["cable"] == 22
-    assert counts["ip_address"] == 43
+    assert counts["ip_address"] == 44
     assert counts["prefix"] == 19
     assert counts["cluster"] == 1
 
@@ -132,8 +138,8 @@ def test_ports_made_from_the_device_type_are_written_only_when_a_connection_says
 def test_interface_counts(nb):
     interfaces = h.api_list(nb, "dcim/interfaces", site="vlab", fields="id,name,device,type,cable")
     # 49 ports per switch, server ports of the connections, protocol loopbacks,
-    # VTEP loopbacks on the leaves, LAGs and bonds.
-    assert len(interfaces) == 5 * 49 + 10 + 5 + 3 + 10
+    # VTEP loopbacks on the leaves, LAGs and bonds, the control node's management and external ports.
+    assert len(interfaces) == 5 * 49 + 10 + 5 + 3 + 10 + 2
     in_use = [i for i in interfaces if i["cable"]]
     assert len(in_use) == 44
     switch_in_use = Counter(i["device"]["name"] for i in in_use if i["device"]["name"] in SWITCHES)
@@ -194,14 +200,15 @@ def test_ip_addresses(nb):
     assert [(v["name"], v["custom_fields"]["hedgehog_fabric"], v["enforce_unique"]) for v in underlay] == [
         ("vlab/underlay", "vlab", True)]
     ips = h.api_list(nb, "ipam/ip-addresses", vrf_id=underlay[0]["id"])
-    assert len(ips) == 37
+    assert len(ips) == 38
     on = Counter()
     for ip in ips:
         name = ip["assigned_object"]["name"]
-        on["M1" if name == "M1" else name if name.startswith("Loopback") else "link"] += 1
-    assert on == {"M1": 5, "Loopback1": 5, "Loopback2": 3, "link": 24}
+        on["M1" if name == "M1" else name if name.startswith(("Loopback", "enp2s1")) else "link"] += 1
+    # The control node's management address is on its enp2s1.
+    assert on == {"M1": 5, "Loopback1": 5, "Loopback2": 3, "link": 24, "enp2s1": 1}
     roles = Counter((ip["role"] or {}).get("value") for ip in ips)
-    assert roles == {"loopback": 5, "vip": 3, None: 29}
+    assert roles == {"loopback": 5, "vip": 3, None: 30}
     leaf01 = dict((ip["assigned_object"]["name"], ip["address"]) for ip in ips
                   if ip["assigned_object"]["device"]["name"] == "leaf-01")
     assert leaf01["M1"] == "172.30.0.8/21"
@@ -265,9 +272,8 @@ def test_no_secret_of_the_agents_reaches_netbox(nb):
     assert "HHFAKE" not in json.dumps(rows)
 
 
-def test_wiring_files_of_the_same_fabric_change_nothing(landed):
+def test_wiring_files_of_the_same_fabric_change_nothing(nb):
     """The files source and the Kubernetes source of one fabric agree object by object."""
-    nb = landed["netbox"]
     before = h.change_count(nb)
     result, _run = h.sync(h.config_for(nb, h.VLAB))
     assert result["changed"] is False, h.write_ops(result)

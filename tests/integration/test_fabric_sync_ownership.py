@@ -47,7 +47,7 @@ def test_a_hand_made_device_is_a_conflict_left_untouched_and_adopted_only_with_a
 
     assert result["result"] == "partial"
     assert result["summary"]["device"]["conflict"] == 1
-    assert result["summary"]["device"]["create"] == 10
+    assert result["summary"]["device"]["create"] == 11
     conflict = [p for p in result["problems"] if p["name"] == "device leaf-01"]
     assert len(conflict) == 1
     assert "not owned by fabric vlab" in conflict[0]["cause"] and "adopt" in conflict[0]["cause"]
@@ -58,7 +58,7 @@ def test_a_hand_made_device_is_a_conflict_left_untouched_and_adopted_only_with_a
     assert result["summary"]["cable"]["create"] == 22 - 7
     blocked = [p for p in result["problems"] if p["name"].startswith("IP 172.30.0.8/21")]
     assert blocked and "leaf-01" in blocked[0]["cause"]
-    assert h.owned_counts(nb, "vlab")["device"] == 10
+    assert h.owned_counts(nb, "vlab")["device"] == 11
     assert h.api_count(nb, "dcim/interfaces", device_id=leaf_id) == 0
 
     # Still a conflict on the next run, and still no write to it (or anything else).
@@ -75,8 +75,8 @@ def test_a_hand_made_device_is_a_conflict_left_untouched_and_adopted_only_with_a
     leaf = _device(nb, leaf_id)
     assert leaf["id"] == leaf_id
     assert leaf["custom_fields"]["hedgehog_fabric"] == "vlab"
-    # Tags merge: ours added, the hand-made one kept.
-    assert sorted(t["slug"] for t in leaf["tags"]) == ["hedgehog-sync", "racked-by-ops"]
+    # Tags merge: ours (the sync's mark and its SwitchGroup's) added, the hand-made one kept.
+    assert sorted(t["slug"] for t in leaf["tags"]) == ["hedgehog-switchgroup-eslag-1", "hedgehog-sync", "racked-by-ops"]
     assert leaf["device_type"]["slug"] == "vs"
     assert leaf["primary_ip4"]["address"] == "172.30.0.8/21"
     assert h.owned_counts(nb, "vlab")["cable"] == 22
@@ -136,12 +136,12 @@ def test_two_fabrics_in_one_site_never_touch_each_other(vlab_nb, tmp_path):
     first, _run = h.sync(h.config_for(nb, other, fabric="vlab2"))
 
     assert first["result"] == "success", first["warnings"]
-    assert first["summary"]["device"]["create"] == 11
+    assert first["summary"]["device"]["create"] == 12
     assert first["summary"]["device"]["delete"] == 0
     assert h.state_of(nb, fabric="vlab", endpoints=list(h.OWNED_ENDPOINTS.values())) == vlab_before
     assert h.owned_counts(nb, "vlab2") == dict(vlab_counts)
     devices = h.api_list(nb, "dcim/devices", site="vlab", fields="name,cluster")
-    assert len(devices) == 22
+    assert len(devices) == 24
     assert set(d["cluster"]["name"] for d in devices if d["name"].startswith("b-")) == {"vlab2"}
     other_before = h.state_of(nb, fabric="vlab2", endpoints=list(h.OWNED_ENDPOINTS.values()))
 
@@ -170,8 +170,105 @@ def test_a_fabric_never_takes_another_fabrics_objects_even_with_adopt(vlab_nb):
     result, _run = h.sync(h.config_for(nb, h.VLAB, fabric="vlab-copy", adopt=True))
 
     assert result["result"] == "partial"
-    assert result["summary"]["device"]["conflict"] == 11
+    assert result["summary"]["device"]["conflict"] == 12
     assert result["summary"]["device"]["create"] == 0
     causes = set(p["cause"] for p in result["problems"] if p["name"].startswith("device "))
     assert causes == {"it belongs to fabric vlab"}
     assert h.state_of(nb, fabric="vlab", endpoints=list(h.OWNED_ENDPOINTS.values())) == vlab_before
+
+
+def _slugs(row):
+    return sorted(t["slug"] for t in row["tags"])
+
+
+def test_template_ports_stay_the_same_ports_when_their_lag_goes(vlab_nb, kube_standin_factory):
+    """A switch port NetBox made from the device type's template is taken over by the fabric (it carries the
+    speed the switch runs and the state its agent reports); when its LAG goes it leaves the LAG as the same
+    port, never made again, and the LAG is deleted."""
+    nb = vlab_nb
+    members = dict((name, h.interface(nb, "leaf-02", name)) for name in ("E1/3", "E1/4"))
+    for port in members.values():
+        assert (port["custom_fields"]["hedgehog_fabric"], _slugs(port), port["lag"]["name"]) == (
+            "vlab", ["hedgehog-sync"], "PortChannel3")
+    unused = h.interface(nb, "leaf-02", "E1/40")
+    assert (unused["custom_fields"]["hedgehog_fabric"], unused["lag"]) == ("vlab", None)
+
+    kube = kube_standin_factory([h.VLAB])
+    h.standin_delete(kube, "VPCAttachment", "server-04--bundled--leaf-02--vpc-04--subnet-01")
+    h.standin_delete(kube, "Connection", "server-04--bundled--leaf-02")
+    h.standin_delete(kube, "Server", "server-04")
+    result, _run = h.sync(h.config_for(nb, kube))
+
+    assert result["result"] == "success"
+    for name, before in members.items():
+        after = h.interface(nb, "leaf-02", name)
+        assert after["id"] == before["id"]
+        assert (after["custom_fields"]["hedgehog_fabric"], after["lag"]) == ("vlab", None), name
+        assert (after["description"], after["type"]["value"]) == (before["description"], before["type"]["value"])
+    assert h.api_list(nb, "dcim/interfaces", device="leaf-02", name="PortChannel3") == []
+    again, _run = h.sync(h.config_for(nb, kube))
+    assert again["requests"]["netbox"]["writes"] == 0
+
+
+def _edit_by_hand(nb, endpoint, lookup, fields):
+    (row,) = h.api_list(nb, endpoint, fields="id", **lookup)
+    response = nb.api.http_session.patch("%s/api/%s/%d/" % (nb.url, endpoint, row["id"]), json=fields,
+                                         headers={"Authorization": "Token %s" % nb.token})
+    response.raise_for_status()
+    return row["id"]
+
+
+def _value(row, field):
+    value = row[field]
+    return value["value"] if isinstance(value, dict) and "value" in value else value
+
+
+def test_shared_objects_are_made_when_missing_and_never_updated(vlab_nb):
+    """Hand edits of the site, manufacturer, platform, role, device type, its templates, the RIR, the ASNs
+    and the cluster type stay: they are everyone's, the sync only makes them when they are missing."""
+    nb = vlab_nb
+    vs_type = h.api_list(nb, "dcim/device-types", slug="vs")[0]["id"]
+    edits = [
+        ("dcim/sites", {"slug": "vlab"}, {"status": "planned"}),
+        ("dcim/manufacturers", {"slug": "hedgehog"}, {"name": "Hedgehog (by hand)"}),
+        ("dcim/platforms", {"slug": "sonic-bcm-vs"}, {"name": "SONiC VS (by hand)"}),
+        ("dcim/device-roles", {"slug": "server-leaf"}, {"color": "123456"}),
+        ("dcim/device-types", {"slug": "vs"}, {"u_height": 2}),
+        ("dcim/interface-templates", {"device_type_id": vs_type, "name": "E1/1"}, {"description": "by hand"}),
+        ("ipam/rirs", {}, {"is_private": False}),
+        ("ipam/asns", {"asn": 65101}, {"description": "by hand"}),
+        ("virtualization/cluster-types", {"slug": "hedgehog-fabric"}, {"name": "Fabric (by hand)"}),
+    ]
+    edited = [(endpoint, _edit_by_hand(nb, endpoint, lookup, fields), fields) for endpoint, lookup, fields in edits]
+    before_log = h.change_count(nb)
+
+    result, _run = h.sync(h.config_for(nb, h.VLAB))
+
+    assert result["result"] == "success", result["warnings"]
+    assert h.write_ops(result) == {}
+    assert h.change_count(nb) == before_log
+    for endpoint, row_id, fields in edited:
+        row = h.api_get(nb, "%s/%d" % (endpoint, row_id))
+        assert dict((field, _value(row, field)) for field in fields) == fields, endpoint
+
+
+def test_a_tenant_goes_on_every_device_and_vrf_and_comes_off_again(vlab_nb):
+    nb = vlab_nb
+    with_tenant, _run = h.sync(h.config_for(nb, h.VLAB, tenant="Network Ops"))
+
+    assert with_tenant["result"] == "success", with_tenant["warnings"]
+    (tenant,) = h.api_list(nb, "tenancy/tenants")
+    assert (tenant["name"], tenant["slug"]) == ("Network Ops", "network-ops")
+    devices = h.api_list(nb, "dcim/devices", cf_hedgehog_fabric="vlab")
+    vrfs = h.api_list(nb, "ipam/vrfs", cf_hedgehog_fabric="vlab")
+    assert (len(devices), len(vrfs)) == (12, 8)
+    assert set(row["tenant"]["slug"] for row in devices + vrfs) == {"network-ops"}
+    again, _run = h.sync(h.config_for(nb, h.VLAB, tenant="Network Ops"))
+    assert again["requests"]["netbox"]["writes"] == 0
+
+    without, _run = h.sync(h.config_for(nb, h.VLAB))
+
+    assert h.write_ops(without) == {"device": {"update": 12}, "vrf": {"update": 8}}
+    assert [row["tenant"] for row in h.api_list(nb, "dcim/devices", cf_hedgehog_fabric="vlab")] == [None] * 12
+    # The tenant is shared: it stays.
+    assert [row["slug"] for row in h.api_list(nb, "tenancy/tenants")] == ["network-ops"]

@@ -56,7 +56,8 @@ def test_sync_playbook_lands_the_fabric_and_a_second_run_changes_nothing(fresh_n
     assert _recap(first, "vlab")["changed"] == 1
     assert _recap(first, "vlab")["failed"] == 0
     assert re.search(r"vlab: success, [1-9]\d* NetBox write\(s\)", first), first
-    assert h.owned_counts(nb, "vlab")["device"] == 11
+    # The switches, the servers and the control node.
+    assert h.owned_counts(nb, "vlab")["device"] == 12
     assert h.owned_counts(nb, "vlab")["cable"] == 22
     record = h.api_list(nb, "virtualization/clusters", name="vlab")[0]
     assert record["custom_fields"]["hedgehog_last_result"] == "success"

@@ -136,7 +136,9 @@ def test_hardware_wiring_without_profiles_syncs_from_the_builtin_ones(fresh_netb
     ten_gig = h.interface(nb, "leaf-02", "E1/33")
     assert (ten_gig["type"]["value"], ten_gig["label"], ten_gig["description"]) == (
         "10gbase-x-sfpp", "33", "Ethernet128")
-    assert h.interface(nb, "leaf-01", "E1/1")["description"] == "1/1"
+    # A breakout-capable port left whole is its base NOS name; a broken-out one keeps its breakout name.
+    assert h.interface(nb, "leaf-01", "E1/1")["description"] == "Ethernet0"
+    assert h.interface(nb, "leaf-01", "E1/5")["description"] == "1/5"
     assert h.interface(nb, "leaf-03", "E1/1")["type"]["value"] == "25gbase-x-sfp28"
     _label, ends = h.cable_ends(nb, h.interface(nb, "leaf-03", "E1/49")["cable"]["id"])
     assert ends == [("leaf-03", "E1/49"), ("spine-01", "E1/3")]
@@ -197,3 +199,49 @@ def test_the_role_passes_the_profile_directory_from_the_inventory(fresh_netbox, 
     assert types["celestica-ds4000"]["model"] == "Lab DS4000"
     assert types["celestica-ds3000"]["model"] == "Celestica DS3000"
     assert h.api_count(nb, "dcim/devices", site="vlab-plan") == len(SWITCHES) + 3
+
+
+HARDWARE = "hhfab-hardware-hydrated"
+HARDWARE_TYPES = {"ds3000-01": "celestica-ds3000", "ds3000-02": "celestica-ds3000", "ds4000-01": "celestica-ds4000",
+                  "ds4000-02": "celestica-ds4000", "s5248-01": "dell-s5248f-on", "sse-c4632-01": "supermicro-sse-c4632sb"}
+
+
+def _without_the_static_external(directory):
+    """The hardware lab minus its static External, whose link subnet is also its prefix (a case of its own)."""
+    path = directory / "include" / "externals.yaml"
+    documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+                 if d and "ext-static" not in d["metadata"]["name"]]
+    path.write_text(yaml.safe_dump_all(documents), encoding="utf-8")
+    return directory
+
+
+def test_an_hhfab_hardware_fabric_lands_with_its_breakouts_and_mtu(fresh_netbox, tmp_path):
+    """hhfab's hardware lab: five switch models from the built-in profiles, breakouts of 4x25G, 4x10G, 2x50G and
+    4x100G, and a gateway whose ports carry the MTU of its spec."""
+    nb = fresh_netbox
+    directory = _without_the_static_external(h.copy_fixture(HARDWARE, tmp_path))
+    config = h.config_for(nb, directory, fabric="lab", site="LAB")
+
+    first, run = h.sync(config)
+
+    assert first["result"] == "success", first["warnings"]
+    assert first["warnings"] == [h.plain_http(nb)]
+    devices = dict((d["name"], d) for d in h.api_list(nb, "dcim/devices", site="lab"))
+    assert dict((name, devices[name]["device_type"]["slug"]) for name in HARDWARE_TYPES) == HARDWARE_TYPES
+    assert sorted(run.snapshot.gateways) == ["gateway-1"]
+
+    def sub_ports(switch, port):
+        rows = h.api_list(nb, "dcim/interfaces", device=switch, name__isw=port + "/")
+        return [(row["name"], row["type"]["value"], row["custom_fields"]["hedgehog_fabric"]) for row in rows]
+
+    assert sub_ports("ds3000-01", "E1/1") == [("E1/1/%d" % n, "25gbase-x-sfp28", "lab") for n in range(1, 5)]
+    assert sub_ports("ds3000-01", "E1/2") == [("E1/2/%d" % n, "10gbase-x-sfpp", "lab") for n in range(1, 5)]
+    assert [name for name, _type, _owner in sub_ports("ds3000-02", "E1/2")] == ["E1/2/1", "E1/2/2"]
+    assert [name for name, _type, _owner in sub_ports("ds4000-01", "E1/1")] == ["E1/1/%d" % n for n in range(1, 5)]
+    # A 1x100G "breakout" is the port itself: no sub-port.
+    assert sub_ports("ds4000-01", "E1/20") == []
+    for port in ("enp2s1", "enp2s2"):
+        gateway_port = h.interface(nb, "gateway-1", port)
+        assert (gateway_port["mtu"], gateway_port["custom_fields"]["hedgehog_fabric"]) == (9100, "lab")
+
+    _resync_writes_nothing(nb, config, first)

@@ -35,8 +35,9 @@ def test_the_mclag_topology_of_25_03_lands_and_resyncs_without_writes(fresh_netb
     # 25.03 has no Fabricator.status.release: only the fabric's component version tells it.
     assert "v0.81.1" in result["release"]
     devices = dict((d["name"], d) for d in h.api_list(nb, "dcim/devices", site="vlab-mclag"))
-    assert len(devices) == 17
-    assert Counter(d["role"]["slug"] for d in devices.values()) == {"spine": 2, "server-leaf": 5, "server": 10}
+    assert len(devices) == 18
+    assert Counter(d["role"]["slug"] for d in devices.values()) == {"spine": 2, "server-leaf": 5, "server": 10,
+                                                                    "control-node": 1}
     for leaf in ("leaf-01", "leaf-02"):
         assert devices[leaf]["custom_fields"]["hedgehog_redundancy_group"] == "mclag-1"
         assert devices[leaf]["custom_fields"]["hedgehog_redundancy_type"] == "mclag"
@@ -71,7 +72,7 @@ def test_the_gateway_variant_lands_and_resyncs_without_writes(fresh_netbox, kube
     assert result["release"] == "26.03.0"
     devices = dict((d["name"], d) for d in h.api_list(nb, "dcim/devices", site="vlab-gateway"))
     roles = Counter(d["role"]["slug"] for d in devices.values())
-    assert roles == {"spine": 2, "server-leaf": 3, "server": 6, "gateway": 2}
+    assert roles == {"spine": 2, "server-leaf": 3, "server": 6, "gateway": 2, "control-node": 1}
     gateway = devices["gateway-1"]
     assert gateway["device_type"]["slug"] == "hedgehog-gateway"
     assert gateway["custom_fields"]["hedgehog_asn"] == 65534

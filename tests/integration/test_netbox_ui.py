@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -26,7 +26,7 @@ EVERY_PART = {
     "custom_link": {"create": ["Fabric cabling (CSV)", "Fabric orphans", "Fabric record", "Fabric unowned objects",
                                "Sync age"]},
     "saved_filter": {"create": ["hedgehog-fabrics", "hedgehog-fabrics-problems", "hedgehog-fabrics-unhealthy",
-                                "hedgehog-vlab-orphans", "hedgehog-vlab-unowned"]},
+                                "hedgehog-vlab-lldp", "hedgehog-vlab-orphans", "hedgehog-vlab-unowned"]},
     "export_template": {"create": ["Hedgehog cabling (CSV)"]},
     "table_config": {"create": ["Hedgehog fabrics"]},
     "notification_group": {"create": ["Hedgehog fabric alerts"]},
@@ -102,7 +102,8 @@ def test_every_part_is_made_once_and_a_second_run_writes_nothing(nb):
     result, _requests = u.apply(nb)
     assert without_topology(result["changes"]) == dict(every_part(nb), record_layout={"update": sorted(LAYOUT)})
     assert result["warnings"] == []
-    assert result["notes"][-1] == "no custom field hedgehog_lldp yet (cabling verification): no LLDP saved filters"
+    # The sync made the LLDP filter's custom field, so that filter is among the parts.
+    assert not any("hedgehog_lldp_mismatch" in note for note in result["notes"])
     before = h.change_count(nb)
     again, requests = u.apply(nb)
     assert again["changed"] is False and again["changes"] == {}
@@ -159,20 +160,45 @@ def test_saved_filters_select_the_fabrics_orphans_unowned_objects_and_problems(n
         "vlab"]
 
 
-def test_the_lldp_filter_waits_for_its_custom_field_then_selects_the_flagged_cables(nb):
-    result, _requests = u.apply(nb)
-    assert "hedgehog-vlab-lldp" not in made(nb)["extras/saved-filters"]
-    assert any("hedgehog_lldp" in note for note in result["notes"])
-    # The cabling verification's field appears: the next bootstrap makes the filter.
-    nb.api.extras.custom_fields.create(name="hedgehog_lldp", type="text", object_types=["dcim.cable"],
-                                       filter_logic="exact")
-    result, _requests = u.apply(nb)
-    assert result["changes"]["saved_filter"] == {"create": ["hedgehog-vlab-lldp"]}
-    assert h.api_count(nb, "dcim/cables", filter="hedgehog-vlab-lldp") == 0
+# The VLAB's agents see one miswired pair: spine-02's cables to leaf-01 and leaf-02 swapped.
+MISWIRED = ["spine-02--fabric--leaf-01", "spine-02--fabric--leaf-02"]
+# The fixtures' agents last reported at 10:00Z: a minute later they are fresh and judge the cables.
+AGENTS_FRESH = datetime(2026, 8, 20, 10, 1, tzinfo=timezone.utc)
+
+
+def test_the_lldp_filter_selects_the_cables_the_sync_flagged(nb):
+    u.apply(nb)
+    assert h.api_count(nb, "dcim/cables", filter="hedgehog-vlab-lldp") == 0  # agents stale: nothing judged
+    result, _run = h.sync(h.config_for(nb, h.VLAB), now=AGENTS_FRESH)
+    assert (result["result"], result["cabling"]["disagree"]) == ("success", 2)
+    assert sorted(c["label"] for c in h.api_list(nb, "dcim/cables", filter="hedgehog-vlab-lldp")) == MISWIRED
+    # A cable planned by hand, with nothing LLDP saw, is not one of them.
     cable = nb.api.dcim.cables.get(h.api_list(nb, "dcim/cables", label="server-03--unbundled--leaf-01")[0]["id"])
-    cable.update({"status": "planned", "custom_fields": {"hedgehog_lldp": "mismatch"}})
-    assert [c["label"] for c in h.api_list(nb, "dcim/cables", filter="hedgehog-vlab-lldp")] == [
-        "server-03--unbundled--leaf-01"]
+    cable.update({"status": "planned"})
+    assert sorted(c["label"] for c in h.api_list(nb, "dcim/cables", filter="hedgehog-vlab-lldp")) == MISWIRED
+
+
+def test_an_lldp_filter_on_a_field_netbox_lacks_waits_for_it(nb):
+    """NetBox would ignore the unknown field and list every planned cable: the filter is not made."""
+    mine = {"status": ["planned"], "cf_my_lldp": ["mismatch"]}
+    result, _requests = u.apply(nb, lldp_filter=mine)
+    assert "hedgehog-vlab-lldp" not in made(nb)["extras/saved-filters"]
+    assert "no custom field my_lldp yet (cabling verification): no LLDP saved filters" in result["notes"]
+    nb.api.extras.custom_fields.create(name="my_lldp", type="text", object_types=["dcim.cable"], filter_logic="exact")
+    result, _requests = u.apply(nb, lldp_filter=mine)
+    assert result["changes"]["saved_filter"] == {"create": ["hedgehog-vlab-lldp"]}
+    (saved,) = h.api_list(nb, "extras/saved-filters", slug="hedgehog-vlab-lldp")
+    assert saved["parameters"] == dict(mine, cf_hedgehog_fabric=["vlab"])
+
+
+def test_bootstrap_makes_the_syncs_own_lldp_field_and_its_filter(nb):
+    (field,) = h.api_list(nb, "extras/custom-fields", name="hedgehog_lldp_mismatch")
+    nb.api.extras.custom_fields.get(field["id"]).delete()
+    result, _requests = u.apply(nb)
+    assert result["changes"]["schema"]["create"] == 1
+    assert [f["name"] for f in h.api_list(nb, "extras/custom-fields", name="hedgehog_lldp_mismatch")] == [
+        "hedgehog_lldp_mismatch"]
+    assert "hedgehog-vlab-lldp" in made(nb)["extras/saved-filters"]
 
 
 def test_the_custom_links_lead_to_the_record_and_the_record_offers_awx(nb):
@@ -340,14 +366,16 @@ def test_the_topology_layers_follow_the_plugin(nb):
         assert "topology" not in result["changes"]
         assert "Fabric topology" not in made(nb)["extras/custom-links"]
         return
-    assert result["changes"]["topology"] == {"create_group": 1, "icons": 1, "create_coordinate": 11}
+    # The switches, the servers and the control node.
+    assert result["changes"]["topology"] == {"create_group": 1, "icons": 1, "create_coordinate": 12}
     (group,) = client.list("plugins/netbox_topology_views/coordinate-groups", None, ("id", "name"))
     assert group["name"] == "Hedgehog vlab"
     coordinates = client.list("plugins/netbox_topology_views/coordinate", {"group": group["id"]},
                               ("device", "x", "y"))
     devices = dict((d["id"], d) for d in h.api_list(nb, "dcim/devices", cf_hedgehog_fabric="vlab"))
     rows = dict((devices[c["device"]]["role"]["slug"], c["y"]) for c in coordinates)
-    assert rows == {"spine": LAYER_HEIGHT, "server-leaf": 2 * LAYER_HEIGHT, "server": 3 * LAYER_HEIGHT}
+    assert rows == {"control-node": 0, "spine": LAYER_HEIGHT, "server-leaf": 2 * LAYER_HEIGHT,
+                    "server": 3 * LAYER_HEIGHT}
     again, requests = u.apply(nb)
     assert again["changes"] == {} and requests["writes"] == 0
     u.apply(nb, state="absent")

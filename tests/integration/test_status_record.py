@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+import sync_helpers as h
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.config import FabricConfig
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
@@ -19,6 +22,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import
     SyncError,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import NetBoxClient
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import unescape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import fabric_status
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun, find_anchor
 
@@ -58,31 +62,36 @@ def standin(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def synced(netbox, standin):
-    """One successful recorded run; the tests below build on its record."""
-    result = recorded(netbox, standin).execute().as_dict()
+    """One successful recorded run into an empty NetBox, and the NetBox it left, saved."""
+    result = recorded(netbox.emptied(), standin).execute().as_dict()
     assert result["result"] == "success", result["warnings"]
-    return result
+    return {"result": result, "checkpoint": netbox.checkpoint("status-record")}
 
 
-def test_a_run_records_its_outcome_and_a_journal_entry(netbox, synced):
+@pytest.fixture
+def nb(synced):
+    """The NetBox that one successful run left: each test starts from its record, whatever others did."""
+    return synced["checkpoint"].back()
+
+
+def test_a_run_records_its_outcome_and_a_journal_entry(nb, synced):
+    netbox = nb
     fields = record_fields(netbox)
     assert fields["hedgehog_last_result"] == "success"
     assert fields["hedgehog_last_success"] == fields["hedgehog_last_attempt"]
     assert fields["hedgehog_last_error"] is None
     assert fields["hedgehog_lease"] is None
-    assert fields["hedgehog_status"] == "in_sync" == synced["status"]
+    assert fields["hedgehog_status"] == "in_sync" == synced["result"]["status"]
     assert fields["hedgehog_source_release"] == "26.03.0"
-    # Whichever run of this module came last, it counted the fabric's 11 devices (created, or unchanged since).
-    assert sum(fields["hedgehog_last_counts"]["device"].values()) == 11
-    assert synced["summary"]["device"]["create"] == 11
+    assert fields["hedgehog_last_counts"]["device"]["create"] == 12
     journal = list(netbox.api.extras.journal_entries.filter(assigned_object_type="virtualization.cluster"))
-    # The first entry is the first run's (the module's runs all come after it); the newest one a success.
-    first = min(journal, key=lambda entry: entry.id)
-    assert first.kind.value == "success" and "device: 11 create" in first.comments
-    assert max(journal, key=lambda entry: entry.id).kind.value == "success"
+    assert [entry.kind.value for entry in journal] == ["success"]
+    # The switches and servers, and the control node.
+    assert "device: 12 create" in journal[0].comments
 
 
-def test_an_unchanged_rerun_writes_nothing_to_the_fabric(netbox, standin, synced):
+def test_an_unchanged_rerun_writes_nothing_to_the_fabric(nb, standin):
+    netbox = nb
     result = recorded(netbox, standin).execute().as_dict()
     assert result["changed"] is False
     assert result["requests"]["netbox"]["writes"] == 0
@@ -90,13 +99,15 @@ def test_an_unchanged_rerun_writes_nothing_to_the_fabric(netbox, standin, synced
     assert result["requests"]["status_record"]["writes"] == 3
 
 
-def test_a_broken_source_makes_error_with_the_cause_and_fixing_it_makes_in_sync(netbox, standin, synced):
+def test_a_broken_source_makes_error_with_the_cause_and_fixing_it_makes_in_sync(nb, standin):
+    netbox = nb
     with pytest.raises(KubernetesAPIError) as failure:
         recorded(netbox, standin, k8s_auth={"kubeconfig": str(standin.kubeconfig_path), "api_key": "wrong"}).execute()
     assert "401" in str(failure.value) and FABRIC in str(failure.value)
     fields = record_fields(netbox)
     assert fields["hedgehog_last_result"] == "failed"
-    assert "401" in fields["hedgehog_last_error"] and "/apis/wiring.githedgehog.com" in fields["hedgehog_last_error"]
+    # The record holds Markdown: the cause's parentheses come back escaped.
+    assert "(HTTP 401) at /apis:" in unescape(fields["hedgehog_last_error"])
     assert fields["hedgehog_last_success"] < fields["hedgehog_last_attempt"]
     assert fields["hedgehog_status"] == "error" == status_row(netbox)["status"]
     assert "wrong" not in json.dumps(fields)
@@ -108,18 +119,23 @@ def test_a_broken_source_makes_error_with_the_cause_and_fixing_it_makes_in_sync(
     assert status_row(netbox)["status"] == "in_sync"
 
 
-def test_an_aged_last_success_is_out_of_sync(netbox, synced):
-    later = datetime.now(timezone.utc) + timedelta(seconds=300 + 121)
-    row = status_row(netbox, now=later)
-    assert row["status"] == "out_of_sync"
-    assert row["next_run_text"].endswith("overdue")
+def test_an_aged_last_success_is_out_of_sync(nb):
+    success = datetime.fromisoformat(record_fields(nb)["hedgehog_last_success"].replace("Z", "+00:00"))
+    # The interval (300 s) and the grace (120 s) are over a second later...
+    row = status_row(nb, now=success + timedelta(seconds=300 + 121))
+    assert (row["status"], row["next_run_text"]) == ("out_of_sync", "2 min overdue")
+    # ...and not a second before.
+    row = status_row(nb, now=success + timedelta(seconds=300 + 120))
+    assert (row["status"], row["next_run_text"]) == ("in_sync", "2 min overdue")
 
 
-def test_a_held_lease_makes_a_second_run_exit_without_writing(netbox, standin, synced):
+def test_a_held_lease_makes_a_second_run_exit_without_writing(nb, standin):
+    netbox = nb
     client = NetBoxClient(netbox.url, netbox.token)
     anchor = find_anchor(client, FABRIC)
     now = datetime.now(timezone.utc)
-    lease = {"holder": "other-controller:1", "since": now.isoformat(), "until": (now + timedelta(minutes=5)).isoformat()}
+    # Live for a day: the runs below start long before it ends, however slow the machine.
+    lease = {"holder": "other-controller:1", "since": now.isoformat(), "until": (now + timedelta(days=1)).isoformat()}
     client.patch_one("virtualization/clusters", anchor["id"], {"custom_fields": {"hedgehog_lease": lease}})
     assert status_row(netbox)["status"] == "syncing"
 
@@ -130,21 +146,24 @@ def test_a_held_lease_makes_a_second_run_exit_without_writing(netbox, standin, s
     assert run.client.request_counts()["writes"] == 0
 
     # An expired lease (a run that died) is taken over.
-    lease["until"] = (now - timedelta(seconds=1)).isoformat()
+    lease["until"] = (now - timedelta(days=1)).isoformat()
     client.patch_one("virtualization/clusters", anchor["id"], {"custom_fields": {"hedgehog_lease": lease}})
     result = recorded(netbox, standin).execute().as_dict()
     assert result["status"] == "in_sync"
     assert record_fields(netbox)["hedgehog_lease"] is None
 
 
-def test_a_503_burst_from_kubernetes_is_retried_to_success(netbox, standin, synced):
+def test_a_503_burst_from_kubernetes_is_retried_to_success(nb, standin):
+    netbox = nb
     standin.requests.reset()
-    standin.faults.fail(status=503, nth=1, count=3)
+    burst = standin.faults.fail(status=503, nth=1, count=3)
     try:
         result = recorded(netbox, standin).execute().as_dict()
     finally:
         standin.faults.clear()
     assert result["result"] == "success"
+    assert burst.fired == 3
+    # Every request was counted on both sides, the three refused ones too.
     assert result["requests"]["kubernetes"] == standin.requests.total
 
 
@@ -181,7 +200,8 @@ class _Flaky(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_503_burst_from_netbox_is_retried_to_success(netbox, standin, synced):
+def test_a_503_burst_from_netbox_is_retried_to_success(nb, standin):
+    netbox = nb
     _Flaky.upstream, _Flaky.failures, _Flaky.served = netbox.url, 3, []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -193,10 +213,13 @@ def test_a_503_burst_from_netbox_is_retried_to_success(netbox, standin, synced):
         server.shutdown()
     assert result["result"] == "success"
     assert _Flaky.failures == 0
-    assert len(_Flaky.served) >= 3 + result["requests"]["netbox"]["total"]
+    # Every request the run counted went through the proxy: the clients count each attempt, the three 503s too.
+    counts = result["requests"]
+    assert len(_Flaky.served) == counts["netbox"]["total"] + counts["status_record"]["total"]
 
 
-def test_netbox_that_stays_down_fails_clearly(netbox, standin, synced):
+def test_netbox_that_stays_down_fails_clearly(nb, standin):
+    netbox = nb
     _Flaky.upstream, _Flaky.failures, _Flaky.served = netbox.url, 10 ** 6, []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -212,8 +235,187 @@ def test_netbox_that_stays_down_fails_clearly(netbox, standin, synced):
     assert len(_Flaky.served) == 3
 
 
+# -- two runs at once ---------------------------------------------------------------------------
+
+
+class _RacingClient(NetBoxClient):
+    """The engine's client, holding on after its first read of the fabric's record until the other run
+    has read it too: both then try to take the lease on the same ETag."""
+
+    def __init__(self, *args, barrier, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.barrier = barrier
+        self.waited = False
+
+    def read_one(self, endpoint, object_id):
+        answer = super().read_one(endpoint, object_id)
+        if endpoint.strip("/") == "virtualization/clusters" and not self.waited:
+            self.waited = True
+            self.barrier.wait(timeout=600)
+        return answer
+
+
+def _run_in_thread(run, outcomes):
+    def target():
+        try:
+            outcomes[run] = run.execute().as_dict()
+        except LeaseHeldError as held:
+            outcomes[run] = held
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread
+
+
+def test_two_runs_at_once_one_syncs_and_the_other_loses_the_if_match_race(nb, standin):
+    netbox = nb
+    barrier = threading.Barrier(2)
+    runs = [RecordedRun(config(netbox, standin, sync_interval=300),
+                        client=_RacingClient(netbox.url, netbox.token, fabric=FABRIC, barrier=barrier))
+            for _run in range(2)]
+    before = h.change_count(netbox)
+    outcomes = {}
+
+    for thread in [_run_in_thread(run, outcomes) for run in runs]:
+        thread.join(timeout=900)
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes.values()) == ["LeaseHeldError", "dict"]
+    (winner,) = [run for run in runs if isinstance(outcomes[run], dict)]
+    (loser,) = [run for run in runs if run is not winner]
+    assert outcomes[winner]["status"] == "in_sync"
+    # The loser read the same free lease, and NetBox refused its write on the old ETag (412); read again, the
+    # lease is the winner's.
+    lost = outcomes[loser]
+    assert lost.holder == winner.holder.id
+    assert str(lost) == "fabric %s: already running since %s (held by %s until %s); this run did nothing" % (
+        FABRIC, lost.since, winner.holder.id, lost.until)
+    assert loser.client.request_counts()["writes"] == 1
+    # What NetBox logged: the winner's writes alone (lease, outcome, journal entry).
+    assert [change[:2] for change in h.changes_since(netbox, before)] == [
+        ("update", "virtualization.cluster"), ("update", "virtualization.cluster"), ("create", "extras.journalentry")]
+    assert record_fields(netbox)["hedgehog_lease"] is None
+
+
+def _hold_the_lease(netbox, holder="other-controller:1"):
+    client = NetBoxClient(netbox.url, netbox.token)
+    anchor = find_anchor(client, FABRIC)
+    now = datetime.now(timezone.utc)
+    lease = {"holder": holder, "since": now.isoformat(), "until": (now + timedelta(days=1)).isoformat()}
+    client.patch_one("virtualization/clusters", anchor["id"], {"custom_fields": {"hedgehog_lease": lease}})
+    return lease
+
+
+def test_a_long_run_shows_its_progress_on_its_record_while_it_works(netbox, standin):
+    """A first sync writes hundreds of objects: status.yml's row shows how far it got, as often as asked."""
+    netbox = netbox.emptied()
+    run = RecordedRun(config(netbox, standin, sync_interval=300), tick=0.05, progress_every=0.2)
+    outcomes = {}
+    thread = _run_in_thread(run, outcomes)
+    seen = []
+    while thread.is_alive():
+        row = status_row(netbox)
+        if row["progress"] and row["progress"] not in seen:
+            assert row["status"] == "syncing"
+            seen.append(row["progress"])
+    thread.join()
+    result = outcomes[run]
+
+    assert result["result"] == "success"
+    # Every object the plan writes (the schema is made before, and is no object of the fabric).
+    planned = sum(n for kind, ops in result["summary"].items() if kind != "schema" for op, n in ops.items()
+                  if op in ("create", "update", "delete", "mark", "release"))
+    writing = [p for p in seen if p["phase"] == "apply"]
+    assert writing, seen
+    assert all(p["total"] == planned and 0 <= p["done"] <= planned for p in writing), (planned, writing)
+    assert [p["done"] for p in writing] == sorted(p["done"] for p in writing)
+    assert any(p["done"] > 0 and p["seconds_left"] is not None and p["rate"] > 0 for p in writing)
+    # Once the run ended its progress went with its lease.
+    assert record_fields(netbox)["hedgehog_lease"] is None
+    assert status_row(netbox)["progress"] is None
+
+
+def test_the_module_exits_skipped_while_another_run_holds_the_lease(nb, standin, tmp_path, run_playbook):
+    netbox = nb
+    lease = _hold_the_lease(netbox)
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(json.dumps({"all": {"children": {"hedgehog_fabrics": {"hosts": {FABRIC: {
+        "hedgehog_kubeconfig": str(standin.kubeconfig_path), "hedgehog_site": "VLAB",
+        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}}}))
+    before = h.change_count(netbox)
+
+    run = run_playbook("sync.yml", inventory, extra_vars={"fabric": FABRIC},
+                       env={"NETBOX_API": netbox.url, "NETBOX_TOKEN": netbox.token})
+
+    assert run.recap[FABRIC]["failed"] == 0 and run.recap[FABRIC]["changed"] == 0
+    assert "%s: skipped, already running since %s (held by other-controller:1 until %s); this run did nothing" % (
+        FABRIC, lease["since"], lease["until"]) in run.stdout
+    assert h.change_count(netbox) == before
+    assert record_fields(netbox)["hedgehog_lease"] == lease
+
+
+# -- metrics --------------------------------------------------------------------------------------
+
+
+def _metrics(path):
+    """{sample: value} of a textfile collector file, its HELP and TYPE lines checked for every metric."""
+    samples = {}
+    lines = path.read_text().splitlines()
+    for line in lines:
+        if not line.startswith("#"):
+            sample, value = line.rsplit(" ", 1)
+            samples[sample] = value
+    names = ("last_success_timestamp_seconds", "last_attempt_timestamp_seconds", "last_duration_seconds",
+             "last_result", "status", "objects_changed", "problems", "cables_disagreeing")
+    assert [line.split()[2] for line in lines if line.startswith("# TYPE")] == [
+        "hedgehog_netbox_sync_" + name for name in names]
+    return samples
+
+
+def _stamp(value):
+    return repr(float(int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())))
+
+
+def test_metrics_are_written_by_a_run_and_by_a_failed_one(nb, standin, tmp_path):
+    netbox = nb
+    path = tmp_path / "hedgehog_netbox_sync_vlab.prom"
+    server = h.standin_object(standin, "Server", "server-05")
+    server["spec"]["description"] = "S-05 in rack 7"
+    standin.store.put(server)
+    try:
+        recorded(netbox, standin, metrics_file=str(path)).execute()
+    finally:
+        standin.reload()
+    fields = record_fields(netbox)
+
+    good = _metrics(path)
+    assert good['hedgehog_netbox_sync_last_success_timestamp_seconds{fabric="vlab"}'] == _stamp(
+        fields["hedgehog_last_success"])
+    assert good['hedgehog_netbox_sync_last_attempt_timestamp_seconds{fabric="vlab"}'] == _stamp(
+        fields["hedgehog_last_attempt"])
+    assert [sample for sample, value in good.items() if value == "1"] == [
+        'hedgehog_netbox_sync_last_result{fabric="vlab",result="success"}',
+        'hedgehog_netbox_sync_status{fabric="vlab",status="in_sync"}',
+        'hedgehog_netbox_sync_objects_changed{action="update",fabric="vlab",kind="device"}']
+    assert good['hedgehog_netbox_sync_problems{fabric="vlab"}'] == "0"
+
+    with pytest.raises(KubernetesAPIError):
+        recorded(netbox, standin, metrics_file=str(path), k8s_auth={
+            "kubeconfig": str(standin.kubeconfig_path), "api_key": "wrong"}).execute()
+    failed_fields = record_fields(netbox)
+
+    bad = _metrics(path)
+    # The last success stays the good run's; the attempt and the result are the failed one's.
+    assert bad['hedgehog_netbox_sync_last_success_timestamp_seconds{fabric="vlab"}'] == _stamp(
+        fields["hedgehog_last_success"])
+    assert bad['hedgehog_netbox_sync_last_attempt_timestamp_seconds{fabric="vlab"}'] == _stamp(
+        failed_fields["hedgehog_last_attempt"])
+    assert [sample for sample, value in bad.items() if value == "1"] == [
+        'hedgehog_netbox_sync_last_result{fabric="vlab",result="failed"}',
+        'hedgehog_netbox_sync_status{fabric="vlab",status="error"}']
+
+
 def test_a_bug_ends_the_run_recorded_with_its_type_and_phase_and_the_lease_released(
-        netbox, standin, synced, monkeypatch, tmp_path):
+        nb, standin, monkeypatch, tmp_path):
+    netbox = nb
     from ansible_collections.hedgehog.netbox_sync.plugins.module_utils import engine
 
     secret = "nbt_leaky.SecretThatMustNotBeRecorded"
@@ -226,14 +428,14 @@ def test_a_bug_ends_the_run_recorded_with_its_type_and_phase_and_the_lease_relea
     with pytest.raises(SyncError) as failure:
         # full: a run that finds nothing changed would not plan at all.
         recorded(netbox, standin, metrics_file=str(metrics_file), full=True).execute()
-    assert str(failure.value) == ("fabric vlab: unexpected KeyError in the plan phase (a bug in the sync; the run "
-                                  "stopped there)")
+    assert re.fullmatch(r"fabric vlab: unexpected KeyError in phase plan at module_utils/engine\.py:\d+; this is a bug "
+                        r"of hedgehog\.netbox_sync, please report it", str(failure.value)), str(failure.value)
     assert failure.value.__cause__ is None
     fields = record_fields(netbox)
     assert fields["hedgehog_lease"] is None
     assert fields["hedgehog_last_result"] == "failed"
     assert fields["hedgehog_status"] == "error"
-    assert "unexpected KeyError in the plan phase" in fields["hedgehog_last_error"]
+    assert "unexpected KeyError in phase plan" in fields["hedgehog_last_error"]
     entries = netbox.api.extras.journal_entries.filter(assigned_object_type="virtualization.cluster")
     newest = max(entries, key=lambda entry: entry.id)
     assert newest.kind.value == "danger" and "unexpected KeyError" in newest.comments
@@ -243,3 +445,18 @@ def test_a_bug_ends_the_run_recorded_with_its_type_and_phase_and_the_lease_relea
     monkeypatch.undo()
     assert recorded(netbox, standin).execute().as_dict()["result"] == "success"
     assert record_fields(netbox)["hedgehog_status"] == "in_sync"
+
+
+def test_an_unreadable_fabricator_keeps_the_release_on_the_record(nb, standin):
+    netbox = nb
+    standin.faults.fail(status=503, count=0, path="/fabricators")
+    try:
+        result = recorded(netbox, standin).execute().as_dict()
+    finally:
+        standin.faults.clear()
+    assert result["result"] == "partial"
+    assert (result["release"], list(result["source"]["incomplete"])) == ("", ["Fabricator"])
+    fields = record_fields(netbox)
+    assert fields["hedgehog_source_release"] == "26.03.0"
+    assert "Fabricator: HTTP 503 from /apis/fabricator.githedgehog.com/v1beta1/namespaces/fab/fabricators" in (
+        fields["hedgehog_last_error"])

@@ -1,7 +1,9 @@
 """pytest fixtures for bootstrap.yml with cron (registered as a plugin by tests/conftest.py).
 
-- ``sync_user``: the name of a throwaway unprivileged user for the cron runs. bootstrap.yml makes it
-  (as it makes ``hedgehog-sync`` by default); the fixture deletes it at the end of the session.
+- ``sync_user``: the name of a throwaway unprivileged user for the cron runs, one per test (its home is
+  the state folder of the first bootstrap that makes it). bootstrap.yml makes it (as it makes
+  ``hedgehog-sync`` by default); the fixture deletes it after the test. ``throwaway_user`` is the same
+  for fixtures of a wider scope.
 - ``install_tree``: a folder under /tmp that any user may enter (pytest's own temp folders are
   root's alone) holding a stand-in venv: ``venv/bin/ansible-playbook`` is a script that records its
   arguments. The run-as user must be able to read what its runs use, so the tests schedule from here.
@@ -14,6 +16,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,14 +31,22 @@ def _user_exists(name: str) -> bool:
     return subprocess.run(["getent", "passwd", name], capture_output=True, check=False).returncode == 0
 
 
-@pytest.fixture(scope="session")
-def sync_user():
+@contextmanager
+def throwaway_user():
     if os.geteuid() != 0:
         pytest.skip("bootstrap.yml makes a system user for the cron runs, which needs root")
     name = "hhnbs-%s" % secrets.token_hex(4)
-    yield name
-    if _user_exists(name):
-        subprocess.run(["userdel", name], capture_output=True, check=False)
+    try:
+        yield name
+    finally:
+        if _user_exists(name):
+            subprocess.run(["userdel", name], capture_output=True, check=False)
+
+
+@pytest.fixture
+def sync_user():
+    with throwaway_user() as name:
+        yield name
 
 
 def new_install_tree() -> Path:

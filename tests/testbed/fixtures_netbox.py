@@ -7,8 +7,16 @@
 - ``fresh_netbox`` (function): the same, reset for this one test. There is one served database, so
   this also empties what a module-scoped ``netbox`` holds: do not mix the two in one module unless
   the module expects it.
+- ``small_page_netbox`` (session): a second NetBox server on the same database with MAX_PAGE_SIZE
+  ``SMALL_PAGE``, so that a sync's reads take many pages (its ``url``; the tokens are the same).
 
-"Empty" means as after migrations: the admin user and the two API tokens, nothing else.
+"Empty" means as after migrations: the admin user and the two API tokens, nothing else. A database
+whose change log is still empty is one already and is not cloned again.
+
+A test module that builds a state once and lets each test start from it takes a ``checkpoint``
+(``handle.checkpoint(name)``) and calls ``back()`` at the start of each test: the saved copy is
+served again, so no test sees what another wrote, in whatever order they run; a test that wrote
+nothing costs one request instead of a clone.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ import dataclasses
 
 import pytest
 
-from testbed.netbox import NetBoxTestbed, TestbedError
+from testbed.netbox import NetBoxTestbed, SmallPageServer, TestbedError
 
 # Bulk requests of hundreds of objects take tens of seconds; requests has no
 # timeout of its own, and a hung server should fail a test, not stall it.
@@ -39,6 +47,46 @@ class NetBoxHandle:
     def api_with(self, token: str):
         """Another pynetbox client on the same NetBox, with another token."""
         return _make_api(self.url, token)
+
+    def change_mark(self) -> tuple:
+        """(entries in NetBox's change log, the last one's request id). Every write through the API
+        adds an entry, and a restored copy brings back the mark it was saved with: the same mark
+        means the same data."""
+        response = self.api.http_session.get(
+            "%s/api/core/object-changes/" % self.url, params={"limit": 1, "ordering": "-id", "fields": "id,request_id"},
+            headers={"Authorization": "Token %s" % self.token, "Accept": "application/json"})
+        response.raise_for_status()
+        page = response.json()
+        return page["count"], (page["results"][0]["request_id"] if page["results"] else None)
+
+    def emptied(self) -> "NetBoxHandle":
+        """The served database emptied (cloned afresh unless its change log is still empty)."""
+        if not _is_empty(self):
+            self.testbed.reset()
+        return self
+
+    def checkpoint(self, name: str) -> "Checkpoint":
+        """Saves the served database as it is now under ``name``."""
+        self.testbed.save(name)
+        return Checkpoint(self, name, self.change_mark())
+
+
+EMPTY_MARK = (0, None)
+
+
+@dataclasses.dataclass
+class Checkpoint:
+    """A saved copy of the served database, with the change mark it had."""
+
+    handle: NetBoxHandle
+    name: str
+    mark: tuple
+
+    def back(self) -> NetBoxHandle:
+        """Serves the saved copy again, unless nothing was written since it was served."""
+        if self.handle.change_mark() != self.mark:
+            self.handle.testbed.restore(self.name)
+        return self.handle
 
 
 def _make_api(url: str, token: str):
@@ -74,9 +122,18 @@ def _handle(testbed: NetBoxTestbed) -> NetBoxHandle:
     )
 
 
-def _reset(testbed: NetBoxTestbed) -> None:
+def _is_empty(handle: NetBoxHandle) -> bool:
+    import requests
+
     try:
-        testbed.reset()
+        return handle.change_mark() == EMPTY_MARK
+    except (requests.RequestException, ValueError, KeyError):
+        return False  # a NetBox that cannot say is cloned afresh
+
+
+def _reset(testbed: NetBoxTestbed) -> NetBoxHandle:
+    try:
+        return _handle(testbed).emptied()
     except TestbedError as e:
         pytest.fail("test bed reset failed: %s" % e, pytrace=False)
 
@@ -95,15 +152,28 @@ def netbox_testbed() -> NetBoxTestbed:
     return testbed
 
 
+SMALL_PAGE = 20
+
+
+@pytest.fixture(scope="session")
+def small_page_netbox(netbox_testbed: NetBoxTestbed):
+    """A NetBox server with a MAX_PAGE_SIZE of SMALL_PAGE on the test bed's database (started once)."""
+    server = SmallPageServer(netbox_testbed.netbox, SMALL_PAGE)
+    try:
+        server.start()
+    except TestbedError as e:
+        pytest.fail("the small-page NetBox cannot come up: %s" % e, pytrace=False)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="module")
 def netbox(netbox_testbed: NetBoxTestbed) -> NetBoxHandle:
     """A fresh empty NetBox for this test module."""
-    _reset(netbox_testbed)
-    return _handle(netbox_testbed)
+    return _reset(netbox_testbed)
 
 
 @pytest.fixture
 def fresh_netbox(netbox_testbed: NetBoxTestbed) -> NetBoxHandle:
     """A fresh empty NetBox for this one test."""
-    _reset(netbox_testbed)
-    return _handle(netbox_testbed)
+    return _reset(netbox_testbed)

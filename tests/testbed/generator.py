@@ -55,6 +55,7 @@ VPC_API = "vpc.githedgehog.com/v1beta1"
 AGENT_API = "agent.githedgehog.com/v1beta1"
 DHCP_API = "dhcp.githedgehog.com/v1beta1"
 GATEWAY_API = "gateway.githedgehog.com/v1alpha1"
+GWINT_API = "gwint.githedgehog.com/v1alpha1"
 FAB_API = "fabricator.githedgehog.com/v1beta1"
 
 FABRIC_LABEL = "fabric.githedgehog.com/"
@@ -87,6 +88,7 @@ KIND_FILES = {
     "ControlNode": "controlnodes",
     "FabNode": "fabnodes",
     "ControlAgent": "controlagents",
+    "GatewayAgent": "gatewayagents",
 }
 
 # Values hhfab and the fabricator use when the config does not say otherwise.
@@ -392,14 +394,27 @@ class FabricSpec:
     # uids derived from kind, namespace and name, so the same object keeps its uid in every
     # fabric generated with this flag (the release fixtures: one fabric across upgrades).
     stable_uids: bool = False
+    # Links between every two leaves (hhfab vlab gen --mesh-links-count): a mesh fabric has no spines.
+    mesh_links: int = 0
+    # The spines' switch profile ("" picks vs, or the big breakout spine when the links need it).
+    spine_profile: str = ""
+    # Cables plugged in wrong: each pair of ports of one switch had their cables swapped, so the
+    # agents' LLDP sees each port's far end where the wiring puts the other's (and BGP on them
+    # stays down). The wiring itself is what the pair's connections say.
+    miswired: tuple = ()
 
     @property
     def orphan_leaves(self):
         return self.leaves - 2 * (self.eslag_pairs + self.mclag_pairs)
 
 
+# The VLAB fixture carries one miswired pair so LLDP checks have something to find: spine-02's
+# cables to leaf-01 (E1/1) and leaf-02 (E1/3) are swapped at the spine.
+VLAB_MISWIRED = (("spine-02/E1/1", "spine-02/E1/3"),)
+
 PRESETS = {
-    "vlab": FabricSpec(),
+    "vlab": FabricSpec(miswired=VLAB_MISWIRED),
+    "vlab-mesh": FabricSpec(spines=0, mesh_links=2),
     "vlab-mclag": FabricSpec(leaves=5, mclag_pairs=1, vpcs=10, vpc_loopbacks=2, era="25.03"),
     "vlab-gateway": FabricSpec(gateways=2, externals=1, vpc_peerings=1, gateway_peerings=1, external_peerings=1),
     "medium": FabricSpec(spines=2, leaves=8, eslag_pairs=3, servers_per_leaf=4, vpcs=16, subnets_per_vpc=2),
@@ -428,6 +443,15 @@ def _check_spec(spec):
         problems.append(f"{spec.leaves} leaves cannot hold {spec.eslag_pairs} ESLAG and {spec.mclag_pairs} MCLAG pairs")
     if spec.leaves < 1 or spec.fabric_links < 1:
         problems.append("a fabric needs at least one leaf and one link per spine-leaf pair")
+    if spec.mesh_links and spec.spines:
+        problems.append("a mesh fabric (mesh_links) has no spines")
+    if spec.spines == 0 and not spec.mesh_links:
+        problems.append("a fabric without spines needs mesh links between its leaves")
+    if spec.spine_profile and spec.spine_profile not in PROFILE_SPECS:
+        problems.append(f"spine_profile must be one of {sorted(PROFILE_SPECS)}")
+    for pair in spec.miswired:
+        if len(pair) != 2 or len({end.split("/", 1)[0] for end in pair}) != 1:
+            problems.append(f"miswired pairs are two ports of one switch, not {pair!r}")
     if spec.vpcs < 0 or spec.subnets_per_vpc < 1 or spec.subnets_per_vpc > 20:
         problems.append("a VPC has 1 to 20 subnets")
     if spec.leaves > LEAF_ASN_RANGE[1] - LEAF_ASN_RANGE[0] + 1:
@@ -603,6 +627,8 @@ def _build_topology(spec, era):
     topo.gateways = [_Gateway(topo.n(f"gateway-{i}"), uplinks) for i in range(1, spec.gateways + 1)]
     for spine_id in range(1, spec.spines + 1):
         _add_spine(topo, ids, spine_id, leaves, spine_profile)
+    if spec.mesh_links:
+        _add_mesh(topo, leaves)
     for leaf in sorted(leaves):
         if spec.vpc_loopbacks:
             links = [{"switch1": {"port": topo.port(leaf)}, "switch2": {"port": topo.port(leaf)}} for _unused in range(spec.vpc_loopbacks)]
@@ -612,6 +638,8 @@ def _build_topology(spec, era):
 
 
 def _spine_profile(spec, leaves):
+    if spec.spine_profile:
+        return spec.spine_profile
     links = leaves * spec.fabric_links + spec.gateways
     if links <= VS_DATA_PORTS:
         return VS_PROFILE
@@ -701,6 +729,15 @@ def _add_spine(topo, ids, spine_id, leaves, profile):
             link = {"switch": {"port": topo.port(spine)}, "gateway": {"port": f"{gw.name}/enp2s{spine_id}"}}
             topo.add_conn("gateway", {"links": [link]}, [spine], name=f"{spine}--gateway--{gw.name}")
     _record_breakouts(topo, spine)
+
+
+def _add_mesh(topo, leaves):
+    # hhfab vlab gen --mesh-links-count N: every two leaves, in creation order, after their servers.
+    for first_index, first in enumerate(leaves):
+        for second in leaves[first_index + 1:]:
+            links = [{"leaf1": {"port": topo.port(first)}, "leaf2": {"port": topo.port(second)}}
+                     for _unused in range(topo.spec.mesh_links)]
+            topo.add_conn("mesh", {"links": links}, [first, second])
 
 
 def _record_breakouts(topo, spine):
@@ -1365,6 +1402,36 @@ def _used_links(topo, sw):
     return links
 
 
+def _wired_ends(topo):
+    """'<device>/<port>' -> ('<device>/<port>' the wiring joins it to, the connection), for every two-ended link."""
+    wired = {}
+    for conn in topo.conns:
+        for first, second in _conn_link_pairs(conn):
+            if first and second:
+                wired[first], wired[second] = (second, conn), (first, conn)
+    return wired
+
+
+def _physical_far_ends(topo):
+    """'<device>/<port>' -> the end its cable really reaches, where the spec's miswired pairs differ from the wiring.
+
+    Swapping the cables of two ports A and B of one switch puts A's far end on B and B's on A.
+    """
+    wired = _wired_ends(topo)
+    moved = {}
+    for pair in topo.spec.miswired:
+        port_a, port_b = (topo.n(end) for end in pair)
+        if port_a not in wired or port_b not in wired:
+            continue  # a preset's pair on a fabric resized without those links
+        far_a, far_b = wired[port_a][0], wired[port_b][0]
+        moved.update({port_a: far_b, far_b: port_a, port_b: far_a, far_a: port_b})
+    return moved
+
+
+def _really_reaches(topo, end, wired_far):
+    return _physical_far_ends(topo).get(end, wired_far) if topo.spec.miswired else wired_far
+
+
 def _conn_link_pairs(conn):
     body = conn.body
     if "link" in body:
@@ -1418,9 +1485,11 @@ def _lldp(topo, sw, port, remote, conn):
     neighbour = {"name": nos_port_name(PROFILE_SPECS[sw.profile], port, sw.breakouts), "chassis": _system_mac(other),
                  "sysName": other.name, "sysDescr": "Hedgehog Fabric",
                  "portID": nos_port_name(PROFILE_SPECS[other.profile], rport, other.breakouts)}
-    if conn.ctype == "fabric":
-        # The far agent describes its port as "Fabric <its remote end> <connection>".
-        neighbour["portDescr"] = f"Fabric {sw.name}/{port} {conn.name}"
+    far_wired, far_conn = _wired_ends(topo).get(remote, (f"{sw.name}/{port}", conn)) if topo.spec.miswired else (
+        f"{sw.name}/{port}", conn)
+    if far_conn.ctype == "fabric":
+        # The far agent describes its port by its own wiring: "Fabric <its remote end> <connection>".
+        neighbour["portDescr"] = f"Fabric {far_wired} {far_conn.name}"
     return neighbour
 
 
@@ -1440,6 +1509,12 @@ def _bgp_neighbors(topo, sw, links):
         if conn.ctype not in ("fabric", "gateway", "mesh"):
             continue
         peer_ip, local_as, peer_as, router_id = _bgp_peer(topo, sw, port, conn)
+        if _really_reaches(topo, f"{sw.name}/{port}", remote) != remote:
+            # The far port on this cable holds another link's address: no session comes up.
+            neighbours[peer_ip] = {"enabled": True, "localAS": local_as, "peerAS": peer_as, "peerType": "external",
+                                   "state": "active"}
+            bfd[peer_ip] = {"state": "down"}
+            continue
         neighbours[peer_ip] = {"enabled": True, "localAS": local_as, "peerAS": peer_as, "peerType": "external",
                                "remoteRouterID": router_id, "state": "established", "estabTrans": 1,
                                "lastEstab": _ts(topo.era, "09:41:00")}
@@ -1495,7 +1570,7 @@ def _agent_status(r, sw, generation, pcs, reboot_required):
     for port in _status_ports(sw, used):
         interfaces[port] = _interface_state(r, sw, port, port in used)
     for port, remote, conn in links:
-        neighbour = _lldp(topo, sw, port, remote, conn)
+        neighbour = _lldp(topo, sw, port, _really_reaches(topo, f"{sw.name}/{port}", remote), conn)
         if neighbour:
             interfaces[port].setdefault("lldpNeighbors", []).append(neighbour)
         base = port if sw.profile == VS_PROFILE else port.rsplit("/", 1)[0]
@@ -1754,6 +1829,36 @@ def _render_fabricator(r):
     return out
 
 
+def _render_gateway_agents(r, wiring):
+    """One GatewayAgent per gateway (gwint, 26.01+): the controller's copy of the Gateway, the agent's heartbeat."""
+    topo, era = r.topo, r.era
+    gateways = dict((o["metadata"]["name"], o) for o in wiring if o["kind"] == "Gateway")
+    if not gateways:
+        return []
+    dataplane = dict(era.gateway_versions).get("dataplane", "")
+    members = [{"name": name, "priority": 0, "vtepIP": gw["spec"]["vtepIP"]} for name, gw in sorted(gateways.items())]
+    out = []
+    for name, gateway in sorted(gateways.items()):
+        generation = 2
+        neighbours = {}
+        for neighbour in gateway["spec"].get("neighbors", []):
+            switch = next(s for s in topo.switches.values() if s.asn == neighbour["asn"])
+            neighbours[neighbour["ip"]] = {"enabled": True, "localAS": GATEWAY_ASN, "peerAS": neighbour["asn"],
+                                           "remoteRouterID": switch.protocol_ip.split("/")[0],
+                                           "sessionState": "established", "establishedTransitions": 1}
+        status = {
+            "agentVersion": era.fabric_version, "lastHeartbeat": _ts(era, "10:00:00"),
+            "lastAppliedTime": _ts(era, "09:59:40"), "lastAppliedGen": generation,
+            "state": {"lastCollectedTime": _ts(era, "10:00:00"), "dataplane": {"version": dataplane},
+                      "frr": {"lastAppliedGen": generation}, "bgp": {"vrfs": {"default": {"neighbors": neighbours}}}},
+        }
+        spec = {"agentVersion": era.fabric_version, "gateway": gateway["spec"],
+                "groups": {"default": {"members": members}}, "config": {"fabricBFD": True}}
+        out.append(r.obj(GWINT_API, "GatewayAgent", name, json.loads(json.dumps(spec)), status=_omit_empty(status),
+                         generation=generation, created="09:05:00"))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------
@@ -1772,7 +1877,7 @@ def generate_fabric(spec):
     catalogs = _Catalogs(topo, plan)
     agents = _render_agents(r, wiring, catalogs)
     objects = (_render_fabricator(r) + wiring + _render_vpcinfos(r, plan, catalogs) + agents
-               + catalogs.objects(r) + _render_dhcp(r, plan))
+               + catalogs.objects(r) + _render_dhcp(r, plan) + _render_gateway_agents(r, wiring))
     # A JSON round trip gives every object its own data (no shared sub-dicts) like a real client.
     return json.loads(json.dumps(objects))
 
@@ -1851,6 +1956,8 @@ def fixture_objects(name):
         return generate_fabric(PRESETS["vlab"])
     if name == "vlab-mclag":
         return generate_fabric(PRESETS["vlab-mclag"])
+    if name == "vlab-mesh":
+        return generate_fabric(PRESETS["vlab-mesh"])
     if name == "vlab-gateway":
         return _use_legacy_spine_key(generate_fabric(PRESETS["vlab-gateway"]), "spine-02--gateway--gateway-2")
     if name == "agent-oldkeys":
@@ -1871,7 +1978,7 @@ def _without(objects, kind, name):
     return [o for o in objects if (o["kind"], o["metadata"]["name"]) != (kind, name)]
 
 
-FIXTURES = (("vlab", "vlab-mclag", "vlab-gateway", "agent-oldkeys", "mclag-agent-missing")
+FIXTURES = (("vlab", "vlab-mclag", "vlab-gateway", "vlab-mesh", "agent-oldkeys", "mclag-agent-missing")
             + tuple(f"release-{r}" for r in RELEASE_SHAPES))
 
 

@@ -1033,6 +1033,13 @@ PORT_MAPS = {
     "supermicro-sse-c4632sb": _ds3000_port_map("Supermicro SSE-C4632SB"),
 }
 
+
+def switch_profile_objects(names=None):
+    """SwitchProfile objects with the port maps of PORT_MAPS, as a source that carries its profiles holds them."""
+    return [api_object(WIRING, "SwitchProfile", name, copy.deepcopy(PORT_MAPS[name]))
+            for name in sorted(names or PORT_MAPS)]
+
+
 HARDWARE_SPINES = ("ds4000-01", "ds4000-02")
 # leaf -> its two uplink ports to each spine, in spine order
 HARDWARE_UPLINKS = {

@@ -16,12 +16,13 @@ versions; or ``release="24.09"`` for what that release's control node serves (te
     KubeStandin(fixture_dirs=[...], release="26.01")
     standin.update_api(groups={"wiring.githedgehog.com": ["v1beta2", "v1beta1"]}, forbidden={"Agent"})
 
-Fault switches (latency, 5xx, dropped connections, truncated list pages) and request counters
-are reachable from Python (``standin.faults``, ``standin.requests``) and, for the process mode,
-over admin paths that take the same bearer token:
+Fault switches (latency, 5xx, dropped connections, truncated list pages, compaction between the
+pages of a list) and request counters are reachable from Python (``standin.faults``,
+``standin.requests``) and, for the process mode, over admin paths that take the same bearer token:
 
-    GET/POST/DELETE /__standin__/faults   {"clear": bool, "latency": s, "rules": [{"action": "error"|"drop"|"truncate",
-                                           "nth", "count", "status", "verb", "path", "mode", "retry_after"}]}
+    GET/POST/DELETE /__standin__/faults   {"clear": bool, "latency": s, "rules": [{"action": a, "nth", "count",
+                                           "status", "verb", "path", "mode", "retry_after"}]}
+                                          (a: "error", "drop", "truncate" or "compact")
     GET /__standin__/requests, POST /__standin__/requests/reset
     POST /__standin__/reload {"fixtures": [dirs]}, POST /__standin__/objects (an object),
     DELETE /__standin__/objects?kind=&namespace=&name=, POST /__standin__/compact {"bump": true},
@@ -864,7 +865,7 @@ class RequestLog:
             self._counts.clear()
 
 
-FAULT_ACTIONS = ("error", "drop", "truncate")
+FAULT_ACTIONS = ("error", "drop", "truncate", "compact")
 TRUNCATE_MODES = ("short-body", "cut-json")
 
 
@@ -929,6 +930,11 @@ class FaultInjector:
     def drop(self, nth: int = 1, count: int = 1, verb=None, path=None) -> FaultRule:
         """Close the connection without sending any response."""
         return self.add(FaultRule("drop", nth, count, verb=verb, path=path))
+
+    def compact(self, nth: int = 1, count: int = 1, path=None) -> FaultRule:
+        """Compact the store's history just before the nth list request is served, as etcd's compaction
+        can between two pages of a list: a continue token from before it gets 410 Expired."""
+        return self.add(FaultRule("compact", nth, count, verb="list", path=path))
 
     def truncate(self, nth: int = 1, count: int = 1, mode: str = "short-body", path=None) -> FaultRule:
         """Break the nth list response: ``short-body`` (Content-Length larger than what is sent, then close)
@@ -1565,6 +1571,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.action == "drop":
             self._drop()
             return
+        if fault is not None and fault.action == "compact":
+            # Another write moves the revision on, and compaction forgets everything before it.
+            self.standin.store.bump()
+            self.standin.store.compact()
         try:
             if fault is not None and fault.action == "error":
                 self._send_error_fault(fault)

@@ -550,7 +550,8 @@ def netbox_configuration(s: Settings) -> str:
         "ISOLATED_DEPLOYMENT = True",
         "CENSUS_REPORTING_ENABLED = False",
         "RELEASE_CHECK_URL = None",
-        "MAX_PAGE_SIZE = 5000",
+        # A second server on the same database may be started with a small page (SmallPageServer).
+        "MAX_PAGE_SIZE = int(os.environ.get('HHNBS_NETBOX_MAX_PAGE_SIZE', '5000'))",
         "TIME_ZONE = 'UTC'",
         "PLUGINS = %r" % list(s.plugins),
         "",
@@ -621,18 +622,19 @@ class NetBox(_Daemon):
 
     # -- gunicorn ---------------------------------------------------------- #
 
-    def gunicorn_argv(self) -> list[str]:
+    def gunicorn_argv(self, port: int | None = None, pidfile: Path | None = None, access_log: Path | None = None,
+                      workers: int = GUNICORN_WORKERS) -> list[str]:
         return [
             str(self.bin / "gunicorn"),
             "--preload",  # import NetBox once: ~6 s to the first 200 instead of ~20 s
-            "--workers", str(GUNICORN_WORKERS),
+            "--workers", str(workers),
             "--worker-class", "sync",
-            "--bind", "127.0.0.1:%d" % self.s.netbox_port,
+            "--bind", "127.0.0.1:%d" % (port or self.s.netbox_port),
             "--timeout", str(GUNICORN_TIMEOUT),
             "--graceful-timeout", "10",
-            "--pid", str(self.pidfile),
+            "--pid", str(pidfile or self.pidfile),
             "--no-control-socket",
-            "--access-logfile", str(self.access_log),
+            "--access-logfile", str(access_log or self.access_log),
             "--pythonpath", str(self.s.repo / "tests"),
             "testbed.netbox_wsgi:application",
         ]
@@ -689,6 +691,73 @@ class NetBox(_Daemon):
             time.sleep(0.25)
         raise TestbedError("NetBox did not answer 200 on %s/api/status/ within %.0f s (last: %s); log: %s\n%s"
                            % (self.url, STATUS_TIMEOUT, code, self.log, _log_tail(self.log)))
+
+
+class SmallPageServer:
+    """A second NetBox server on the test bed's database whose MAX_PAGE_SIZE is small, so that every
+    list a sync makes takes many pages, as it does against a big NetBox. One worker on a free port;
+    ``start()`` waits until it answers, ``stop()`` ends it."""
+
+    def __init__(self, netbox: NetBox, max_page_size: int):
+        self.netbox = netbox
+        self.max_page_size = max_page_size
+        self.port = _free_port()
+        self.proc: subprocess.Popen | None = None
+        name = "gunicorn-page-%d" % max_page_size
+        self.pidfile = netbox.root / (name + ".pid")
+        self.log = netbox.s.logs / (name + ".log")
+        self.access_log = netbox.s.logs / (name + "-access.log")
+
+    @property
+    def url(self) -> str:
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self) -> SmallPageServer:
+        argv = self.netbox.gunicorn_argv(self.port, self.pidfile, self.access_log, workers=1)
+        env = dict(self.netbox.env(), HHNBS_NETBOX_MAX_PAGE_SIZE=str(self.max_page_size))
+        _trim(self.log)
+        _trim(self.access_log)
+        self.proc = _spawn(argv, self.log, env, cwd=self.netbox.root)
+        deadline = time.monotonic() + STATUS_TIMEOUT
+        while _status_code(self.url) != 200:
+            if self.proc.poll() is not None:
+                raise TestbedError("the small-page NetBox exited with %d; log: %s\n%s"
+                                   % (self.proc.returncode, self.log, _log_tail(self.log)))
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TestbedError("the small-page NetBox did not answer within %.0f s; log: %s\n%s"
+                                   % (STATUS_TIMEOUT, self.log, _log_tail(self.log)))
+            time.sleep(0.25)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _status_code(url: str, timeout: float = 3.0) -> int | None:
+    req = urllib.request.Request(url + "/api/status/")
+    req.add_header("Authorization", "Token " + TOKEN_V1)
+    req.add_header("Accept", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except (urllib.error.URLError, OSError):
+        return None
 
 
 # --------------------------------------------------------------------------- #

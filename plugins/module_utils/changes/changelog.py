@@ -32,7 +32,8 @@ SCHEMA_TYPES = ("extras.customfield", "extras.tag")
 ANCHOR_TYPE = "virtualization.cluster"
 OWNED_TYPES = tuple(sorted(set(spec.object_type for spec in MODELS if spec.owned and spec.object_type != ANCHOR_TYPE)))
 SHARED_TYPES = tuple(sorted(set(spec.object_type for spec in MODELS if not spec.owned)))
-WATCHED_TYPES = OWNED_TYPES + SHARED_TYPES + SCHEMA_TYPES
+# SwitchGroup tags are shared objects and schema alike: watched once.
+WATCHED_TYPES = tuple(dict.fromkeys(OWNED_TYPES + SHARED_TYPES + SCHEMA_TYPES))
 LIGHT_FIELDS = ("id", "time", "user_name", "request_id", "action", "changed_object_type", "changed_object_id",
                 "related_object_type", "related_object_id", "object_repr")
 SETTLE_SECONDS = 10

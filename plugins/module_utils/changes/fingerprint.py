@@ -45,15 +45,28 @@ def value_digest(value):
     return hashlib.sha256(_text(value).encode("utf-8")).hexdigest()[:16]
 
 
-def desired_digest(desired):
-    """The whole desired state: every object of every kind, in a fixed order."""
+def desired_digest(desired, facts=None):
+    """The whole desired state: every object of every kind, in a fixed order, and ``facts`` of the source that
+    the run reports without an object of their own (``source_facts``)."""
     digest = hashlib.sha256()
+    if facts:
+        digest.update(_text(facts).encode("utf-8"))
+        digest.update(b"\n")
     for kind in sorted(desired.objects):
         texts = sorted(object_digest(obj) for obj in desired.objects[kind].values())
         for text in texts:
             digest.update(text.encode("utf-8"))
             digest.update(b"\n")
     return digest.hexdigest()
+
+
+def source_facts(run):
+    """What a run reports of its source beside the desired objects: the release, the API versions read, the
+    wiring's hydration, and what the switches' LLDP says of the cables (a report that changes is a change)."""
+    desired = run.desired
+    return {"release": run.snapshot.release, "api": dict(run.source.api), "hydration": run.source.hydration,
+            "cabling": desired.cabling.as_dict() if desired.cabling is not None else None,
+            "findings": sorted(finding.text for finding in desired.findings)}
 
 
 def outcome_options(config):

@@ -200,7 +200,8 @@ class RepairScope:
         """What the affected objects refer to, and what those need to be found by their keys."""
         todo = []
         for kind, key in affected:
-            todo.extend((ref.kind, ref.key) for ref in self.desired.get(kind, key).refs() if ref.kind != "tag")
+            # SwitchGroup tags too: they are desired objects the planner finds by their ids.
+            todo.extend((ref.kind, ref.key) for ref in self.desired.get(kind, key).refs())
             todo.extend(self._lookup_needs(kind, key))
         todo.extend(("device", item.key[0]) for item in placed if item.kind in INTERFACE_KINDS)
         context = set()

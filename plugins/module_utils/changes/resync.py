@@ -27,6 +27,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.drift
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.fingerprint import (
     desired_digest,
     outcome_options,
+    source_facts,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.keep import KeptEdits
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.repair import (
@@ -101,8 +102,8 @@ class Resync:
         run = self.run
         run.kept = self.kept
         run.prepare()
-        self.digest = desired_digest(run.desired)
-        reason = self._reason_from_record()
+        self.digest = desired_digest(run.desired, source_facts(run))
+        reason = self._reason_from_record() or self._doubt_in_source()
         if self.basis is not None and self.basis.mark is not None and not self.basis.full_next:
             try:
                 self.listed = run.timer.phase("changelog", self.changelog.read_since, self.basis.mark)
@@ -177,6 +178,19 @@ class Resync:
             return "the fabric's record (cluster %s) was edited" % self.config.fabric
         if self.digest != basis.desired:
             return "the fabric changed since the last run"
+        return None
+
+    def _doubt_in_source(self):
+        """Why what this run read leaves room for doubt (None: none): a kind read only in part, a held change, a
+        problem. A full reconcile is what holds what must be held and names each problem."""
+        run = self.run
+        if run.source.incomplete:
+            return "the source could not be read whole (%s)" % ", ".join(sorted(run.source.incomplete))
+        if run.snapshot.held or run.desired.contests:
+            return "some of the fabric's changes are held"
+        problems = len(run.snapshot.problems) + len(run.desired.problems)
+        if problems:
+            return "the fabric has %d problem(s)" % problems
         return None
 
     def _netbox_version(self):

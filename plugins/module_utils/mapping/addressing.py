@@ -26,7 +26,7 @@ ADDRESSED_TYPES = ("fabric", "mesh", "gateway")
 
 def add_asns(state, snapshot):
     """ASNs are shared: spines of every fabric often use the same one (65100)."""
-    asns = set(switch.asn for switch in snapshot.switches.values())
+    asns = set(switch.asn for switch in snapshot.switches.values() if switch.asn)
     asns.update(gateway.asn for gateway in snapshot.gateways.values() if gateway.asn)
     if not asns:
         return
@@ -42,7 +42,7 @@ def _ip(state, address, device, interface, description, role=None, vrf=None):
         "status": "active",
         "assigned_object_type": "dcim.interface",
         "assigned_object_id": Ref("interface", (device, interface)),
-        "description": description[:200],
+        "description": description,
     }
     if role is not None:
         fields["role"] = role
@@ -53,8 +53,12 @@ def add_switch_ips(state, snapshot, config):
     vrf = underlay_vrf(config)
     for name in sorted(snapshot.switches):
         switch = snapshot.switches[name]
-        _ip(state, switch.ip, name, MANAGEMENT_PORT, "%s management" % name, vrf=vrf)
-        _ip(state, switch.protocol_ip, name, PROTOCOL_LOOPBACK, "%s protocol IP" % name, role="loopback", vrf=vrf)
+        # Unhydrated wiring has none of these yet; they land once the wiring or the live fabric has them.
+        if switch.ip:
+            _ip(state, switch.ip, name, MANAGEMENT_PORT, "%s management" % name, vrf=vrf)
+        if switch.protocol_ip:
+            _ip(state, switch.protocol_ip, name, PROTOCOL_LOOPBACK, "%s protocol IP" % name, role="loopback",
+                vrf=vrf)
         if switch.vtep_ip and state.get("ip_address", (vrf, switch.vtep_ip)) is None:
             # A legacy MCLAG pair shares one VTEP IP; NetBox puts an IP on one
             # interface, so it lands on the first switch of the pair (by name).
@@ -94,5 +98,5 @@ def add_link_addresses(state, snapshot, config):
                     "status": "active",
                     "scope_type": "dcim.site",
                     "scope_id": Ref("site", slugify(config.site)),
-                    "description": name[:200],
+                    "description": name,
                 }, label="prefix %s (%s)" % (network, name)))

@@ -5,7 +5,15 @@
 
 from __future__ import annotations
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping import addressing, dcim, ipam, spaces
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping import (
+    addressing,
+    dcim,
+    ipam,
+    nodes,
+    optics,
+    spaces,
+    static_external,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import DesiredState
 
 
@@ -17,10 +25,14 @@ def build_desired(snapshot, config, now=None):
     dcim.add_cluster(state, config)
     spaces.add_vrfs(state, snapshot, config)
     dcim.add_devices(state, snapshot, config, now=now)
+    nodes.add_nodes(state, snapshot, config)
     dcim.add_switch_interfaces(state, snapshot)
     dcim.add_connection_interfaces(state, snapshot)
+    nodes.add_boot_macs(state, snapshot)
+    optics.add_transceivers(state, snapshot)
     addressing.add_switch_ips(state, snapshot, config)
     addressing.add_link_addresses(state, snapshot, config)
     ipam.add_ipam(state, snapshot, config)
-    dcim.add_cables(state, snapshot)
+    static_external.add_static_externals(state, snapshot, config)
+    dcim.add_cables(state, snapshot, config, now=now)
     return state

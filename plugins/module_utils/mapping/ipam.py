@@ -98,8 +98,8 @@ def add_ipam(state, snapshot, config):
 
 
 def _tenant(fields, config):
-    if config.tenant:
-        fields["tenant"] = Ref("tenant", slugify(config.tenant))
+    # Without the option the tenant comes off, as on the fabric's devices.
+    fields["tenant"] = Ref("tenant", slugify(config.tenant)) if config.tenant else None
     return fields
 
 
@@ -111,7 +111,7 @@ def _vlan_group(state, config, namespace, ranges, description, custom_fields):
         "scope_type": "virtualization.cluster",
         "scope_id": Ref("cluster", config.fabric),
         "vid_ranges": ranges,
-        "description": description[:200],
+        "description": description,
         "custom_fields": custom_fields,
     }, label="VLAN group %s" % name))
 
@@ -135,7 +135,7 @@ def _containers(state, config, model, site):
             "status": "container",
             "scope_type": "dcim.site",
             "scope_id": site,
-            "description": ("IPv4Namespace %s" % ", ".join(names))[:200],
+            "description": "IPv4Namespace %s" % ", ".join(names),
             "custom_fields": {"hedgehog_ipv4_namespace": ",".join(names)},
         }, label="prefix %s (IPv4Namespace %s)" % (prefix, ", ".join(names))))
 
@@ -150,7 +150,7 @@ def _peerings_by_vrf(model):
 
 
 def _vrf(state, config, name, description, custom_fields):
-    fields = {"name": name, "description": description[:200], "enforce_unique": True, "custom_fields": custom_fields}
+    fields = {"name": name, "description": description, "enforce_unique": True, "custom_fields": custom_fields}
     return state.add(Desired("vrf", name, _tenant(fields, config), label="VRF %s" % name))
 
 
@@ -180,7 +180,7 @@ def _vpc(state, snapshot, config, vpc, site, peerings):
                 "vid": subnet.vlan,
                 "name": short_name(label, 64),
                 "status": "active",
-                "description": ("VPC subnet %s" % label)[:200],
+                "description": "VPC subnet %s" % label,
                 "custom_fields": {"hedgehog_vni": subnet.vni},
             }, label="VLAN %d %s" % (subnet.vlan, label)))
             vlan = Ref("vlan", key)
@@ -191,7 +191,7 @@ def _vpc(state, snapshot, config, vpc, site, peerings):
             "scope_type": "dcim.site",
             "scope_id": site,
             "vlan": vlan,
-            "description": label[:200],
+            "description": label,
             "custom_fields": {"hedgehog_subnet": _subnet_facts(vpc, subnet)},
         }, label="prefix %s (%s)" % (subnet.cidr, label)))
         if subnet.gateway:
@@ -203,7 +203,7 @@ def _vpc(state, snapshot, config, vpc, site, peerings):
                 "end_address": subnet.with_length(dhcp.end),
                 "vrf": vrf,
                 "status": "active",
-                "description": ("%s DHCP range" % label)[:200],
+                "description": "%s DHCP range" % label,
             }, label="IP range %s-%s (%s)" % (dhcp.start, dhcp.end, label)))
         for mac in sorted(dhcp.static):
             _address(state, vpc.name, subnet.with_length(dhcp.static[mac]), "%s static DHCP lease for %s" % (label, mac),
@@ -228,7 +228,7 @@ def _subnet_facts(vpc, subnet):
 def _address(state, vrf, address, description, status="active", role=None, assigned=None, custom_fields=None,
              dns_name=None):
     fields = {"address": address, "vrf": Ref("vrf", vrf) if vrf else None, "status": status,
-              "description": description[:200]}
+              "description": description}
     if role is not None:
         fields["role"] = role
     if assigned is not None:
@@ -270,7 +270,7 @@ def _prefix(state, vrf, prefix, site, description):
         "status": "active",
         "scope_type": "dcim.site",
         "scope_id": site,
-        "description": description[:200],
+        "description": description,
     }, label="prefix %s (%s)" % (prefix, description)))
 
 
@@ -286,7 +286,7 @@ def _external_attachment(state, config, attachment, site):
             "vid": attachment.vlan,
             "name": short_name("%s/%d" % (attachment.external, attachment.vlan), 64),
             "status": "active",
-            "description": ("External %s" % attachment.external)[:200],
+            "description": "External %s" % attachment.external,
             "custom_fields": {"hedgehog_vni": None},
         }, label="VLAN %d of External %s" % (attachment.vlan, attachment.external)))
         name = "%s.%d" % (attachment.port, attachment.vlan)
@@ -300,20 +300,31 @@ def _external_attachment(state, config, attachment, site):
             "mode": "access",
             "untagged_vlan": Ref("vlan", (group, attachment.vlan)),
             "enabled": True,
-            "description": where[:200],
+            "description": where,
             "custom_fields": {"hedgehog_external_attachment": attachment.name},
         }, label="subinterface %s %s" % key))
         assigned = Ref("subinterface", key)
     if attachment.ip:
         interface = ipaddress.ip_interface(attachment.ip)
         _address(state, vrf, attachment.ip, where, assigned=assigned)
-        if interface.network.prefixlen < interface.max_prefixlen:
-            _prefix(state, vrf, str(interface.network), site, where)
+        network = str(interface.network)
+        # A static External often lists its attachment's own subnet as a static prefix: one prefix, the External's.
+        if interface.network.prefixlen < interface.max_prefixlen and state.get("prefix", (vrf, network)) is None:
+            _prefix(state, vrf, network, site, where)
         if attachment.neighbor_ip:
-            asn = attachment.neighbor_asn
-            text = "%s: neighbour%s" % (where, " AS %d" % asn if asn else "")
-            _address(state, vrf, "%s/%d" % (attachment.neighbor_ip, interface.network.prefixlen), text,
-                     custom_fields={"hedgehog_peer_asn": asn} if asn else None)
+            _neighbour(state, vrf, attachment, where, interface.network.prefixlen)
+
+
+def _neighbour(state, vrf, attachment, where, prefixlen):
+    """The peer's address; attachments of several switches on one segment may share one peer."""
+    asn = attachment.neighbor_asn
+    address = "%s/%d" % (attachment.neighbor_ip, prefixlen)
+    custom_fields = {"hedgehog_peer_asn": asn} if asn else None
+    known = state.get("ip_address", (vrf, address))
+    if known is not None and known.fields.get("custom_fields") == custom_fields:
+        return
+    text = "%s: neighbour%s" % (where, " AS %d" % asn if asn else "")
+    _address(state, vrf, address, text, custom_fields=custom_fields)
 
 
 def _leases(state, config, model):

@@ -28,9 +28,9 @@ class Ref(namedtuple("Ref", "kind key")):
 class Desired:
     """One object as the fabric wants it."""
 
-    __slots__ = ("kind", "key", "fields", "late", "label", "component", "shared")
+    __slots__ = ("kind", "key", "fields", "late", "label", "component", "shared", "tags")
 
-    def __init__(self, kind, key, fields, late=None, label=None, component=False, shared=False):
+    def __init__(self, kind, key, fields, late=None, label=None, component=False, shared=False, tags=()):
         self.kind = kind
         self.key = key
         self.fields = fields
@@ -45,10 +45,14 @@ class Desired:
         # NetBox has it, made without the fabric's marker when missing, never
         # changed or deleted, like the shared kinds (manufacturers, roles).
         self.shared = shared
+        # Slugs of the SwitchGroup tags the object carries; other tags are never touched.
+        self.tags = tuple(tags)
 
     def refs(self):
         for value in list(self.fields.values()) + list(self.late.values()):
             yield from iter_refs(value)
+        for slug in self.tags:
+            yield Ref("tag", slug)
 
 
 def iter_refs(value):
@@ -62,22 +66,49 @@ def iter_refs(value):
             yield from iter_refs(item)
 
 
+# NetBox's limit on every model's description field.
+DESCRIPTION_LENGTH = 200
+
+
 class DesiredState:
-    """Every desired object of one fabric, per kind, in insertion order."""
+    """Every desired object of one fabric, per kind, in insertion order.
+
+    An object two parts of the fabric define differently (one address on two
+    switches' ports) is *contested*: it leaves the desired state, and its
+    definitions wait in ``contests`` for the plan, which keeps what NetBox has
+    and names both. The order of definitions decides nothing.
+    """
 
     def __init__(self, fabric):
         self.fabric = fabric
         self.objects = OrderedDict()
         self.problems = []
+        # What is wrong with the fabric itself, not with its sync (cables LLDP disagrees with):
+        # reported, but the run still synced everything.
+        self.findings = []
+        # How the cables fared against LLDP (a mapping.cabling.CablingReport), once the cables are made.
+        self.cabling = None
+        self.contests = OrderedDict()
 
     def add(self, obj):
+        cut = _fit_description(obj)
         bucket = self.objects.setdefault(obj.kind, OrderedDict())
+        slot = (obj.kind, obj.key)
+        if slot in self.contests:
+            definitions = self.contests[slot]
+            if all(other.fields != obj.fields for other in definitions):
+                definitions.append(obj)
+            return obj
         existing = bucket.get(obj.key)
         if existing is not None:
             if existing.fields != obj.fields:
-                self.problems.append(Problem.about(obj.kind, obj.label,
-                                                   "defined twice with different values; the first is kept"))
+                self.contests[slot] = [existing, obj]
+                del bucket[obj.key]
+                return obj
             return existing
+        if cut:
+            self.problems.append(Problem.about(obj.kind, obj.label, "its description is %d characters long; NetBox "
+                                               "keeps %d, so the rest is cut" % (cut, DESCRIPTION_LENGTH)))
         bucket[obj.key] = obj
         return obj
 
@@ -89,6 +120,15 @@ class DesiredState:
 
     def counts(self):
         return dict((kind, len(objs)) for kind, objs in self.objects.items())
+
+
+def _fit_description(obj):
+    """Cut a description to what NetBox keeps; its former length when it was cut, else 0."""
+    description = obj.fields.get("description")
+    if isinstance(description, str) and len(description) > DESCRIPTION_LENGTH:
+        obj.fields["description"] = description[:DESCRIPTION_LENGTH]
+        return len(description)
+    return 0
 
 
 _SLUG_RE = re.compile(r"[^a-z0-9_-]+")

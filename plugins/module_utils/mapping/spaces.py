@@ -13,6 +13,8 @@ a VRF several fabrics share (any other name: created when missing, never changed
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, Ref, short_name, slugify
 
 GLOBAL_TABLE = "global"
@@ -20,9 +22,15 @@ GLOBAL_TABLE = "global"
 VRF_NAME_LENGTH = 100
 
 
+class SpaceOptions(namedtuple("SpaceOptions", "fabric underlay_vrf ipv4_namespace_vrf")):
+    """The options that place a fabric's address spaces (a FabricConfig has the same attributes)."""
+
+    __slots__ = ()
+
+
 def underlay_vrf(config):
     """The underlay's VRF name, or None for the global table."""
-    return _chosen(config.underlay_vrf, "%s/underlay" % config.fabric)
+    return _chosen(config.underlay_vrf, own_underlay_vrf(config.fabric))
 
 
 def namespace_vrf(config, namespace):
@@ -34,6 +42,28 @@ def _chosen(option, own):
     if not option:
         return short_name(own, VRF_NAME_LENGTH)
     return None if option == GLOBAL_TABLE else option
+
+
+def own_underlay_vrf(fabric):
+    return short_name("%s/underlay" % fabric, VRF_NAME_LENGTH)
+
+
+def namespace_of_vrf(config, name):
+    """The IPv4Namespace whose containers a VRF holds: its name, "" for a VRF the namespaces share, else None.
+
+    A VRF of the fabric's own naming is recognised whatever the options say
+    now: one left from an earlier layout still holds that namespace's containers.
+    """
+    prefix = "%s/ipv4ns/" % config.fabric
+    if name.startswith(prefix):
+        return name[len(prefix):]
+    if name == config.ipv4_namespace_vrf:
+        return ""
+    return None
+
+
+def is_underlay_vrf(config, name):
+    return name in (underlay_vrf(config), own_underlay_vrf(config.fabric))
 
 
 def vrf_ref(name):
@@ -55,8 +85,9 @@ def _add_vrf(state, config, name, option, description):
         return
     shared = bool(option)
     fields = {"name": name, "description": description[:200], "enforce_unique": not shared}
-    if config.tenant and not shared:
-        fields["tenant"] = Ref("tenant", slugify(config.tenant))
+    if not shared:
+        # The fabric's own VRFs carry its tenant, and lose it with the option, as its other objects.
+        fields["tenant"] = Ref("tenant", slugify(config.tenant)) if config.tenant else None
     if shared:
         fields["description"] = "Shared by Hedgehog fabrics"
     state.add(Desired("vrf", name, fields, label="VRF %s" % name, shared=shared))

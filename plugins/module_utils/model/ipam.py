@@ -17,7 +17,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import parse
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import held, parse
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.parse import BadObject
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import SERVER_TYPES
 
@@ -505,14 +505,15 @@ def catalog_vnis(obj):
 
 def _check_vpcs(snapshot, model):
     """Drop VPCs whose namespaces are missing and subnets whose VLAN cannot be placed."""
-    used_vlans = {}
+    claims = {}
     for name in sorted(model.vpcs):
         vpc = model.vpcs[name]
-        missing = [(what, ns) for what, ns, known in (
-            ("ipv4Namespace", vpc.ipv4_namespace, model.ipv4_namespaces),
-            ("vlanNamespace", vpc.vlan_namespace, model.vlan_namespaces)) if ns not in known]
+        missing = [(what, ns, kind) for what, ns, known, kind in (
+            ("ipv4Namespace", vpc.ipv4_namespace, model.ipv4_namespaces, "IPv4Namespace"),
+            ("vlanNamespace", vpc.vlan_namespace, model.vlan_namespaces, "VLANNamespace")) if ns not in known]
         if missing:
-            snapshot.problem("VPC", name, "; ".join("spec.%s %r does not exist or was skipped" % m for m in missing))
+            cause = "; ".join("spec.%s %r does not exist or was skipped" % m[:2] for m in missing)
+            snapshot.problem("VPC", name, cause, quiet=all(snapshot.unread(m[2]) for m in missing))
             del model.vpcs[name]
             continue
         vlan_ns = model.vlan_namespaces[vpc.vlan_namespace]
@@ -526,76 +527,130 @@ def _check_vpcs(snapshot, model):
                                  % (subnet.vlan, vpc.vlan_namespace))
                 del vpc.subnets[subnet_name]
                 continue
-            owner = used_vlans.get((vpc.vlan_namespace, subnet.vlan))
-            if owner is not None:
-                snapshot.problem("VPC", label, "VLAN %d of VLANNamespace %s is already used by %s; the subnet is "
-                                 "skipped" % (subnet.vlan, vpc.vlan_namespace, owner))
-                del vpc.subnets[subnet_name]
-                continue
-            used_vlans[(vpc.vlan_namespace, subnet.vlan)] = label
+            claims.setdefault((vpc.vlan_namespace, subnet.vlan), []).append((name, subnet_name))
+    _contested_vlans(snapshot, model, claims)
+
+
+def _contested_vlans(snapshot, model, claims):
+    """A VLAN two subnets of one namespace claim: NetBox tells which subnet holds it; both are held."""
+    for (namespace, vlan), subnets in sorted(claims.items()):
+        if len(subnets) < 2:
+            continue
+        snapshot.contest("VLAN %d of VLANNamespace %s" % (vlan, namespace),
+                         [("VPC", "%s/%s" % pair) for pair in subnets], slot=("vlan", (namespace, vlan)))
+        for vpc, subnet in subnets:
+            del model.vpcs[vpc].subnets[subnet]
+
+
+def _attachment_cause(snapshot, model, attachment):
+    """(why an attachment cannot be used, whether that was reported already, whether its VLANs are held).
+
+    An attachment to a connection, VPC or subnet that was skipped holds the
+    VLANs of its connection's ports; one to an object that left the fabric
+    dangles and holds nothing. (None, False, False) when it can be used.
+    """
+    connection = snapshot.connections.get(attachment.connection)
+    vpc = model.vpcs.get(attachment.vpc)
+    if connection is None:
+        return ("connection %s does not exist or was skipped" % attachment.connection,
+                snapshot.withheld("Connection", attachment.connection),
+                snapshot.skipped("Connection", attachment.connection))
+    if not connection.supported:
+        # The connection's own problem tells why; its VLANs stay as NetBox has them.
+        return "connection %s is of a type this collection does not know" % attachment.connection, True, True
+    if connection.type not in SERVER_TYPES:
+        return ("connection %s is of type %s; only server connections take VPCs" % (connection.name, connection.type),
+                False, True)
+    if vpc is None:
+        return ("VPC %s does not exist or was skipped" % attachment.vpc, snapshot.unread("VPC"),
+                snapshot.skipped("VPC", attachment.vpc))
+    if attachment.subnet not in vpc.subnets:
+        label = "%s/%s" % (attachment.vpc, attachment.subnet)
+        return ("VPC %s has no subnet %s (or it was skipped)" % (attachment.vpc, attachment.subnet),
+                snapshot.withheld("VPC", label), snapshot.skipped("VPC", label))
+    return None, False, False
 
 
 def _check_attachments(snapshot, model):
-    native_of = {}
-    seen = {}
+    by_target = {}
     for name in sorted(model.attachments):
         attachment = model.attachments[name]
-        connection = snapshot.connections.get(attachment.connection)
-        vpc = model.vpcs.get(attachment.vpc)
-        cause = None
-        if connection is None:
-            cause = "connection %s does not exist or was skipped" % attachment.connection
-        elif connection.type not in SERVER_TYPES:
-            cause = "connection %s is of type %s; only server connections take VPCs" % (
-                connection.name, connection.type)
-        elif vpc is None:
-            cause = "VPC %s does not exist or was skipped" % attachment.vpc
-        elif attachment.subnet not in vpc.subnets:
-            cause = "VPC %s has no subnet %s (or it was skipped)" % (attachment.vpc, attachment.subnet)
-        elif (attachment.connection, attachment.vpc, attachment.subnet) in seen:
-            cause = "connection %s already has %s/%s through %s" % (
-                attachment.connection, attachment.vpc, attachment.subnet,
-                seen[(attachment.connection, attachment.vpc, attachment.subnet)])
-        elif attachment.native and attachment.connection in native_of:
-            cause = "connection %s already has a native VLAN through %s" % (
-                attachment.connection, native_of[attachment.connection])
+        cause, reported, holds = _attachment_cause(snapshot, model, attachment)
         if cause:
-            snapshot.problem("VPCAttachment", name, cause)
+            snapshot.problem("VPCAttachment", name, cause, quiet=reported,
+                             tokens=[(held.PORT_VLANS, attachment.connection)] if holds else [])
             del model.attachments[name]
             continue
-        seen[(attachment.connection, attachment.vpc, attachment.subnet)] = name
+        target = (attachment.connection, attachment.vpc, attachment.subnet)
+        if target in by_target:
+            # The same VLAN on the same connection twice: one of them is enough.
+            snapshot.note("VPCAttachment", name, "attaches connection %s to %s/%s as %s does; it is attached once"
+                          % (attachment.connection, attachment.vpc, attachment.subnet, by_target[target]))
+            del model.attachments[name]
+            continue
+        by_target[target] = name
+    _contested_native_vlans(snapshot, model)
+
+
+def _contested_native_vlans(snapshot, model):
+    """Two native VLANs on one connection: neither is taken, its VLANs stay as NetBox has them."""
+    natives = {}
+    for name in sorted(model.attachments):
+        attachment = model.attachments[name]
         if attachment.native:
-            native_of[attachment.connection] = name
+            natives.setdefault(attachment.connection, []).append(name)
+    for connection, names in sorted(natives.items()):
+        if len(names) < 2:
+            continue
+        snapshot.contest("the native VLAN of connection %s" % connection, [("VPCAttachment", n) for n in names],
+                         tokens=[(held.PORT_VLANS, connection)])
+        for name in names:
+            del model.attachments[name]
 
 
 def _check_externals(snapshot, model):
     for name in sorted(model.externals):
         if model.externals[name].ipv4_namespace not in model.ipv4_namespaces:
             snapshot.problem("External", name, "spec.ipv4Namespace %r does not exist or was skipped"
-                             % model.externals[name].ipv4_namespace)
+                             % model.externals[name].ipv4_namespace, quiet=snapshot.unread("IPv4Namespace"))
             del model.externals[name]
-    used = {}
+    claims = {}
     for name in sorted(model.external_attachments):
         attachment = model.external_attachments[name]
         connection = snapshot.connections.get(attachment.connection)
-        cause = None
+        cause, reported = None, False
+        holds = True
         if attachment.external not in model.externals:
             cause = "External %s does not exist or was skipped" % attachment.external
+            reported = snapshot.unread("External")
+            # An attachment to an External that left the fabric goes with its VRF.
+            holds = snapshot.skipped("External", attachment.external)
         elif connection is None:
             cause = "connection %s does not exist or was skipped" % attachment.connection
+            reported = snapshot.withheld("Connection", attachment.connection)
         elif connection.type not in ("external", "staticExternal"):
             cause = "connection %s is of type %s, not external" % (connection.name, connection.type)
-        elif (attachment.connection, attachment.vlan) in used:
-            cause = "VLAN %d of connection %s is already used by %s" % (
-                attachment.vlan, attachment.connection, used[(attachment.connection, attachment.vlan)])
         if cause:
-            snapshot.problem("ExternalAttachment", name, cause)
+            snapshot.problem("ExternalAttachment", name, cause, quiet=reported, tokens=None if holds else [])
             del model.external_attachments[name]
             continue
-        used[(attachment.connection, attachment.vlan)] = name
         port = connection.links[0].a
         attachment.switch = port.device
         attachment.port = snapshot.interface_name(port)
+        claims.setdefault((attachment.connection, attachment.vlan), []).append(name)
+    _contested_external_vlans(snapshot, model, claims)
+
+
+def _contested_external_vlans(snapshot, model, claims):
+    for (connection, vlan), names in sorted(claims.items()):
+        if len(names) < 2:
+            continue
+        first = model.external_attachments[names[0]]
+        slot = ("subinterface", (first.switch, "%s.%d" % (first.port, vlan))) if vlan else None
+        snapshot.contest("VLAN %d of connection %s" % (vlan, connection),
+                         [("ExternalAttachment", n) for n in names], slot=slot)
+        for name in names:
+            del model.external_attachments[name]
 
 
 def _check_peerings(snapshot, model):
@@ -604,8 +659,11 @@ def _check_peerings(snapshot, model):
         for kind, target in sorted(peering.sides):
             known = model.vpcs if kind == "vpc" else model.externals
             if target not in known:
+                target_kind = "VPC" if kind == "vpc" else "External"
+                # A side that left the fabric takes its entry along; one that was skipped keeps it as it is.
                 snapshot.problem(peering.kind, name, "%s %s does not exist or was skipped; the peering is recorded "
-                                 "on the other side only" % ("VPC" if kind == "vpc" else "External", target))
+                                 "on the other side only" % (target_kind, target), quiet=snapshot.unread(target_kind),
+                                 tokens=None if snapshot.skipped(target_kind, target) else [])
                 del peering.sides[(kind, target)]
 
 
@@ -614,7 +672,7 @@ def _check_gateways(snapshot, model):
     for name in sorted(snapshot.gateways):
         unknown = sorted(set(snapshot.gateways[name].groups) - groups)
         if unknown and groups:
-            snapshot.problem("Gateway", name, "spec.groups names unknown GatewayGroup(s) %s" % ", ".join(unknown))
+            snapshot.note("Gateway", name, "spec.groups names unknown GatewayGroup(s) %s" % ", ".join(unknown))
 
 
 def build_ipam(snapshot, data):

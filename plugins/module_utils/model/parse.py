@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import agents
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import (
     CONNECTION_TYPES,
-    AgentState,
     Connection,
     Gateway,
     GatewayInterface,
@@ -23,23 +23,25 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records
     PortRef,
     ProfilePort,
     Server,
+    StaticExternal,
     Switch,
     SwitchProfile,
 )
 
 SWITCH_ROLES = ("spine", "server-leaf", "border-leaf", "mixed-leaf", "virtual-edge")
 
-# Agent interface status keys renamed in 25.04 (old -> new).
-AGENT_INTERFACE_KEYS = {
-    "adminStatus": "admin",
-    "operStatus": "oper",
-    "lastChanged": "change",
-    "autoNegotiate": "auto",
-}
-
 
 class BadObject(ValueError):
     """The object cannot be used; the message names the field and the cause."""
+
+
+class MissingObject(BadObject):
+    """The object refers to ``kind`` ``name``, which does not exist or was skipped."""
+
+    def __init__(self, kind, name, message):
+        super().__init__(message)
+        self.kind = kind
+        self.name = name
 
 
 def _mapping(value, path):
@@ -101,21 +103,43 @@ def _strings(data, key, path):
 
 
 def parse_objects(snapshot, data, kind, parser):
-    """Every object of ``kind`` through ``parser``, by name; bad, unnamed and duplicated ones become problems."""
-    found = {}
+    """Every object of ``kind`` through ``parser``, by name; bad, unnamed and duplicated ones become problems.
+
+    A name defined twice the same way is one object; defined twice differently,
+    neither definition is taken (the order of files decides nothing) and what
+    NetBox holds of it stays as it is.
+    """
+    definitions = {}
     for obj in data.items(kind):
         name = name_of(obj)
         if not name:
             snapshot.problem(kind, "(unnamed)", "metadata.name is missing")
             continue
-        if name in found:
-            snapshot.problem(kind, name, "duplicated object name; the first one is used")
+        same = definitions.setdefault(name, [])
+        if all(_definition(obj) != _definition(other) for other in same):
+            same.append(obj)
+    found = {}
+    for name, objs in definitions.items():
+        if len(objs) > 1:
+            snapshot.problem(kind, name, _twice(data, objs))
             continue
         try:
-            found[name] = parser(obj)
+            found[name] = parser(objs[0])
         except BadObject as exc:
-            snapshot.problem(kind, name, str(exc))
+            snapshot.problem(kind, name, str(exc), obj=objs[0])
     return found
+
+
+def _definition(obj):
+    """What makes two objects of one name the same definition."""
+    return (obj.get("apiVersion"), obj.get("spec"), obj.get("status"))
+
+
+def _twice(data, objs):
+    places = [data.place_of(obj) for obj in objs]
+    where = " (in %s)" % ", ".join(places) if all(places) else ""
+    return ("defined %d times with different specs%s: none of them is used, and what NetBox holds of it stays as it "
+            "is until one definition is left" % (len(objs), where))
 
 
 def name_of(obj):
@@ -154,18 +178,48 @@ def parse_profile(obj):
         platform=_text(spec, "platform", "spec"),
         features=dict((k, bool(v)) for k, v in _mapping(spec.get("features"), "spec.features").items()),
         ports=ports,
-        port_groups=_mapping(spec.get("portGroups"), "spec.portGroups"),
-        port_profiles=_mapping(spec.get("portProfiles"), "spec.portProfiles"),
+        port_groups=_port_groups(spec),
+        port_profiles=_port_profiles(spec),
     )
 
 
-def parse_switch(obj):
+def _port_groups(spec):
+    """``{group: {"profile": name}}``, every level checked: the port speeds are read from it later."""
+    groups = {}
+    for name, group in _mapping(spec.get("portGroups"), "spec.portGroups").items():
+        group = _mapping(group, "spec.portGroups.%s" % name)
+        _text(group, "profile", "spec.portGroups.%s" % name)
+        groups[name] = group
+    return groups
+
+
+def _port_profiles(spec):
+    """``{profile: {"speed": {...}, "breakout": {"default": mode, "supported": {mode: {"offsets": [...]}}}}}``.
+
+    Every level is checked: the breakouts and speeds of the ports are read from it later.
+    """
+    profiles = {}
+    for name, profile in _mapping(spec.get("portProfiles"), "spec.portProfiles").items():
+        path = "spec.portProfiles.%s" % name
+        profile = _mapping(profile, path)
+        _text(_mapping(profile.get("speed"), path + ".speed"), "default", path + ".speed")
+        breakout = _mapping(profile.get("breakout"), path + ".breakout")
+        _text(breakout, "default", path + ".breakout")
+        for mode, info in _mapping(breakout.get("supported"), path + ".breakout.supported").items():
+            _list(_mapping(info, "%s.breakout.supported.%s" % (path, mode)).get("offsets"),
+                  "%s.breakout.supported.%s.offsets" % (path, mode))
+        profiles[name] = profile
+    return profiles
+
+
+def parse_switch(obj, hydrated=True):
+    """A Switch; ``hydrated=False`` (wiring as hhfab writes it) lets its ASN and addresses be unset."""
     spec = spec_of(obj)
     role = _text(spec, "role", "spec", required=True)
     if role not in SWITCH_ROLES:
         raise BadObject("spec.role %r is not one of %s" % (role, ", ".join(SWITCH_ROLES)))
-    asn = _integer(spec, "asn", "spec", required=True)
-    if asn <= 0 or asn > 4294967295:
+    asn = _integer(spec, "asn", "spec", required=hydrated)
+    if asn is not None and (asn <= 0 or asn > 4294967295):
         raise BadObject("spec.asn %d is out of range" % asn)
     redundancy = _mapping(spec.get("redundancy"), "spec.redundancy")
     boot = _mapping(spec.get("boot"), "spec.boot")
@@ -174,8 +228,8 @@ def parse_switch(obj):
         role=role,
         profile=_text(spec, "profile", "spec", required=True),
         asn=asn,
-        ip=_interface_cidr(spec, "ip", "spec", required=True),
-        protocol_ip=_interface_cidr(spec, "protocolIP", "spec", required=True),
+        ip=_interface_cidr(spec, "ip", "spec", required=hydrated),
+        protocol_ip=_interface_cidr(spec, "protocolIP", "spec", required=hydrated),
         vtep_ip=_interface_cidr(spec, "vtepIP", "spec"),
         description=_text(spec, "description", "spec"),
         groups=_strings(spec, "groups", "spec"),
@@ -184,10 +238,17 @@ def parse_switch(obj):
         vlan_namespaces=_strings(spec, "vlanNamespaces", "spec") or ["default"],
         boot_serial=_text(boot, "serial", "spec.boot"),
         boot_mac=_text(boot, "mac", "spec.boot"),
-        port_breakouts=dict((str(k), str(v)) for k, v in _mapping(spec.get("portBreakouts"), "spec.portBreakouts").items()),
-        port_speeds=dict((str(k), str(v)) for k, v in _mapping(spec.get("portSpeeds"), "spec.portSpeeds").items()),
+        port_breakouts=_port_settings(spec, "portBreakouts"),
+        port_speeds=_port_settings(spec, "portSpeeds"),
+        port_group_speeds=_port_settings(spec, "portGroupSpeeds"),
+        port_fecs=_port_settings(spec, "portFECs"),
         domain=_text(_mapping(spec.get("topology"), "spec.topology"), "domain", "spec.topology"),
     )
+
+
+def _port_settings(spec, key):
+    """A per-port (or per-port-group) map of the switch spec, as strings."""
+    return dict((str(k), str(v)) for k, v in _mapping(spec.get(key), "spec.%s" % key).items())
 
 
 def parse_server(obj):
@@ -277,19 +338,55 @@ def _domain_links(body, path):
     return links
 
 
+def _end_of(value, path):
+    """One end of a link of an unknown type: a mapping with a ``device/port`` string, or None."""
+    if not isinstance(value, dict) or not isinstance(value.get("port"), str):
+        return None
+    try:
+        return parse_port(value, path)
+    except BadObject:
+        return None
+
+
+def _two_ended(raw, path):
+    """A link of an unknown type as (a, b) when it has exactly two ends, else None."""
+    if not isinstance(raw, dict) or len(raw) != 2:
+        return None
+    ends = [_end_of(value, "%s.%s" % (path, side)) for side, value in sorted(raw.items())]
+    return Link(a=ends[0], b=ends[1]) if None not in ends else None
+
+
+def _unknown_type_links(body, path):
+    """The links of an unknown connection type that has the usual shape (``link`` or ``links`` of two ends)."""
+    raws = body.get("links") if isinstance(body.get("links"), list) else [body.get("link")]
+    links = [_two_ended(raw, "%s.links[%d]" % (path, index)) for index, raw in enumerate(raws)]
+    return links if links and None not in links else None
+
+
+def _unknown_type(spec):
+    """An unknown connection type: a Connection whose cables alone can be synced, or BadObject."""
+    unknown = sorted(key for key in spec if isinstance(spec.get(key), dict))
+    if not unknown:
+        raise BadObject("spec names no connection type")
+    if len(unknown) == 1:
+        links = _unknown_type_links(spec[unknown[0]], "spec.%s" % unknown[0])
+        if links:
+            return unknown[0], links
+    raise BadObject("unknown connection type %s" % ", ".join(repr(k) for k in unknown))
+
+
 def parse_connection(obj):
     spec = spec_of(obj)
     present = [key for key in CONNECTION_TYPES if spec.get(key) is not None]
     if not present:
-        unknown = sorted(key for key in spec if isinstance(spec.get(key), dict))
-        if unknown:
-            raise BadObject("unknown connection type %s" % ", ".join(repr(k) for k in unknown))
-        raise BadObject("spec names no connection type")
+        ctype, links = _unknown_type(spec)
+        return Connection(name=name_of(obj), type=ctype, links=links, supported=False)
     if len(present) > 1:
         raise BadObject("spec names several connection types: %s" % ", ".join(present))
     ctype = present[0]
     path = "spec.%s" % ctype
     body = _mapping(spec.get(ctype), path)
+    static = None
     if ctype == "unbundled":
         link = _mapping(body.get("link"), path + ".link")
         links = [Link(a=parse_port(link.get("server"), path + ".link.server"),
@@ -297,53 +394,50 @@ def parse_connection(obj):
     elif ctype in ("external", "staticExternal"):
         link = _mapping(body.get("link"), path + ".link")
         links = [Link(a=parse_port(link.get("switch"), path + ".link.switch", with_ip=(ctype == "staticExternal")))]
+        if ctype == "staticExternal":
+            static = _static_external(body, link, path)
     elif ctype == "mclagDomain":
         links = _domain_links(body, path)
     else:
         links = _two_sided_links(body, ctype, path)
     return Connection(
         name=name_of(obj), type=ctype, links=links,
-        mtu=_integer(body, "mtu", path), fallback=bool(body.get("fallback")),
+        mtu=_integer(body, "mtu", path), fallback=bool(body.get("fallback")), static_external=static,
     )
 
 
-def _agent_interfaces(state):
-    interfaces = {}
-    for port, info in _mapping(state.get("interfaces"), "status.state.interfaces").items():
-        if not isinstance(info, dict):
-            continue
-        interfaces[port] = dict((AGENT_INTERFACE_KEYS.get(k, k), v) for k, v in info.items()
-                                if k not in ("counters", "lldpNeighbors", "transceiver"))
-    return interfaces
+def _static_external(body, link, path):
+    """The switch side of a staticExternal: its IP, next hop, routed subnets, VLAN and VPC."""
+    switch = _mapping(link.get("switch"), path + ".link.switch")
+    where = path + ".link.switch"
+    next_hop = _text(switch, "nextHop", where)
+    if next_hop:
+        try:
+            ipaddress.ip_address(next_hop)
+        except ValueError as exc:
+            raise BadObject("%s.nextHop is not an IP address: %r" % (where, next_hop)) from exc
+    subnets = _strings(switch, "subnets", where)
+    for subnet in subnets:
+        try:
+            ipaddress.ip_network(subnet)
+        except ValueError as exc:
+            raise BadObject("%s.subnets holds %r, which is not a network" % (where, subnet)) from exc
+    vlan = _integer(switch, "vlan", where) or 0
+    if not 0 <= vlan <= 4094:
+        raise BadObject("%s.vlan %d is out of range" % (where, vlan))
+    return StaticExternal(ip=_interface_cidr(switch, "ip", where), next_hop=next_hop, subnets=subnets, vlan=vlan,
+                          within_vpc=_text(body, "withinVPC", path))
 
 
 def parse_agent(obj):
     """Only the agent's own report and its catalog: ``spec.users`` and ``spec.version`` are never read."""
-    spec = spec_of(obj)
-    status = _mapping(obj.get("status"), "status")
-    state = _mapping(status.get("state"), "status.state")
-    nos = _mapping(state.get("nos"), "status.state.nos")
-    catalog = _mapping(spec.get("catalog"), "spec.catalog")
-    port_channels = {}
-    for connection, number in _mapping(catalog.get("portChannelIDs"), "spec.catalog.portChannelIDs").items():
-        if isinstance(number, int) and not isinstance(number, bool):
-            port_channels[str(connection)] = number
-    metadata = obj.get("metadata") or {}
-    reboot = status.get("rebootRequired")
-    return AgentState(
-        name=name_of(obj),
-        last_heartbeat=str(status.get("lastHeartbeat") or ""),
-        version=str(status.get("version") or ""),
-        generation=metadata.get("generation") if isinstance(metadata.get("generation"), int) else None,
-        applied_generation=status.get("lastAppliedGen") if isinstance(status.get("lastAppliedGen"), int) else None,
-        reboot_required=bool(reboot) if reboot is not None else None,
-        serial=str(nos.get("serialNumber") or ""),
-        nos_version=str(nos.get("softwareVersion") or ""),
-        manufacturer=str(nos.get("mfgName") or ""),
-        platform_name=str(nos.get("platformName") or ""),
-        port_channel_ids=port_channels,
-        interfaces=_agent_interfaces(state),
-    )
+    _mapping(obj.get("status"), "status")
+    return agents.parse_agent(obj, name_of(obj))
+
+
+def parse_gateway_agent(obj):
+    _mapping(obj.get("status"), "status")
+    return agents.parse_gateway_agent(obj, name_of(obj))
 
 
 def catalog_port_channels(obj, switch_groups):

@@ -9,7 +9,10 @@ name theirs in ``spec.topology.fabric`` (objects that name none belong to
 ``default``). With ``source_fabric`` set, the run keeps that fabric's objects,
 the servers its connections reach, and what every fabric shares (profiles,
 namespaces, groups, the fabricator); a source without ``Fabric`` objects is one
-fabric, as before.
+fabric, as before. The nodes around the switches go with the fabric they serve:
+a gateway's FabNode and GatewayAgent with its Gateway, and the control node,
+which serves them all, with ``default`` (as the management network does), so
+that one NetBox fabric, not each, owns its device.
 """
 
 from __future__ import annotations
@@ -47,16 +50,14 @@ def select_fabric(data, source_fabric, fabric=None):
     """Keep only ``source_fabric``'s objects of a SourceData (in place); None keeps everything."""
     if not source_fabric:
         return data
-    declared = sorted(_name(obj) for obj in data.items("Fabric"))
-    if declared and source_fabric not in declared:
-        raise ConfigError("the source has no Hedgehog fabric %r (its fabrics: %s)"
-                          % (source_fabric, ", ".join(declared)), fabric=fabric)
-    if not declared and source_fabric != DEFAULT_FABRIC:
-        raise ConfigError("source_fabric is %r, but the source holds a single fabric (no Fabric objects): "
-                          "leave source_fabric unset" % source_fabric, fabric=fabric)
+    if "Fabric" not in data.incomplete:
+        # Unread Fabric objects tell nothing; each object still names its fabric.
+        _check_declared(data, source_fabric, fabric)
+    every_gateway = set(_name(obj) for obj in data.items("Gateway"))
     for kind in TOPOLOGY_KINDS:
         if kind in data.objects:
             data.objects[kind] = [obj for obj in data.objects[kind] if source_fabric in fabrics_of(obj)]
+    _keep_nodes_of_fabric(data, source_fabric, every_gateway)
     _keep_servers_of_connections(data)
     _keep_subnets_of_vpcs(data, source_fabric)
     for kind in data.objects:
@@ -64,9 +65,33 @@ def select_fabric(data, source_fabric, fabric=None):
     return data
 
 
+def _check_declared(data, source_fabric, fabric):
+    declared = sorted(_name(obj) for obj in data.items("Fabric"))
+    if declared and source_fabric not in declared:
+        raise ConfigError("the source has no Hedgehog fabric %r (its fabrics: %s)"
+                          % (source_fabric, ", ".join(declared)), fabric=fabric)
+    if not declared and source_fabric != DEFAULT_FABRIC:
+        raise ConfigError("source_fabric is %r, but the source holds a single fabric (no Fabric objects): "
+                          "leave source_fabric unset" % source_fabric, fabric=fabric)
+
+
 def _name(obj):
     metadata = obj.get("metadata") if isinstance(obj, dict) else None
     return str(metadata.get("name")) if isinstance(metadata, dict) and metadata.get("name") else ""
+
+
+def _keep_nodes_of_fabric(data, source_fabric, every_gateway):
+    """Gateway nodes and agents follow their Gateway; the control node and other nodes go with ``default``."""
+    gateways = set(_name(obj) for obj in data.items("Gateway"))
+    default = source_fabric == DEFAULT_FABRIC
+    kept = {
+        "GatewayAgent": lambda name: name in gateways,
+        "FabNode": lambda name: name in gateways or (default and name not in every_gateway),
+        "ControlNode": lambda name: default,
+    }
+    for kind, keep in kept.items():
+        if kind in data.objects:
+            data.objects[kind] = [obj for obj in data.objects[kind] if keep(_name(obj))]
 
 
 def _keep_servers_of_connections(data):

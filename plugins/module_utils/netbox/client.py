@@ -12,6 +12,7 @@ and record objects would cost memory and time for nothing.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import Counter, namedtuple
@@ -50,6 +51,9 @@ DEFAULT_TIMEOUT = (10, 300)
 # gunicorn refuses request lines over 4094 bytes by default.
 MAX_QUERY_LENGTH = 3500
 MAX_BODY_IN_ERROR = 2000
+# A unique object made at the same moment by another run comes back refused:
+# "already exists" (400), or an IntegrityError NetBox did not catch (500).
+DUPLICATE = re.compile(r"already exists|duplicate key", re.IGNORECASE)
 
 
 def auth_header(token):
@@ -107,6 +111,8 @@ class NetBoxClient:
         self.write_requests = []
         # NetBox's clock (the Date of the last answer) and our monotonic time then.
         self._server_clock = None
+        # Called before every request; raises when the run must stop (control.RunControl.check).
+        self.checkpoint = None
 
     def _open_session(self, token, verify):
         if HAS_PYNETBOX:
@@ -179,6 +185,14 @@ class NetBoxClient:
         return "%s/api/%s/" % (self.url, endpoint.strip("/"))
 
     def _send(self, method, url, params=None, body=None, headers=None):
+        """One attempt: the decoded body and the Reply, or a TransientError worth another attempt.
+
+        A body cut short (the connection dropped mid-answer, a proxy that gave
+        up) is transient like the connection error it is; a refusal (4xx, a
+        500 that is not a deadlock) is returned for ``_call`` to raise.
+        """
+        if self.checkpoint is not None:
+            self.checkpoint()
         self._count(method)
         try:
             response = self.session.request(method, url, params=params, json=body, headers=headers,
@@ -186,6 +200,9 @@ class NetBoxClient:
             reply = Reply(response.status_code, response.headers, self._read_body(response, url))
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise TransientError("cannot reach NetBox at %s: %s" % (url, exc.__class__.__name__), endpoint=url,
+                                 cause=exc) from exc
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            raise TransientError("NetBox's answer to %s %s was cut short" % (method, url), endpoint=url,
                                  cause=exc) from exc
         if reply.status_code in TRANSIENT_STATUS:
             raise TransientError("NetBox answered HTTP %d at %s" % (reply.status_code, url), endpoint=url,
@@ -195,7 +212,13 @@ class NetBoxClient:
             # devices' counter rows in different orders; PostgreSQL aborts one whole
             # chunk (a bulk write is all-or-none), so sending it again is safe.
             raise TransientError("NetBox hit a database deadlock at %s" % url, endpoint=url, status=500)
-        return reply
+        if reply.status_code >= 400 or reply.status_code == 204 or not reply.content:
+            return None, reply
+        try:
+            return json.loads(reply.content), reply
+        except ValueError as exc:
+            raise TransientError("NetBox's answer to %s %s (HTTP %d) is not whole JSON" % (
+                method, url, reply.status_code), endpoint=url, status=reply.status_code) from exc
 
     def _read_body(self, response, url):
         """The body, read in chunks and refused past ``max_response_bytes``."""
@@ -228,20 +251,14 @@ class NetBoxClient:
     def _call(self, method, endpoint, params=None, body=None, headers=None):
         url = self._endpoint_url(endpoint)
         try:
-            reply = self.backoff.call(self._send, method, url, params, body, headers)
+            answer, reply = self.backoff.call(self._send, method, url, params, body, headers)
         except TransientError as exc:
             raise NetBoxAPIError("NetBox stayed unavailable: %s" % exc.message, fabric=self.fabric,
                                  endpoint=endpoint, status=exc.status) from exc
         self._note(method, reply)
         if reply.status_code >= 400:
             raise self._refusal(method, endpoint, reply)
-        if reply.status_code == 204 or not reply.content:
-            return None, reply
-        try:
-            return json.loads(reply.content), reply
-        except ValueError as exc:
-            raise NetBoxAPIError("NetBox sent a body that is not JSON for %s %s" % (method, endpoint),
-                                 fabric=self.fabric, endpoint=endpoint, status=reply.status_code) from exc
+        return answer, reply
 
     def _refusal(self, method, endpoint, reply):
         status = reply.status_code
@@ -352,8 +369,88 @@ class NetBoxClient:
             return list(objects)
         return [dict(obj, changelog_message=self.changelog_message) for obj in objects]
 
-    def create(self, endpoint, objects):
-        return self.request("POST", endpoint, body=self._stamped(objects)) or []
+    def create(self, endpoint, objects, find=None):
+        """Create ``objects`` (a bulk POST); the created rows, in the same order.
+
+        A POST that failed on a timeout, a dropped connection or a 5xx may
+        have been committed before the answer was lost. Before it is sent
+        again, ``find(objects)`` looks the pending objects up by their natural
+        keys (a row, or None, per object) and only what is still missing is
+        sent: a retry never makes a second copy. Without ``find`` a POST is
+        not retried after such a fault.
+        """
+        objects = list(objects)
+        rows = [None] * len(objects)
+        pending = list(range(len(objects)))
+
+        def attempt():
+            written = self._attempt_once("POST", endpoint, [objects[i] for i in pending], retry=find is not None)
+            for index, row in zip(pending, written or []):
+                rows[index] = row
+            return rows
+
+        def settled():
+            found = find([objects[i] for i in pending])
+            for index, row in zip(list(pending), found):
+                if row is not None:
+                    rows[index] = row
+                    pending.remove(index)
+            return rows if not pending else None
+
+        if not objects:
+            return []
+        if find is None:
+            return attempt()
+        return self._call_created(endpoint, attempt, settled)
+
+    def _attempt_once(self, method, endpoint, objects, retry):
+        """One POST of ``objects``; with ``retry`` its transient faults rise for the caller's retry loop."""
+        url = self._endpoint_url(endpoint)
+        try:
+            body, reply = self._send(method, url, body=self._stamped(objects))
+        except TransientError as exc:
+            if retry:
+                raise
+            raise NetBoxAPIError("NetBox did not confirm %s %s (%s); not sent again, as it may have been written"
+                                 % (method, endpoint, exc.message), fabric=self.fabric, endpoint=endpoint,
+                                 status=exc.status) from exc
+        # A create's request id too: the objects it made are the sync's own, not someone else's.
+        self._note(method, reply)
+        if reply.status_code >= 400:
+            raise self._refusal(method, endpoint, reply)
+        return body if isinstance(body, list) else [body]
+
+    def _call_created(self, endpoint, attempt, settled):
+        try:
+            return self.backoff.call_checked(attempt, settled)
+        except TransientError as exc:
+            raise NetBoxAPIError("NetBox stayed unavailable: %s" % exc.message, fabric=self.fabric,
+                                 endpoint=endpoint, status=exc.status) from exc
+
+    def create_or_read(self, endpoint, objects, unique, fields=("id",)):
+        """The rows of ``objects`` (dicts with a ``unique`` field that is also a filter), created where missing.
+
+        For the sync's vocabulary and the fabric's anchor (tags, custom fields,
+        site, cluster type, cluster), which another run may make at the same
+        moment: a create refused as a duplicate, or one whose answer was lost,
+        reads what is there and goes on.
+        """
+        fields = tuple(dict.fromkeys(("id", unique) + tuple(fields)))
+
+        def find(pending):
+            rows = self.list_by(endpoint, unique, [obj[unique] for obj in pending], fields=fields)
+            by_value = dict((row.get(unique), row) for row in rows)
+            return [by_value.get(obj[unique]) for obj in pending]
+
+        try:
+            return self.create(endpoint, objects, find=find)
+        except NetBoxAPIError as exc:
+            if exc.status not in (400, 409, 500) or not DUPLICATE.search(str(exc.body)):
+                raise
+        found = find(objects)
+        missing = [obj for obj, row in zip(objects, found) if row is None]
+        created = iter(self.create(endpoint, missing, find=find) if missing else [])
+        return [row if row is not None else next(created) for row in found]
 
     def update(self, endpoint, objects):
         return self.request("PATCH", endpoint, body=self._stamped(objects)) or []

@@ -27,6 +27,8 @@ class Inventory:
         self.ids = dict((kind, {}) for kind in ORDER)
         self.keys_by_id = dict((kind, {}) for kind in ORDER)
         self.duplicates = []
+        # (kind, id) -> the desired key of an owned row renamed by hand (its name in NetBox is not its key).
+        self.rekeyed = {}
 
     def add(self, kind, key, row):
         if key in self.records[kind]:
@@ -114,7 +116,7 @@ class InventoryReader:
 
 def _add_rows(inventory, spec, rows):
     for row in rows:
-        key = spec.key(row, inventory)
+        key = inventory.rekeyed.get((spec.kind, row.get("id"))) or spec.key(row, inventory)
         if key is not None:
             inventory.add(spec.kind, key, row)
     if spec.also:

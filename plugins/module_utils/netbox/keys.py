@@ -40,8 +40,19 @@ def template_key(row, inventory=None):
     return (device_type, row.get("name"))
 
 
+def device_of(row, inventory=None):
+    """The key of a component's device: by its id when the inventory knows it (a device renamed by hand is
+    known by the name the fabric gives it), else by the name NetBox shows."""
+    device = row.get("device")
+    if inventory is not None:
+        key = inventory.key_of_id("device", nested_id(device))
+        if key is not None:
+            return key
+    return nested_name(device)
+
+
 def port_key(row, inventory=None):
-    return (nested_name(row.get("device")), row.get("name"))
+    return (device_of(row, inventory), row.get("name"))
 
 
 def device_and_name(key, name):
@@ -51,7 +62,7 @@ def device_and_name(key, name):
 
 def lag_key(row, inventory=None):
     """A LAG is keyed by its connection, so a later PortChannel number renames it in place."""
-    return (nested_name(row.get("device")), (row.get("custom_fields") or {}).get("hedgehog_connection"))
+    return (device_of(row, inventory), (row.get("custom_fields") or {}).get("hedgehog_connection"))
 
 
 def vrf_key(row, inventory=None):
@@ -123,3 +134,17 @@ def cable_key(row, inventory=None):
     if len(ends) != 2:
         return ("cable", row.get("id"))
     return tuple(sorted(ends))
+
+
+def mac_key(row, inventory=None):
+    """A MAC address by the fabric's key of the interface it is on, and its value (as NetBox writes it).
+
+    Two fabrics' switches may share boot MACs (every VLAB's do): a MAC on
+    another fabric's interface gets a key of its own and never passes for ours.
+    """
+    interface = None
+    if row.get("assigned_object_type") == "dcim.interface" and inventory is not None:
+        interface = inventory.key_of_id("interface", row.get("assigned_object_id"))
+    if interface is None:
+        return ("mac", row.get("id"))
+    return (interface, str(row.get("mac_address") or "").upper())

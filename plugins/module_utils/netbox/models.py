@@ -19,7 +19,9 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.lookup
     DeviceInterfaces,
     OwnedAndCandidates,
     OwnedAndGroups,
+    OwnedAndOnInterfaces,
     TemplatesOfTypes,
+    device_scope,
     site_scope,
 )
 
@@ -28,7 +30,8 @@ class ModelSpec:
     """One kind of NetBox object as the sync handles it."""
 
     def __init__(self, kind, endpoint, fields, key, lookup, depends=(), owned=True, plain_key=None, mark=None,
-                 object_type=None, key_fields=(), parent=None, also=None, relocatable=None, extends=None):
+                 object_type=None, key_fields=(), parent=None, also=None, relocatable=None, extends=None,
+                 derived_from=()):
         self.kind = kind
         self.endpoint = endpoint
         self.fields = tuple(fields)
@@ -57,6 +60,9 @@ class ModelSpec:
         # (kind, (key, name) -> key): each object is also known as one of that kind (a LAG is
         # an interface to whatever refers to an interface by name: cables, IPs, its members).
         self.also = also
+        # Source kinds these objects come from alone (transceivers from the Agents): while a read
+        # of one is incomplete, none of them is removed.
+        self.derived_from = tuple(derived_from)
 
     def alias(self, key, name):
         """(kind, key) this object is also known by, or None."""
@@ -78,6 +84,8 @@ def interface_kind(row):
         return "lag"
     if custom.get("hedgehog_external_attachment"):
         return "subinterface"
+    if custom.get("hedgehog_connection") and (row.get("type") or {}).get("value") == "virtual":
+        return "subinterface"  # a staticExternal's VLAN subinterface
     return "interface"
 
 
@@ -93,6 +101,9 @@ _SHARED = dict(owned=False, lookup=ByValues("slug", _slugs))
 _INTERFACES = DeviceInterfaces(interface_kind)
 
 MODELS = (
+    # SwitchGroup tags; the sync's own tags (hedgehog-sync, hedgehog-orphan) are the schema's.
+    ModelSpec("tag", "extras/tags", ("name", "slug", "color", "description"), keys.by_slug, object_type="extras.tag",
+              **_SHARED),
     ModelSpec("tenant", "tenancy/tenants", ("name", "slug"), keys.by_slug, object_type="tenancy.tenant", **_SHARED),
     ModelSpec("site", "dcim/sites", ("name", "slug", "status"), keys.by_slug, object_type="dcim.site", **_SHARED),
     ModelSpec("manufacturer", "dcim/manufacturers", ("name", "slug"), keys.by_slug, object_type="dcim.manufacturer",
@@ -100,6 +111,8 @@ MODELS = (
     ModelSpec("platform", "dcim/platforms", ("name", "slug"), keys.by_slug, object_type="dcim.platform", **_SHARED),
     ModelSpec("device_role", "dcim/device-roles", ("name", "slug", "color"), keys.by_slug, object_type="dcim.devicerole",
               **_SHARED),
+    ModelSpec("inventory_item_role", "dcim/inventory-item-roles", ("name", "slug", "color"), keys.by_slug,
+              object_type="dcim.inventoryitemrole", **_SHARED),
     ModelSpec("device_type", "dcim/device-types", ("manufacturer", "model", "slug", "u_height", "custom_fields"),
               keys.by_slug, depends=("manufacturer",), key_fields=("tags",), object_type="dcim.devicetype", **_SHARED),
     ModelSpec("interface_template", "dcim/interface-templates",
@@ -127,16 +140,16 @@ MODELS = (
     ModelSpec("device", "dcim/devices",
               ("name", "device_type", "role", "site", "cluster", "status", "description", "serial", "platform",
                "tenant", "primary_ip4", "custom_fields"),
-              keys.by_name, OwnedAndCandidates("name", _field_value("name"), scope=site_scope),
-              depends=("device_type", "device_role", "site", "cluster", "platform", "tenant"),
+              keys.by_name, OwnedAndCandidates("name", _field_value("name"), scope=site_scope, renames="name"),
+              depends=("device_type", "device_role", "site", "cluster", "platform", "tenant", "tag"),
               mark={"status": "offline"}, object_type="dcim.device"),
     ModelSpec("lag", "dcim/interfaces", ("device", "name", "type", "description", "mtu", "enabled", "custom_fields",
-                                         "mode", "untagged_vlan", "tagged_vlans"),
+                                         "mode", "untagged_vlan", "tagged_vlans", "speed"),
               keys.lag_key, _INTERFACES, depends=("device", "vlan"), mark={"enabled": False},
               object_type="dcim.interface", parent=("device", "device"), also=("interface", keys.device_and_name)),
     ModelSpec("interface", "dcim/interfaces",
               ("device", "name", "type", "description", "mtu", "lag", "enabled", "custom_fields",
-               "mode", "untagged_vlan", "tagged_vlans", "mgmt_only"),
+               "mode", "untagged_vlan", "tagged_vlans", "mgmt_only", "speed", "primary_mac_address"),
               keys.port_key, _INTERFACES, depends=("device", "lag", "vlan"), mark={"enabled": False},
               object_type="dcim.interface", key_fields=("cable",), parent=("device", "device")),
     # Subinterfaces of switch ports for ExternalAttachments: after the ports, their parents.
@@ -160,6 +173,17 @@ MODELS = (
               object_type="ipam.ipaddress", relocatable=keys.without_vrf),
     ModelSpec("cable", "dcim/cables", ("label", "status", "custom_fields"), keys.cable_key, CablesWithEnds(),
               depends=("interface",), mark={"status": "decommissioning"}, object_type="dcim.cable"),
+    # A switch's boot MAC on its management port.
+    ModelSpec("mac_address", "dcim/mac-addresses",
+              ("mac_address", "assigned_object_type", "assigned_object_id", "description"),
+              keys.mac_key, OwnedAndOnInterfaces(), depends=("interface",), object_type="dcim.macaddress"),
+    # The transceivers the switches report, each linked to the port whose cage it sits in.
+    ModelSpec("inventory_item", "dcim/inventory-items",
+              ("device", "name", "role", "manufacturer", "part_id", "serial", "description", "discovered",
+               "component_type", "component_id"),
+              keys.port_key, OwnedAndCandidates("name", _field_value("name"), scope=device_scope),
+              depends=("device", "interface", "inventory_item_role", "manufacturer"),
+              object_type="dcim.inventoryitem", parent=("device", "device"), derived_from=("Agent",)),
 )
 
 

@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: hedgehog.netbox_sync contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Make sure the tags and custom fields the sync relies on exist (two reads when they do)."""
+"""Make sure the tags and custom fields the sync relies on exist (two reads when they do).
+
+Two first runs on an empty NetBox make them at the same moment: the one whose
+create comes second reads what the other made and goes on.
+"""
 
 from __future__ import annotations
 
@@ -40,10 +44,10 @@ def ensure_schema(client, check_mode=False, custom_fields=CUSTOM_FIELDS):
     state.updated["custom_field"] = len(widen)
     if not check_mode:
         if missing_tags:
-            for row in client.create("extras/tags", missing_tags):
+            for row in client.create_or_read("extras/tags", missing_tags, "slug"):
                 tags[row["slug"]] = row["id"]
         if missing_fields:
-            client.create("extras/custom-fields", missing_fields)
+            client.create_or_read("extras/custom-fields", missing_fields, "name")
         if widen:
             client.update("extras/custom-fields", widen)
         state.ready = True

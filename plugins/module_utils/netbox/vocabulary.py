@@ -12,6 +12,14 @@ ORPHANED_SINCE_FIELD = "hedgehog_orphaned_since"
 ADOPTED_FIELD = "hedgehog_adopted"
 GROUP = "Hedgehog"
 
+# What LLDP saw where it disagrees with a cable: set together with status "planned",
+# empty when LLDP agrees. Saved filters and dashboards name this field.
+LLDP_MISMATCH_FIELD = "hedgehog_lldp_mismatch"
+# A switch port's oper state as its agent reports it (``err-disabled`` when shut for flapping).
+OPER_STATUS_FIELD = "hedgehog_oper_status"
+# Tags that say a switch is in a SwitchGroup: the sync adds and removes these, and no other tags.
+SWITCH_GROUP_TAG_PREFIX = "hedgehog-switchgroup-"
+
 TAGS = (
     {"name": SYNC_TAG, "slug": SYNC_TAG, "color": "4caf50",
      "description": "Made and kept by hedgehog.netbox_sync; edit the fabric, not this object"},
@@ -22,7 +30,7 @@ TAGS = (
 OWNED_TYPES = (
     "dcim.device", "dcim.interface", "dcim.cable", "ipam.ipaddress", "ipam.prefix", "ipam.vlan",
     "ipam.vlangroup", "ipam.vrf", "ipam.iprange", "ipam.routetarget", "virtualization.cluster",
-    "vpn.l2vpn", "vpn.l2vpntermination",
+    "vpn.l2vpn", "vpn.l2vpntermination", "dcim.macaddress", "dcim.inventoryitem",
 )
 
 
@@ -65,9 +73,24 @@ CUSTOM_FIELDS = (
     custom_field("hedgehog_switch_profile", "json", ("dcim.devicetype",), "Switch profile",
                  "SwitchProfile facts with no NetBox field: silicon, NOS type, features", filter_logic="disabled"),
     custom_field("hedgehog_connection", "text", ("dcim.interface",), "Connection",
-                 "The Hedgehog Connection this LAG serves", filter_logic="exact"),
+                 "The Hedgehog Connection this LAG or subinterface serves", filter_logic="exact"),
     custom_field("hedgehog_connection_type", "text", ("dcim.cable",), "Connection type",
                  "unbundled, bundled, eslag, mclag, fabric, mesh, gateway, ...", filter_logic="exact"),
+) + (
+    # What the switches report about their ports and cables (only what changes slowly).
+    custom_field(LLDP_MISMATCH_FIELD, "text", ("dcim.cable",), "LLDP disagrees",
+                 "What LLDP sees on the cable's ends where it disagrees with the wiring (empty: it agrees, "
+                 "or no agent could tell)", filter_logic="loose"),
+    custom_field(OPER_STATUS_FIELD, "text", ("dcim.interface",), "Oper status",
+                 "up, down, err-disabled, notPresent, ... as the switch's agent reports it", filter_logic="exact"),
+    custom_field("hedgehog_fec", "text", ("dcim.interface",), "FEC",
+                 "Forward error correction configured on the switch port (portFECs): rs, fc, auto, disabled",
+                 filter_logic="exact"),
+    custom_field("hedgehog_breakout", "text", ("dcim.interface",), "Breakout",
+                 "Breakout mode of the port (4x25G) and, once the agent reports it, its state", filter_logic="loose"),
+    custom_field("hedgehog_breakout_parent", "object", ("dcim.interface",), "Breakout of",
+                 "The front-panel port this breakout sub-port is a lane of", filter_logic="exact",
+                 related_object_type="dcim.interface"),
 ) + (
     # The overlay (VPCs, namespaces, externals) and the switch agents' reports.
     custom_field("hedgehog_vpc_mode", "text", ("ipam.vrf",), "VPC mode", "l2vni or l3vni", filter_logic="exact"),

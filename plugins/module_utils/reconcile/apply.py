@@ -8,20 +8,30 @@ before the new one is made); then creates and updates go down it; fields that
 point at later kinds (a device's primary IP) come last. A chunk NetBox rejects
 is narrowed down to the objects it names, which are reported while the rest
 lands; whatever depended on a failed object is skipped with its own problem.
+
+Writes are safe to repeat after an answer that never came: a create looks its
+objects up by their natural keys before it is sent again (``NetBoxClient.create``
+with this module's finder), a shared object another run made a moment ago is
+read and used, and a deletion NetBox already carried out counts as done.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import re
+from collections import Counter, OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import NetBoxAPIError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.client import DUPLICATE
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import InventoryReader
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.models import ORDER, SPECS
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import owner_of
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 
 # Statuses that mean "these objects were refused", as opposed to "NetBox is broken".
 REFUSED = (400, 404, 409)
+GONE = re.compile(r"does not exist", re.IGNORECASE)
 
 
 class Unresolved(Exception):
@@ -31,8 +41,10 @@ class Unresolved(Exception):
 
 
 class Applier:
-    def __init__(self, client, plan, inventory, tag_ids, chunk_size=200, workers=3):
+    def __init__(self, client, plan, inventory, tag_ids, chunk_size=200, workers=3, progress=None):
         self.client = client
+        # Told of every chunk written, for the record of a long run (control.Progress).
+        self.progress = progress
         self.plan = plan
         self.inventory = inventory
         self.tag_ids = tag_ids
@@ -41,12 +53,16 @@ class Applier:
         self.problems = []
         self.failed = set()
         self.done = Counter()
+        # Finds rows by their natural keys (after a create that got no answer, or a duplicate).
+        self.reader = InventoryReader(client, plan.fabric, True)
 
     # -- references ---------------------------------------------------------------
 
     def resolve(self, value):
         if isinstance(value, Ref):
-            object_id = self.tag_ids.get(value.key) if value.kind == "tag" else self.inventory.id_of(value.kind, value.key)
+            object_id = self.tag_ids.get(value.key) if value.kind == "tag" else None
+            if object_id is None:
+                object_id = self.inventory.id_of(value.kind, value.key)
             if object_id is None:
                 raise Unresolved(value)
             return object_id
@@ -78,6 +94,9 @@ class Applier:
     # -- the run ------------------------------------------------------------------
 
     def run(self):
+        if self.progress is not None:
+            # Objects, as the run's summary counts them: a late field of a created object is its creation.
+            self.progress.expect(len(set((action.kind, action.key) for action in self.plan.writes())))
         for kind in reversed(ORDER):
             self._delete(kind)
         for kind in ORDER:
@@ -97,7 +116,8 @@ class Applier:
             return
         items = [(action, action.record["id"]) for action in actions]
         endpoint = SPECS[kind].endpoint
-        for action, ok in self._in_chunks(items, lambda ids: self.client.delete(endpoint, ids)):
+        for action, ok in self._in_chunks(items, lambda ids: self.client.delete(endpoint, ids),
+                                          recover=self._already_gone):
             if ok:
                 self.done[(kind, "delete")] += 1
 
@@ -111,11 +131,44 @@ class Applier:
             payload = self._payload(action, fields, with_id=False)
             if payload is not None:
                 items.append((action, payload))
-        for action, row in self._in_chunks(items, lambda objs: self.client.create(spec.endpoint, objs)):
+        actions = dict((id(payload), action) for action, payload in items)
+        find = self._finder(spec, actions)
+        recover = self._found_shared(find) if not spec.owned else None
+        for action, row in self._in_chunks(items, lambda objs: self.client.create(spec.endpoint, objs, find=find),
+                                           recover=recover):
             if not row:
                 continue
             self.done[(kind, "create")] += 1
             self._learn(spec, action.key, row)
+
+    def _finder(self, spec, actions):
+        """``find(payloads)``: per payload, the row NetBox holds under its action's key (ours, or shared), or None."""
+        def find(payloads):
+            wanted = OrderedDict((actions[id(p)].key, actions[id(p)].desired) for p in payloads)
+            keyed = {}
+            for row in spec.lookup.find(self.reader, spec, wanted, self.inventory):
+                key = spec.key(row, self.inventory)
+                if key in wanted and (not spec.owned or owner_of(row) == self.plan.fabric):
+                    keyed.setdefault(key, row)
+            return [keyed.get(actions[id(p)].key) for p in payloads]
+        return find
+
+    @staticmethod
+    def _found_shared(find):
+        """A refused create of shared objects: the ones another run made meanwhile are read and used."""
+        def recover(chunk, exc):
+            if not DUPLICATE.search(str(exc.body)):
+                return None
+            return find([payload for _action, payload in chunk])
+        return recover
+
+    @staticmethod
+    def _already_gone(chunk, exc):
+        """A refused deletion: objects NetBox says do not exist are gone already, which is what was wanted."""
+        gone = set(_named_ids(exc.body, GONE))
+        if not gone:
+            return None
+        return [True if object_id in gone else None for _action, object_id in chunk]
 
     def _update(self, kind, ops, late=None):
         spec = SPECS[kind]
@@ -160,44 +213,59 @@ class Applier:
 
     # -- bulk writes with isolation of refused objects ------------------------------
 
-    def _in_chunks(self, items, write):
+    def _in_chunks(self, items, write, recover=None):
         chunks = [items[i:i + self.chunk_size] for i in range(0, len(items), self.chunk_size)]
         if not chunks:
             return []
         if self.workers == 1 or len(chunks) == 1:
-            results = [self._write_chunk(chunk, write) for chunk in chunks]
+            results = [self._write_chunk(chunk, write, recover) for chunk in chunks]
         else:
             with ThreadPoolExecutor(max_workers=min(self.workers, len(chunks))) as pool:
-                results = list(pool.map(lambda chunk: self._write_chunk(chunk, write), chunks))
+                results = list(pool.map(lambda chunk: self._write_chunk(chunk, write, recover), chunks))
         return [pair for result in results for pair in result]
 
-    def _write_chunk(self, chunk, write):
-        """Write a chunk; on refusal, split it so only the objects NetBox named are left out."""
+    def _write_chunk(self, chunk, write, recover=None):
+        """Write a chunk; on refusal, split it so only the objects NetBox named are left out.
+
+        ``recover(chunk, error)`` may settle a refused chunk first: per item a
+        result (the object is as wanted after all) or None (still to write).
+        """
         try:
             rows = write([payload for _action, payload in chunk])
         except NetBoxAPIError as exc:
-            if exc.status not in REFUSED:
+            if exc.status not in REFUSED and not (recover and exc.status == 500):
                 raise
-            return self._isolate(chunk, write, exc)
+            settled = recover(chunk, exc) if recover else None
+            if settled is None or not any(settled):
+                if exc.status not in REFUSED:
+                    raise
+                return self._isolate(chunk, write, exc)
+            results = [(action, result) for (action, _payload), result in zip(chunk, settled) if result]
+            rest = [item for item, result in zip(chunk, settled) if not result]
+            return results + (self._write_chunk(rest, write) if rest else [])
         if not isinstance(rows, list):
             rows = [True] * len(chunk)
+        if self.progress is not None:
+            self.progress.advance((action.kind, action.key) for action, _payload in chunk)
         return list(zip([action for action, _payload in chunk], rows))
 
     def _isolate(self, chunk, write, exc):
+        errors = _item_errors(exc.body, len(chunk))
         if len(chunk) == 1:
             action = chunk[0][0]
-            self._fail(action, "NetBox refused it: %s" % _reason(exc.body))
+            reason = _reason(errors[0] if errors and errors[0] else exc.body)
+            self._fail(action, "NetBox refused it: %s (HTTP %s)" % (reason, exc.status))
             return [(action, None)]
-        body = exc.body
-        if isinstance(body, list) and len(body) == len(chunk) and any(body):
+        if errors is not None and any(errors):
             # NetBox names the refused items by position: keep them out, retry the rest.
-            good, bad = [], []
-            for (action, payload), error in zip(chunk, body):
-                (bad if error else good).append((action, payload))
             results = []
-            for (action, _payload), error in zip(bad, [e for e in body if e]):
-                self._fail(action, "NetBox refused it: %s" % _reason(error))
-                results.append((action, None))
+            good = []
+            for (action, payload), error in zip(chunk, errors):
+                if error:
+                    self._fail(action, "NetBox refused it: %s (HTTP %s)" % (_reason(error), exc.status))
+                    results.append((action, None))
+                else:
+                    good.append((action, payload))
             if good:
                 results.extend(self._write_chunk(good, write))
             return results
@@ -209,6 +277,31 @@ class Applier:
         for (kind, op), number in self.done.items():
             counts.setdefault(kind, {})[op] = number
         return counts
+
+
+def _item_errors(body, size):
+    """Per item of a refused bulk write, its error or None; None when NetBox did not say which.
+
+    NetBox 4.x lists them under ``errors`` with each item's ``index``; older
+    releases answered a list in the order of the items.
+    """
+    if isinstance(body, list) and len(body) == size:
+        return [error or None for error in body]
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        errors = [None] * size
+        for entry in body["errors"]:
+            if isinstance(entry, dict) and isinstance(entry.get("index"), int) and 0 <= entry["index"] < size:
+                errors[entry["index"]] = entry.get("errors") or entry
+        return errors
+    return None
+
+
+def _named_ids(body, pattern):
+    """The ids a refused bulk write names with an error matching ``pattern`` (NetBox 4.x: ``errors[].id``)."""
+    if not isinstance(body, dict) or not isinstance(body.get("errors"), list):
+        return []
+    return [entry.get("id") for entry in body["errors"]
+            if isinstance(entry, dict) and pattern.search(str(entry.get("errors")))]
 
 
 def _reason(body):

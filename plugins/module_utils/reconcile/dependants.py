@@ -13,6 +13,7 @@ deletes it.
 
 from __future__ import annotations
 
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.keys import device_of
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import owner_of
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import is_template_port, normalize
@@ -54,7 +55,7 @@ def _unowned_ports(deleting, inventory, fabric, client):
     """Ports added by hand (no marker, not made from the device type) to the devices being deleted."""
     devices = dict((a.key, a.record) for a in deleting if a.kind == "device")
     unmarked = [row for row in inventory.records["interface"].values()
-                if (row.get("device") or {}).get("name") in devices and owner_of(row) != fabric
+                if device_of(row, inventory) in devices and owner_of(row) != fabric
                 and not is_template_port(inventory, row)]
     if not unmarked:
         return {}
@@ -63,7 +64,7 @@ def _unowned_ports(deleting, inventory, fabric, client):
     made = _template_names(client, set(normalize(row.get("device_type")) for row in devices.values()))
     found = {}
     for row in unmarked:
-        device = row["device"]["name"]
+        device = device_of(row, inventory)
         if (normalize(devices[device].get("device_type")), row.get("name")) not in made:
             found.setdefault(("device", device), []).append("interface %s" % row.get("name"))
     return found

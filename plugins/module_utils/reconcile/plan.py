@@ -16,11 +16,13 @@ from collections import OrderedDict
 from datetime import datetime
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Ref, iter_refs
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.keys import device_of, nested_id
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import (
     ADOPTED_FIELD,
     FABRIC_FIELD,
     ORPHAN_TAG,
     ORPHANED_SINCE_FIELD,
+    SWITCH_GROUP_TAG_PREFIX,
     SYNC_TAG,
     owner_of,
 )
@@ -76,10 +78,25 @@ class Plan:
         self.problems = []
         # (device, port) -> the port NetBox makes from a template when it makes a new device.
         self.template_rows = {}
+        # (remade create or None, the action it replaced, the deletions that take the object along).
+        self.cascades = []
 
     def add(self, action):
         self.actions.append(action)
         return action
+
+    def undo_held_cascades(self):
+        """Put back the action of an object remade for a deletion that takes it along, once every such deletion
+        is held: NetBox keeps the object, so patching it stays right and a new copy would be a duplicate."""
+        waiting = []
+        for remade, original, causes in self.cascades:
+            if any(cause.op == "delete" for cause in causes):
+                waiting.append((remade, original, causes))
+            elif remade is None:
+                self.actions.append(original)
+            else:
+                self.actions[self.actions.index(remade)] = original
+        self.cascades = waiting
 
     def select(self, op, kind=None, late=None):
         return [a for a in self.actions if a.op == op and (kind is None or a.kind == kind)
@@ -150,8 +167,8 @@ class Planner:
     def resolve(self, value):
         """Desired value -> comparable value: refs become ids, or PENDING for objects made in this run."""
         if isinstance(value, Ref):
-            if value.kind == "tag":
-                return self.tag_ids.get(value.key, PENDING)
+            if value.kind == "tag" and value.key in self.tag_ids:
+                return self.tag_ids[value.key]
             object_id = self.inventory.id_of(value.kind, value.key)
             return object_id if object_id is not None else PENDING
         if isinstance(value, list):
@@ -177,6 +194,7 @@ class Planner:
             self._plan_kind(kind)
         self._plan_late()
         self._plan_prune()
+        self._remake_cascaded()
         return self.plan
 
     def _plan_kind(self, kind):
@@ -188,6 +206,10 @@ class Planner:
         if kind in ALIASED_KINDS:
             # Objects known by another kind's key (a LAG as an interface) count for that kind too.
             self.available[kind].update(self.inventory.ids.get(kind, {}))
+        for (contested_kind, key), definitions in self.desired.contests.items():
+            if contested_kind == kind:
+                # Nothing may be pointed at it while it is contested: not even at what NetBox holds.
+                self._unusable(kind, key, "it is defined %d times differently" % len(definitions))
         for key, obj in self.desired.of(kind).items():
             if self.only is not None and (kind, key) not in self.only:
                 continue
@@ -201,7 +223,7 @@ class Planner:
     def _component_of_ours(self, kind, key, row):
         """A port NetBox made from the template of a device this fabric holds: ours through the device."""
         obj = self.desired.get(kind, key)
-        device = (row.get("device") or {}).get("name")
+        device = device_of(row, self.inventory)
         return (obj is not None and obj.component and owner_of(row) is None
                 and device in self.available.get("device", ()))
 
@@ -314,7 +336,7 @@ class Planner:
 
     def _create_fields(self, spec, obj):
         fields = dict(obj.fields)
-        fields["tags"] = [Ref("tag", SYNC_TAG)]
+        fields["tags"] = [Ref("tag", SYNC_TAG)] + [Ref("tag", slug) for slug in obj.tags]
         if obj.component and "description" not in fields:
             # A port the sync makes itself (its device type has no template of that name, as on a
             # device type someone else made) carries the template's NOS name in its own description.
@@ -356,13 +378,41 @@ class Planner:
         if have_custom.get(ORPHANED_SINCE_FIELD):
             custom[ORPHANED_SINCE_FIELD] = None
         custom_changes = dict((k, v) for k, v in custom.items()
-                              if normalize(have_custom.get(k)) != v and "custom_fields.%s" % k not in kept)
+                              if normalize(have_custom.get(k)) != self.resolve(v)
+                              and "custom_fields.%s" % k not in kept)
         if custom_changes:
             changes["custom_fields"] = custom_changes
-        tags = self._merged_tags(row, add=None if obj.component else SYNC_TAG, remove=ORPHAN_TAG)
+        tags = self._wanted_tags(row, obj)
         if tags is not None and "tags" not in kept:
             changes["tags"] = tags
         return changes
+
+    def _wanted_tags(self, row, obj):
+        """The record's tags with ours in place, or None when nothing changes.
+
+        The sync tag is added, the orphan tag and SwitchGroup tags the object
+        no longer has are removed; every other tag stays.
+        """
+        kept, have_slugs, changed = [], set(), False
+        orphan_id = self.tag_ids.get(ORPHAN_TAG)
+        for tag in row.get("tags") or []:
+            tag_id = normalize(tag)
+            slug = tag.get("slug") if isinstance(tag, dict) else None
+            stale_group = bool(slug) and slug.startswith(SWITCH_GROUP_TAG_PREFIX) and slug not in obj.tags
+            if (orphan_id is not None and tag_id == orphan_id) or stale_group:
+                changed = True
+                continue
+            kept.append(tag_id)
+            have_slugs.add(slug)
+        have_ids = set(kept)
+        # A port NetBox made from its device's template belongs to the fabric through the device: no sync tag.
+        for slug in (() if obj.component else (SYNC_TAG,)) + obj.tags:
+            known_id = self.tag_ids.get(slug)
+            if slug in have_slugs or (known_id is not None and known_id in have_ids):
+                continue
+            kept.append(Ref("tag", slug))
+            changed = True
+        return kept if changed else None
 
     def _merged_tags(self, row, add=None, remove=None):
         """The record's tags with ours added/removed, or None when nothing changes. Foreign tags stay."""
@@ -384,7 +434,8 @@ class Planner:
         for kind in ORDER:
             for key, obj in self.desired.of(kind).items():
                 action = settled.get((kind, key))
-                if not obj.late or action is None:
+                if not obj.late or action is None or self._contested_ref(obj.late):
+                    # A late field that points at a contested object stays as NetBox has it.
                     continue
                 missing = self._missing_ref(obj, late=True)
                 if missing:
@@ -396,6 +447,9 @@ class Planner:
                 if changes:
                     self.plan.add(Action("update", kind, key, obj.label, obj, action.record, changes=changes,
                                          late=True))
+
+    def _contested_ref(self, fields):
+        return any((ref.kind, ref.key) in self.desired.contests for ref in iter_refs(fields))
 
     # -- pruning ------------------------------------------------------------------
 
@@ -420,6 +474,11 @@ class Planner:
                     continue
                 label = "%s %s" % (kind.replace("_", " "), _show(key))
                 if self._cascades(kind, row):
+                    continue
+                if (kind, key) in self.desired.contests:
+                    self.plan.add(Action("kept", kind, key, label, record=row,
+                                         reason="defined %d times differently; kept as NetBox has it"
+                                         % len(self.desired.contests[(kind, key)])))
                     continue
                 if kind == "interface" and self._is_template_port(row):
                     changes = self._release(row)
@@ -456,10 +515,52 @@ class Planner:
         parent = PARENT_FIELD.get(kind)
         if not parent:
             return False
-        return (row.get(parent[1]) or {}).get("name") in self.pruned_devices
+        return device_of(row, self.inventory) in self.pruned_devices
 
     def _is_template_port(self, row):
         return is_template_port(self.inventory, row)
+
+    # -- what a deletion takes with it -------------------------------------------------
+
+    def _remake_cascaded(self):
+        """Objects NetBox deletes with a deleted device or port are made anew, not patched by id.
+
+        Deleting a device deletes its ports, and deleting a port deletes the IP
+        addresses on it: an IP the plan moves from a deleted switch to another
+        one would be patched by an id that no longer exists. Such an object is
+        created after the deletions instead, and whatever else the plan had for
+        it (a mark, a release) is dropped; ``Plan.undo_held_cascades`` puts the
+        action back when a guard holds the deletion. (Only devices have late
+        fields, and no deletion takes a device with it.)
+        """
+        deletions = dict(((a.kind, a.record["id"]), a) for a in self.plan.actions if a.op == "delete")
+        # Ports, LAGs and subinterfaces are all NetBox interfaces: one id space.
+        port_causes = {}
+        for kind in ("lag", "interface", "subinterface"):
+            for row in self.inventory.records[kind].values():
+                causes = [deletions[slot] for slot in ((kind, row.get("id")), ("device", nested_id(row.get("device"))))
+                          if slot in deletions]
+                if causes:
+                    port_causes[row.get("id")] = causes
+        address_causes = dict((row.get("id"), port_causes[row.get("assigned_object_id")])
+                              for row in self.inventory.records["ip_address"].values()
+                              if row.get("assigned_object_type") == "dcim.interface"
+                              and row.get("assigned_object_id") in port_causes)
+        vanishing = {"ip_address": address_causes, "lag": port_causes, "interface": port_causes,
+                     "subinterface": port_causes}
+        kept = []
+        for action in self.plan.actions:
+            causes = vanishing.get(action.kind, {}).get((action.record or {}).get("id"))
+            if action.op == "delete" or not causes:
+                kept.append(action)
+                continue
+            remade = None
+            if action.op in ("update", "unchanged") and action.desired is not None:
+                remade = Action("create", action.kind, action.key, action.label, action.desired,
+                                changes=self._create_fields(SPECS[action.kind], action.desired))
+                kept.append(remade)
+            self.plan.cascades.append((remade, action, causes))
+        self.plan.actions = kept
 
     def _release(self, row):
         """A template port the fabric stops describing: back to the defaults, marker and tags off."""
@@ -485,7 +586,7 @@ class Planner:
 
 def is_template_port(inventory, row):
     """Whether a port row is one NetBox made from its device's type (an interface template of that name)."""
-    device = inventory.records["device"].get((row.get("device") or {}).get("name"))
+    device = inventory.records["device"].get(device_of(row, inventory))
     if device is None:
         return False
     type_key = inventory.key_of_id("device_type", normalize(device.get("device_type")))
@@ -497,8 +598,11 @@ def _adopted(row):
 
 
 def _show(key):
+    """A key as a person reads it: ``leaf-01/E1/1``; a cable's two ends ``leaf-01/E1/1-server-01/enp2s1``."""
     if isinstance(key, tuple):
-        return "/".join(str(part) for part in key if part is not None) or str(key)
+        parts = [part for part in key if part is not None]
+        joint = "-" if parts and all(isinstance(part, tuple) for part in parts) else "/"
+        return joint.join(_show(part) for part in parts) or str(key)
     return str(key)
 
 

@@ -34,6 +34,8 @@ LEASE = "hedgehog_lease"
 LAST_PATH = "hedgehog_last_path"
 HAND_EDITS = "hedgehog_hand_edits"
 BASIS = "hedgehog_sync_basis"
+# Cables LLDP disagrees with at the last run (empty: no switch could judge one).
+CABLES_DISAGREEING = "hedgehog_cables_disagreeing"
 
 STATUSES = ("not_configured", "disabled", "syncing", "never_synced", "error", "out_of_sync", "partial", "in_sync")
 
@@ -73,4 +75,7 @@ STATUS_FIELDS = (
                   "and what the sync did"),
     _record_field(BASIS, "json", "Sync basis", "What the next run starts from: digests, change-log mark, owned ids",
                   ui_visible="hidden"),
+    _record_field(CABLES_DISAGREEING, "integer", "Cables LLDP disagrees with",
+                  "Cables whose ends the switches' LLDP sees elsewhere, at the last run (empty: none could be judged)",
+                  filter_logic="exact"),
 )

@@ -77,6 +77,9 @@ def render(fabric, record_fields, status, result=None):
     out.metric("objects_changed", "Objects the fabric's last sync changed, by NetBox kind and action.", changed)
     out.metric("problems", "Source objects skipped or NetBox writes refused in the fabric's last sync.",
                [({"fabric": fabric}, problems)])
+    disagreeing = fields.get(record.CABLES_DISAGREEING)
+    out.metric("cables_disagreeing", "Cables whose ends LLDP sees elsewhere at the fabric's last sync (absent: none "
+               "could be judged).", [({"fabric": fabric}, disagreeing)] if disagreeing is not None else [])
     return "\n".join(out.lines) + "\n"
 
 

@@ -14,6 +14,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.drift
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.anchor import CLUSTERS
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import FABRIC_FIELD
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease import holder_gone
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import unescape
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import (
     humanize_delta,
@@ -51,6 +52,9 @@ def fabric_row(fabric, anchor, now):
     # The inventory is the truth for configuration; the record may lag one run behind.
     fields[record.SYNC_ENABLED] = fabric.get("sync_enabled", True)
     fields[record.SYNC_INTERVAL] = fabric.get("sync_interval")
+    if holder_gone(fields.get(record.LEASE)):
+        # A run on this host that was killed: nothing runs, whatever its lease still says.
+        fields[record.LEASE] = None
     status = status_of_record(fields, configured=fabric.get("configured", True), now=now)
     success = parse_time(fields.get(record.LAST_SUCCESS))
     attempt = fields.get(record.LAST_ATTEMPT)
@@ -75,17 +79,46 @@ def fabric_row(fabric, anchor, now):
         "counts": fields.get(record.LAST_COUNTS) or {},
         "changes": _changes(fields.get(record.LAST_COUNTS)),
         "release": fields.get(record.SOURCE_RELEASE),
+        "cables_disagreeing": fields.get(record.CABLES_DISAGREEING),
         "source": fields.get(record.SOURCE),
         "lease": fields.get(record.LEASE),
         "last_path": fields.get(record.LAST_PATH),
         "hand_edits": fields.get(record.HAND_EDITS) or {},
+        # A long run's progress, written with its lease while it works (none once it ended).
+        "progress": (fields.get(record.LEASE) or {}).get("progress") if status == "syncing" else None,
         "next_run": due.isoformat() if due else None,
         "next_run_text": due_text,
         "record_id": (anchor or {}).get("id"),
     }
 
 
+def cabling_text(disagreeing):
+    """One line about the cables and LLDP, as status.yml's detail and the journal show it."""
+    if disagreeing is None:
+        return "not checked against LLDP (no switch agent reports)"
+    if disagreeing == 0:
+        return "no cable disagrees with LLDP"
+    plural = disagreeing != 1
+    return "%d cable%s disagree%s with LLDP" % (disagreeing, "s" if plural else "", "" if plural else "s")
+
+
+def progress_text(progress):
+    """``apply: 120 of 900 objects written, 15.2/s, about 51 s left``, or the phase alone before the writes."""
+    if not progress:
+        return None
+    if progress.get("total") is None:
+        return "%s" % progress.get("phase")
+    text = "%s: %d of %d objects written, %s/s" % (
+        progress.get("phase"), progress["done"], progress["total"], progress.get("rate"))
+    left = progress.get("seconds_left")
+    if left is not None:
+        text += ", about %s left" % ("%d s" % left if left < 90 else "%d min" % round(left / 60.0))
+    return text
+
+
 def _cell(row, column):
+    if column == "status" and row.get("progress") and row["progress"].get("total"):
+        return "%s %d%%" % (row["status"], 100 * row["progress"]["done"] // row["progress"]["total"])
     if column == "interval":
         return "%ss" % row["interval"] if row["interval"] else "-"
     if column == "last_success":
@@ -125,11 +158,14 @@ def detail(row):
              "Changes:       %s" % row["changes"],
              "Next run:      %s" % row["next_run_text"],
              "Release:       %s" % (row["release"] or "-"),
+             "Cabling:       %s" % cabling_text(row["cables_disagreeing"]),
              "Source:        %s" % (row["source"] or "-")]
     if row["lease"]:
         lines.append("Running:       since %s on %s" % (row["lease"].get("since"), row["lease"].get("holder")))
     if row.get("last_path"):
         lines.append("Last path:     %s" % row["last_path"])
+    if row.get("progress"):
+        lines.append("Progress:      %s" % progress_text(row["progress"]))
     if row["problem_count"]:
         lines.append("Problems:      %d (the first %d below)" % (row["problem_count"], len(row["problems"])))
         lines.extend("  - %s" % text for text in row["problems"])

@@ -3,8 +3,17 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A recorded run: take the fabric's lease, sync, write the outcome into the fabric's record, journal it.
 
-Writes made here are counted apart from the sync's own, so a run that changes
-nothing in the fabric still reports zero writes for it.
+The run itself is change-driven (``changes.resync``): the record keeps the
+basis of the last complete run, and a run that finds nothing changed writes
+only its outcome.
+
+The lease is taken and given back inside one guarded block: whatever ends the
+run (a failure, a bug, its deadline, a signal, a lost lease) is recorded as
+``failed`` with its cause, the lease is cleared with the outcome (or on its
+own when that write fails) and the metrics are written. The record's
+requests go through a client of their own, so a run that changes nothing in
+the fabric still reports zero writes for it, and the lease can be renewed
+while the run works.
 """
 
 from __future__ import annotations
@@ -13,8 +22,14 @@ from datetime import datetime, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.drift import edit_text
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.resync import Resync
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import RunControl
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import SyncRun, open_netbox
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConflictError, NetBoxAPIError, SyncError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import (
+    ConflictError,
+    LeaseHeldError,
+    NetBoxAPIError,
+    as_sync_error,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import slugify
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox import anchor
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
@@ -25,13 +40,22 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabu
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import fields as record
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import metrics
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease import holder_id, iso, take_lease
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease import (
+    PROGRESS_EVERY,
+    Holder,
+    LeaseKeeper,
+    iso,
+    take_lease_reading,
+    write_releasing,
+)
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.markdown import escape
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.report import cabling_text
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status import status_of_record
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.summary import run_summary
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.result import FAILED
 
 ALL_FIELDS = CUSTOM_FIELDS + record.STATUS_FIELDS
+JOURNAL = "extras/journal-entries"
 JOURNAL_KINDS = {"success": "success", "partial": "warning", "failed": "danger"}
 # Problems listed in the record's last error and journal entry; the result has them all.
 LISTED_PROBLEMS = 20
@@ -63,33 +87,57 @@ def own_anchor(client, fabric):
 
 
 def ensure_anchor(client, config, tag_ids, found=None):
-    """The fabric's Cluster, made (with its site and cluster type) when it does not exist yet."""
+    """The fabric's Cluster, made (with its site and cluster type) when it does not exist yet.
+
+    Two first runs may make them at the same moment: the second reads what the
+    first made (``create_or_read``), and the lease then keeps one of them.
+    """
     if found is not None:
         return found
     tags = [tag_ids[SYNC_TAG]]
     site_slug = slugify(config.site)
     site = _first(client, "dcim/sites", {"slug": site_slug}, ("id",))
     if site is None:
-        site = client.create("dcim/sites", [{"name": config.site, "slug": site_slug, "status": "active",
-                                             "tags": tags}])[0]
+        site = client.create_or_read("dcim/sites", [{"name": config.site, "slug": site_slug, "status": "active",
+                                                     "tags": tags}], "slug")[0]
     cluster_type = _first(client, anchor.CLUSTER_TYPES, {"slug": anchor.CLUSTER_TYPE_SLUG}, ("id",))
     if cluster_type is None:
-        cluster_type = client.create(anchor.CLUSTER_TYPES, [dict(anchor.cluster_type_fields(), tags=tags)])[0]
+        cluster_type = client.create_or_read(anchor.CLUSTER_TYPES, [dict(anchor.cluster_type_fields(), tags=tags)],
+                                             "slug")[0]
     fields = anchor.cluster_fields(config.fabric, cluster_type["id"], site["id"])
-    return client.create(anchor.CLUSTERS, [dict(fields, tags=tags, custom_fields={FABRIC_FIELD: config.fabric})])[0]
+    client.create_or_read(anchor.CLUSTERS, [dict(fields, tags=tags, custom_fields={FABRIC_FIELD: config.fabric})],
+                          "name")
+    return find_anchor(client, config.fabric)
+
+
+def open_record_client(config):
+    """The record's own client: the sync's request counts stay the sync's, and the lease is renewed beside it."""
+    return open_netbox(config)
 
 
 class RecordedRun:
     """One run of one fabric with its lease and its record."""
 
-    def __init__(self, config, check_mode=False, want_diff=False, now=None, client=None):
+    def __init__(self, config, check_mode=False, want_diff=False, now=None, client=None, control=None, watch=None,
+                 interrupt=None, tick=1.0, progress_every=PROGRESS_EVERY):
         self.config = config
         self.check_mode = check_mode
         self.want_diff = want_diff
         self.started = now or datetime.now(timezone.utc)
-        self.client = client or open_netbox(config)
-        self.holder = holder_id()
+        self.control = control or RunControl(config.fabric, timeout=config.deadline)
+        # The record's requests; the sync has a client of its own (``sync_client``).
+        self.client = client or open_record_client(config)
+        self.sync_client = None
+        # The module watches the processes that started it and interrupts itself with a signal.
+        self.watch = watch
+        self.interrupt = interrupt
+        self.tick = tick
+        self.progress_every = progress_every
+        self.holder = Holder.current()
         self.anchor = None
+        self.lease = None
+        self.keeper = None
+        self.resync = None
         self.status = None
         self.record_fields = {}
         # Warnings about the record itself (not the fabric's problems), for the module to show.
@@ -98,92 +146,71 @@ class RecordedRun:
     def execute(self):
         if self.check_mode:
             return SyncRun(self.config, check_mode=True, want_diff=self.want_diff, client=self.client,
-                           now=self.started).execute()
-        self.config.check_transport()
-        before = self.client.request_counts()
-        schema = None
-        self.anchor = own_anchor(self.client, self.config.fabric)
-        if self.anchor is None:
-            schema = self._schema()
-            self.anchor = ensure_anchor(self.client, self.config, schema.tag_ids)
-        current = self._take_lease(schema)
-        # Writes from here on are the sync's own, which the next run must not take for hand edits.
-        own_from = len(self.client.own_requests())
-        run = SyncRun(self.config, want_diff=self.want_diff, client=self.client, now=self.started, schema=schema)
+                           now=self.started, control=self.control).execute()
         try:
-            start = self.client.request_counts()
-            resync = Resync(run, current, own_from, self._schema,
-                            last_result=(current.get("custom_fields") or {}).get(record.LAST_RESULT))
-            result = resync.execute()
-            sync_counts = _minus(self.client.request_counts(), start)
-        except SyncError as error:
-            self._record_failure(error)
-            self._write_metrics()
+            result, sync_counts = self._run()
+        except LeaseHeldError:
             raise
-        except Exception as exc:
-            # A bug, not bad input: it ends the run like any failure (recorded, lease released, metrics
-            # written), named by its type and phase only, since its text may quote a file or a secret.
-            error = SyncError("unexpected %s in the %s phase (a bug in the sync; the run stopped there)"
-                              % (type(exc).__name__, run.timer.current), fabric=self.config.fabric,
-                              details={"phase": run.timer.current, "exception": type(exc).__name__})
-            self._record_failure(error)
-            self._write_metrics()
+        except Exception as exc:  # every way a run can end, a bug included, is recorded the same way
+            error = as_sync_error(exc, self.config.fabric, self.control.phase)
+            self._finish_failed(error)
             raise error from None
-        self._record_result(result, sync_counts, resync.next_basis)
-        record_counts = _minus(_minus(self.client.request_counts(), before), sync_counts)
-        result = result.with_record(self.status, sync_counts, record_counts)
-        self._write_metrics(result)
-        return result
+        return self._finish(result, sync_counts)
 
-    def _schema(self):
-        return ensure_schema(self.client, custom_fields=ALL_FIELDS)
+    def _run(self):
+        """Everything between taking the lease and recording the outcome."""
+        self.control.enter("record")
+        # require_tls refuses before the token is sent anywhere.
+        self.config.check_transport()
+        existing = own_anchor(self.client, self.config.fabric)
+        # The schema is made with the record; later runs read it only when they reconcile in full.
+        schema = self._schema(self.client) if existing is None else None
+        self.anchor = ensure_anchor(self.client, self.config, schema.tag_ids if schema else None, existing)
+        current = self._take_lease(schema)
+        self.keeper = LeaseKeeper(self.client, self.anchor["id"], self.config.fabric, self.holder, self.lease,
+                                  self.config.lease_ttl, self.control, watch=self.watch, interrupt=self.interrupt,
+                                  tick=self.tick, progress_every=self.progress_every)
+        with self.keeper:
+            self.sync_client = open_netbox(self.config)
+            run = SyncRun(self.config, want_diff=self.want_diff, client=self.sync_client, now=self.started,
+                          schema=schema, control=self.control)
+            # The sync's client makes only the sync's writes: all of them are its own (from position 0).
+            self.resync = Resync(run, current, 0, lambda: self._schema(self.sync_client),
+                                 last_result=(current.get("custom_fields") or {}).get(record.LAST_RESULT))
+            result = self.resync.execute()
+        return result, self.sync_client.request_counts()
+
+    @staticmethod
+    def _schema(client):
+        return ensure_schema(client, custom_fields=ALL_FIELDS)
 
     def _take_lease(self, schema):
-        """The lease; a record field gone missing (deleted by hand) is made again once."""
+        """The lease, and the record as read with it; a record field gone missing (deleted by hand) is made again
+        once."""
         try:
-            return take_lease(self.client, self.anchor["id"], self.config.fabric, self.holder, self.started,
-                              self.config.lease_ttl, self._starting_fields())
+            return self._lease_and_record()
         except NetBoxAPIError as exc:
             if exc.status != 400 or schema is not None:
                 raise
-        self._schema()
-        return take_lease(self.client, self.anchor["id"], self.config.fabric, self.holder, self.started,
-                          self.config.lease_ttl, self._starting_fields())
+        self._schema(self.client)
+        return self._lease_and_record()
 
-    def _write_metrics(self, result=None):
-        """The fabric's metrics file, failed runs included; a metrics file that cannot be written is a warning."""
-        path = self.config.metrics_file
-        if not path or not self.record_fields:
-            return
-        text = metrics.render(self.config.fabric, self.record_fields, self.status, result)
-        try:
-            metrics.write_atomic(path, text)
-        except OSError as exc:
-            self.warnings.append("cannot write metrics to %s: %s" % (path, exc))
+    def _lease_and_record(self):
+        self.lease, note, current = take_lease_reading(self.client, self.anchor["id"], self.config.fabric,
+                                                       self.holder, self.started, self.config.lease_ttl,
+                                                       self._starting_fields())
+        if note:
+            self.warnings.append(note)
+        return current
 
     def _starting_fields(self):
         return {record.LAST_ATTEMPT: iso(self.started), record.SYNC_ENABLED: self.config.sync_enabled,
-                record.SYNC_INTERVAL: self.config.sync_interval, record.SOURCE: self.config.source_label,
-                record.STATUS: "syncing"}
+                record.SYNC_INTERVAL: self.config.sync_interval, record.SOURCE: self.config.source_label}
 
     # -- outcome ------------------------------------------------------------------
 
-    def _write_outcome(self, fields, journal_kind, comments):
-        finished = datetime.now(timezone.utc)
-        fields = dict(fields)
-        fields[record.LEASE] = None
-        fields[record.LAST_DURATION] = round((finished - self.started).total_seconds(), 3)
-        record_fields = dict(self.anchor.get("custom_fields") or {})
-        record_fields.update(fields)
-        self.status = status_of_record(record_fields, configured=True, now=finished)
-        fields[record.STATUS] = fields[record.HEALTH] = self.status
-        self.record_fields = dict(record_fields, **{record.STATUS: self.status, record.HEALTH: self.status})
-        self.client.patch_one(anchor.CLUSTERS, self.anchor["id"], {"custom_fields": fields})
-        self.client.create("extras/journal-entries", [{
-            "assigned_object_type": anchor.CLUSTER_OBJECT_TYPE, "assigned_object_id": self.anchor["id"],
-            "kind": journal_kind, "comments": comments}])
-
-    def _record_result(self, result, sync_counts, basis):
+    def _finish(self, result, sync_counts):
+        self.control.finishing = True
         counts = dict((kind, dict((op, n) for op, n in ops.items() if n)) for kind, ops in result.summary.items())
         warnings = [problem.text for problem in result.problems]
         fields = {
@@ -194,27 +221,102 @@ class RecordedRun:
             record.PROBLEM_COUNT: len(warnings),
             record.LAST_SUMMARY: run_summary(result.summary, len(warnings)),
             record.LAST_COUNTS: counts,
-            record.SOURCE_RELEASE: result.release or None,
+            record.CABLES_DISAGREEING: cables_disagreeing(result),
             record.LAST_PATH: path_text(result),
-            record.BASIS: basis.as_record() if basis is not None else None,
+            record.BASIS: self._basis(),
         }
         if result.hand_edits:
             # Kept until a later run finds others: the status detail shows the last ones found.
             fields[record.HAND_EDITS] = {"found": iso(self.started), "policy": self.config.hand_edits,
                                          "edits": result.hand_edits[:LISTED_PROBLEMS],
                                          "count": len(result.hand_edits)}
+        if "Fabricator" not in (result.source.get("incomplete") or {}):
+            # An unreadable Fabricator says nothing about the release: the record keeps the last one read.
+            fields[record.SOURCE_RELEASE] = result.release or None
         self._write_outcome(fields, JOURNAL_KINDS[result.outcome], journal_text(result, sync_counts))
+        result = result.with_record(self.status, sync_counts, self.client.request_counts())
+        self._write_metrics(result)
+        return result
 
-    def _record_failure(self, error):
-        if self.anchor is None:
-            return
+    def _basis(self):
+        basis = self.resync.next_basis if self.resync is not None else None
+        return basis.as_record() if basis is not None else None
+
+    def _finish_failed(self, error):
+        self.control.finishing = True
         fields = {record.LAST_ATTEMPT: iso(self.started), record.LAST_RESULT: FAILED,
                   record.LAST_ERROR: escape(error), record.PROBLEM_COUNT: None}
+        self._write_outcome(fields, JOURNAL_KINDS[FAILED], "Sync failed: %s" % escape(error))
+        self._write_metrics()
+
+    def _write_outcome(self, fields, journal_kind, comments):
+        """The outcome on the record, the lease cleared with it, and a journal entry; failures become warnings.
+
+        When the outcome cannot be written the lease is cleared on its own, with
+        fresh retries; when even that fails it runs out by itself at its
+        ``until`` (one ``lease_ttl`` at most), and a run on this host takes it
+        over at once as its process is gone.
+        """
+        finished = datetime.now(timezone.utc)
+        fields = dict(fields)
+        fields[record.LAST_DURATION] = round((finished - self.started).total_seconds(), 3)
+        record_fields = dict((self.anchor or {}).get("custom_fields") or {})
+        record_fields.update(fields)
+        record_fields[record.LEASE] = None
+        self.status = status_of_record(record_fields, configured=True, now=finished)
+        fields[record.STATUS] = fields[record.HEALTH] = self.status
+        self.record_fields = dict(record_fields, **{record.STATUS: self.status, record.HEALTH: self.status})
+        if self.anchor is None:
+            return
         try:
-            self._write_outcome(fields, JOURNAL_KINDS[FAILED], "Sync failed: %s" % escape(error))
-        except NetBoxAPIError:
-            # NetBox itself may be what failed; the original error is what the caller must see.
-            pass
+            write_releasing(self.client, self.anchor["id"], self.holder, fields)
+        except NetBoxAPIError as exc:
+            self.warnings.append("the fabric's record could not be written: %s" % exc)
+            self._release_lease()
+            return
+        try:
+            self._add_journal_entry(journal_kind, comments)
+        except NetBoxAPIError as exc:
+            self.warnings.append("no journal entry for this run: %s" % exc)
+
+    def _add_journal_entry(self, kind, comments):
+        where = {"assigned_object_type": anchor.CLUSTER_OBJECT_TYPE, "assigned_object_id": self.anchor["id"]}
+
+        def find(pending):
+            # The entry may have been made though its answer was lost: the newest entries tell.
+            page = self.client.request("GET", JOURNAL, params=dict(where, ordering="-id", limit=5,
+                                                                   fields="id,comments")) or {}
+            made = [row for row in page.get("results") or [] if row.get("comments") == comments]
+            return [made[0] if made else None for _entry in pending]
+
+        self.client.create(JOURNAL, [dict(where, kind=kind, comments=comments)], find=find)
+
+    def _release_lease(self):
+        """The lease alone, after the outcome could not be written (a fresh round of retries)."""
+        if self.lease is None:
+            return
+        try:
+            write_releasing(self.client, self.anchor["id"], self.holder, {})
+        except NetBoxAPIError as exc:
+            self.warnings.append("the run's lease could not be released (%s); it runs out by itself at %s"
+                                 % (exc, (self.keeper.lease if self.keeper else self.lease).get("until")))
+
+    def _write_metrics(self, result=None):
+        """The fabric's metrics file, failed runs included; a metrics file that cannot be written is a warning."""
+        path = self.config.metrics_file
+        if not path:
+            return
+        text = metrics.render(self.config.fabric, self.record_fields, self.status, result)
+        try:
+            metrics.write_atomic(path, text)
+        except OSError as exc:
+            self.warnings.append("cannot write metrics to %s: %s" % (path, exc))
+
+
+def cables_disagreeing(result):
+    """The count for the record: None when no cable could be judged (no agent reports now)."""
+    cabling = result.cabling or {}
+    return cabling.get("disagree", 0) if cabling.get("judged") else None
 
 
 def path_text(result):
@@ -241,15 +343,10 @@ def journal_text(result, sync_counts):
     if result.hand_edits:
         lines.append("Hand edits (%d):" % len(result.hand_edits))
         lines.extend("- %s" % escape(edit_text(edit)) for edit in result.hand_edits[:LISTED_PROBLEMS])
+    lines.append("Cabling: %s." % cabling_text(cables_disagreeing(result)))
+    lines.extend("- %s" % escape(finding.text) for finding in result.findings[:LISTED_PROBLEMS])
     warnings = [problem.text for problem in result.problems]
     if warnings:
         lines.append("Problems (%d):" % len(warnings))
         lines.extend("- %s" % escape(w) for w in warnings[:LISTED_PROBLEMS])
     return "\n".join(lines)
-
-
-def _minus(after, before):
-    """Request counts made between two readings; total and writes always present."""
-    keys = set(after) | set(before) | {"total", "writes"}
-    return dict((k, after.get(k, 0) - before.get(k, 0)) for k in keys
-                if k in ("total", "writes") or after.get(k, 0) - before.get(k, 0))

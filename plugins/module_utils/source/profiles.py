@@ -86,7 +86,7 @@ def profile_faults(profile):
 def _profiles_of_file(path, found, problems):
     """Add the SwitchProfiles of one file to ``found`` ({name: (profile, path)}); the bad ones to ``problems``."""
     try:
-        objects = files.file_objects(path)
+        objects = files.file_objects(path, lambda kind, name, cause: problems.append(Problem(kind, name, cause)))
     except SourceError as exc:
         problems.append(Problem(KIND, path, "cannot read the switch profile file: %s" % exc.message))
         return

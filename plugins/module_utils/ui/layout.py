@@ -25,6 +25,8 @@ LAYOUT = {
     "hedgehog_last_success": (STATUS_GROUP, 30, "always"),
     "hedgehog_last_summary": (STATUS_GROUP, 40, "always"),
     "hedgehog_problem_count": (STATUS_GROUP, 45, "always"),
+    # Empty when no switch could judge a cable (no agent reports).
+    "hedgehog_cables_disagreeing": (STATUS_GROUP, 47, "always"),
     "hedgehog_last_attempt": (STATUS_GROUP, 50, "always"),
     "hedgehog_last_result": (STATUS_GROUP, 55, "always"),
     "hedgehog_last_path": (STATUS_GROUP, 57, "always"),

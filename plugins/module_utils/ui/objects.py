@@ -19,6 +19,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.anchor
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import slugify
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.vocabulary import (
     FABRIC_FIELD,
+    LLDP_MISMATCH_FIELD,
     ORPHAN_TAG,
     OWNED_TYPES,
     SYNC_TAG,
@@ -35,11 +36,13 @@ NOTIFICATION_GROUP = "Hedgehog fabric alerts"
 FABRICS_FILTER = "hedgehog-fabrics"
 UNHEALTHY = ("error", "out_of_sync")
 
-# Cables whose cabling verification disagrees with LLDP, as the verification
-# marks them; the one place to change when that feature settles its marks.
-# The filter is made only when NetBox has every custom field it names, since
-# NetBox ignores a filter on an unknown field and would list every planned cable.
-LLDP_MISMATCH_FILTER = {"status": ["planned"], "cf_hedgehog_lldp": ["mismatch"]}
+# Cables that disagree with LLDP, as the sync marks them: planned, with what LLDP saw
+# ("spine-02 E1/1 sees ..."). NetBox takes no lookup (__empty, __ic) on a custom field,
+# only its value, which this field's loose filter logic matches anywhere in the text.
+# A filter is made only when NetBox has every custom field it names (bootstrap makes
+# the sync's own), since NetBox ignores a filter on an unknown field and would list
+# every planned cable.
+LLDP_MISMATCH_FILTER = {"status": ["planned"], "cf_" + LLDP_MISMATCH_FIELD: ["sees"]}
 
 # Object lists where a fabric's orphans can show up (those with a list view).
 ORPHAN_TYPES = tuple(t for t in OWNED_TYPES if t not in ("virtualization.cluster", "vpn.l2vpntermination"))

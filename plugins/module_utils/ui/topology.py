@@ -5,8 +5,8 @@
 
 The plugin draws devices and their cables; by itself it places them by a
 physics simulation. Each fabric gets a coordinate group that lays its devices
-out in layers from the roles the sync writes (gateways, spines, leaves,
-servers, top to bottom, by name from left to right), and each Hedgehog role
+out in layers from the roles the sync writes (control nodes and gateways,
+spines, leaves, servers, top to bottom, by name from left to right), and each Hedgehog role
 an icon. Nothing is done when the plugin is not installed.
 
 The plugin's API sets role icons but cannot read them back, so a digest of
@@ -32,6 +32,7 @@ IMAGE_URL = "/static/netbox_topology_views/img/%s.svg"
 
 # Layer (top to bottom) and icon of each role the sync makes.
 ROLES = {
+    "control-node": (0, "server"),
     "gateway": (0, "router"),
     "spine": (1, "core-switch"),
     "server-leaf": (2, "access-switch"),

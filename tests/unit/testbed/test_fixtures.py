@@ -633,6 +633,63 @@ def test_vlab_agents_carry_status_with_current_keys():
     assert "PortChannel3" in fab["Agent"]["leaf-02"]["status"]["state"]["interfaces"]
 
 
+def _lldp_far_ends(fab):
+    """{(switch, port): '<device>/<port>' its LLDP neighbour names}, the far port by its API name."""
+    api_names = {}
+    for name, sw in fab["Switch"].items():
+        profile = generator.PROFILE_SPECS[sw["spec"]["profile"]]
+        breakouts = sw["spec"].get("portBreakouts")
+        api_names[name] = dict((generator.nos_port_name(profile, port, breakouts), port)
+                               for port in generator.profile_port_names(profile, breakouts) if port != "M1")
+    seen = {}
+    for name, agent in fab["Agent"].items():
+        for port, iface in agent["status"]["state"]["interfaces"].items():
+            for neighbour in iface.get("lldpNeighbors", []):
+                far = neighbour["sysName"]
+                seen[(name, port)] = "%s/%s" % (far, api_names[far][neighbour["portID"]])
+    return seen
+
+
+def test_vlab_lldp_sees_the_wiring_but_for_the_miswired_pair():
+    fab = Fabric(_fixture("vlab"))
+    wired = {}
+    for conn in fab["Connection"].values():
+        for link in (conn["spec"].get("fabric") or {}).get("links", []):
+            spine, leaf = link["spine"]["port"], link["leaf"]["port"]
+            wired[tuple(spine.split("/", 1))], wired[tuple(leaf.split("/", 1))] = leaf, spine
+    seen = _lldp_far_ends(fab)
+    assert set(seen) == set(wired)
+    # spine-02's cables to leaf-01 E1/6 and leaf-02 E1/7 are swapped at the spine (generator.VLAB_MISWIRED).
+    assert dict((end, far) for end, far in seen.items() if wired[end] != far) == {
+        ("spine-02", "E1/1"): "leaf-02/E1/7", ("spine-02", "E1/3"): "leaf-01/E1/6",
+        ("leaf-01", "E1/6"): "spine-02/E1/3", ("leaf-02", "E1/7"): "spine-02/E1/1"}
+    bgp = fab["Agent"]["spine-02"]["status"]["state"]["bgpNeighbors"]["default"]
+    assert sorted(peer["state"] for peer in bgp.values()) == ["active"] * 2 + ["established"] * 4
+
+
+def test_vlab_mesh_joins_the_leaves_with_lldp_on_every_mesh_link():
+    fab = Fabric(_fixture("vlab-mesh"))
+    assert sorted(fab["Switch"]) == ["leaf-01", "leaf-02", "leaf-03"]
+    mesh = dict((name, conn["spec"]["mesh"]["links"]) for name, conn in fab["Connection"].items()
+                if "mesh" in conn["spec"])
+    assert sorted(mesh) == ["leaf-01--mesh--leaf-02", "leaf-01--mesh--leaf-03", "leaf-02--mesh--leaf-03"]
+    seen = _lldp_far_ends(fab)
+    for links in mesh.values():
+        for link in links:
+            one, two = link["leaf1"]["port"], link["leaf2"]["port"]
+            assert seen[tuple(one.split("/", 1))] == two and seen[tuple(two.split("/", 1))] == one
+
+
+def test_gateway_agents_report_a_heartbeat_for_each_gateway():
+    fab = Fabric(_fixture("vlab-gateway"))
+    assert sorted(fab["GatewayAgent"]) == sorted(fab["Gateway"]) == ["gateway-1", "gateway-2"]
+    agent = fab["GatewayAgent"]["gateway-1"]
+    assert agent["apiVersion"] == "gwint.githedgehog.com/v1alpha1"
+    assert agent["status"]["lastHeartbeat"] == "2026-08-20T10:00:00Z"
+    assert agent["status"]["lastAppliedGen"] == agent["metadata"]["generation"] == 2
+    assert agent["spec"]["gateway"] == fab["Gateway"]["gateway-1"]["spec"]
+
+
 def _strings(node):
     if isinstance(node, dict):
         return {s for value in node.values() for s in _strings(value)}
@@ -772,10 +829,11 @@ def test_release_fixture_api_versions_and_kinds(release):
     else:
         expected = {f"{g}.githedgehog.com/v1beta1" for g in ("wiring", "vpc", "agent", "dhcp", "fabricator")}
         if _since(release, "26.01"):
-            expected.add("gateway.githedgehog.com/v1alpha1")
+            expected.update(("gateway.githedgehog.com/v1alpha1", "gwint.githedgehog.com/v1alpha1"))
         assert versions == expected
     kinds = set(fab.by_kind)
-    assert ({"Gateway", "GatewayGroup", "GatewayPeering", "VPCInfo", "FabNode"} <= kinds) == _since(release, "26.01")
+    assert ({"Gateway", "GatewayGroup", "GatewayPeering", "VPCInfo", "FabNode", "GatewayAgent"} <= kinds) == _since(
+        release, "26.01")
     assert not ({"Gateway", "GatewayPeering"} & kinds) or _since(release, "26.01")
     assert ("ControlAgent" in kinds) == (release == "pre-beta-1")
     assert ({"Fabricator", "ControlNode"} <= kinds) == (release != "pre-beta-1")

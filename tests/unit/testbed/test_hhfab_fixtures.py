@@ -351,6 +351,17 @@ def test_hhfab_mesh_hydrated_numbers_the_mesh_links():
             assert (link["leaf1"]["ip"], link["leaf2"]["ip"]) == (ip, str(ipaddress.ip_interface(ip).ip + 1) + "/31")
 
 
+def test_hhfab_mesh_hydrated_is_the_live_mesh_fixture():
+    # vlab-mesh is the same fabric as the API serves it: hydrated the same, with agents and VPCs.
+    workdir, live = _workdir("hhfab-mesh-hydrated"), _live("vlab-mesh")
+    live_switches, live_conns = _by_name(live, "Switch"), _by_name(live, "Connection")
+    for name, sw in _by_name(workdir.wiring_objects(), "Switch").items():
+        assert {**sw["spec"], "vlanNamespaces": ["default"]} == live_switches[name]["spec"], name
+    assert set(_by_name(workdir.wiring_objects(), "Connection")) == set(live_conns)
+    for name, conn in _by_name(workdir.wiring_objects(), "Connection").items():
+        assert conn["spec"] == live_conns[name]["spec"], name
+
+
 # ---------------------------------------------------------------------------------------------
 # The hardware lab
 # ---------------------------------------------------------------------------------------------

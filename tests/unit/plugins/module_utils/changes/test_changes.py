@@ -150,10 +150,12 @@ def test_too_many_hand_edits_are_a_full_reconcile():
 def test_the_watched_types_are_the_owned_shared_and_schema_ones_without_the_anchor():
     assert "virtualization.cluster" not in WATCHED_TYPES
     assert {"dcim.device", "dcim.interface", "dcim.cable", "ipam.ipaddress", "ipam.prefix", "ipam.iprange",
-            "ipam.vlan", "ipam.vlangroup", "ipam.vrf"} == set(OWNED_TYPES)
+            "ipam.vlan", "ipam.vlangroup", "ipam.vrf", "dcim.macaddress", "dcim.inventoryitem"} == set(OWNED_TYPES)
     assert {"dcim.site", "dcim.devicetype", "dcim.interfacetemplate", "ipam.asn", "virtualization.clustertype",
-            "tenancy.tenant"} <= set(SHARED_TYPES)
+            "tenancy.tenant", "dcim.inventoryitemrole", "extras.tag"} <= set(SHARED_TYPES)
     assert {"extras.customfield", "extras.tag"} <= set(WATCHED_TYPES)
+    # SwitchGroup tags are shared objects and schema alike: listed once.
+    assert len(WATCHED_TYPES) == len(set(WATCHED_TYPES))
 
 
 def test_an_edits_fields_are_the_values_that_differ_custom_fields_one_by_one():

@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import parse
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.parse import BadObject
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import PortReport
 
 SWITCH = {
     "kind": "Switch",
@@ -60,6 +61,24 @@ def test_a_bad_switch_names_the_field_and_the_cause(spec, cause):
     with pytest.raises(BadObject) as caught:
         parse.parse_switch(_switch(**spec))
     assert cause in str(caught.value)
+
+
+def test_an_unhydrated_switch_has_no_asn_or_addresses_yet():
+    switch = parse.parse_switch(_switch(asn=None, ip=None, protocolIP=None, vtepIP=None), hydrated=False)
+    assert (switch.asn, switch.ip, switch.protocol_ip, switch.vtep_ip) == (None, "", "", "")
+    assert (switch.role, switch.profile, switch.redundancy_group) == ("server-leaf", "vs", "eslag-1")
+
+
+@pytest.mark.parametrize("spec, cause", [
+    ({"asn": "65101"}, "spec.asn must be an integer, got '65101'"),
+    ({"asn": 0}, "spec.asn 0 is out of range"),
+    ({"ip": "172.30.0.8"}, "spec.ip needs a prefix length: '172.30.0.8'"),
+    ({"role": None}, "missing spec.role"),
+    ({"profile": None}, "missing spec.profile"),
+])
+def test_an_unhydrated_switch_is_still_checked(spec, cause):
+    with pytest.raises(BadObject, match=cause):
+        parse.parse_switch(_switch(**spec), hydrated=False)
 
 
 def test_a_spec_that_is_not_a_mapping_is_refused():
@@ -136,7 +155,7 @@ def test_an_agent_yields_its_report_never_its_users():
     # Only integer IDs; booleans are not numbers here.
     assert agent.port_channel_ids == {"server-01--eslag": 1}
     # Old key names (before 25.04) read as the new ones; counters dropped.
-    assert agent.interfaces == {"E1/1": {"admin": "up", "oper": "down"}, "E1/2": {"admin": "up", "oper": "up"}}
+    assert agent.interfaces == {"E1/1": PortReport(admin="up", oper="down"), "E1/2": PortReport(admin="up", oper="up")}
     assert "HHFAKE" not in repr(agent)
 
 
@@ -174,3 +193,16 @@ def test_a_profile_needs_ports_and_knows_its_breakouts():
 def test_port_refs_split_at_the_first_slash():
     ref = parse.parse_port({"port": "leaf-01/E1/55/2"}, "x")
     assert (ref.device, ref.port) == ("leaf-01", "E1/55/2")
+
+
+@pytest.mark.parametrize("spec, cause", [
+    ({"portGroups": {"1": "SFP28-25G"}}, "spec.portGroups.1 must be a mapping, got str"),
+    ({"portProfiles": {"S": ["25G"]}}, "spec.portProfiles.S must be a mapping, got list"),
+    ({"portProfiles": {"S": {"speed": "25G"}}}, "spec.portProfiles.S.speed must be a mapping, got str"),
+    ({"portProfiles": {"Q": {"breakout": {"supported": {"4x25G": ["0"]}}}}},
+     "spec.portProfiles.Q.breakout.supported.4x25G must be a mapping, got list"),
+])
+def test_a_profile_whose_groups_or_port_profiles_are_not_mappings_is_refused_by_field(spec, cause):
+    with pytest.raises(BadObject) as caught:
+        parse.parse_profile({"metadata": {"name": "p"}, "spec": dict(spec, ports={"E1/1": {"nos": "Ethernet0"}})})
+    assert str(caught.value) == cause

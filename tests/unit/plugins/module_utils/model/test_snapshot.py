@@ -62,12 +62,10 @@ def test_old_agent_keys_give_the_same_records():
     data = source()
     data.objects["Agent"] = source("agent-oldkeys").objects["Agent"]
     old = build_snapshot("vlab", data, BUILTIN_PROFILES)
-    for name, agent in current.agents.items():
-        assert old.agents[name].serial == agent.serial
-        assert old.agents[name].port_channel_ids == agent.port_channel_ids
-        for port, state in agent.interfaces.items():
-            for key in ("admin", "oper"):
-                assert old.agents[name].interfaces[port].get(key) == state.get(key), (name, port, key)
+    # Every fact: ports (admin, oper, speed, LLDP), transceivers (moved out of the interfaces), breakouts.
+    assert old.agents == current.agents
+    assert sum(len(agent.transceivers) for agent in old.agents.values()) > 0
+    assert any(report.neighbours for agent in old.agents.values() for report in agent.interfaces.values())
 
 
 def test_a_bad_switch_takes_what_depends_on_it_along_each_with_its_reason():
@@ -101,29 +99,66 @@ def test_a_builtin_profile_serves_wiring_without_profiles():
 
 def test_duplicated_names_and_a_server_named_like_a_switch():
     data = source()
-    data.objects["Server"].append(copy.deepcopy(obj(data, "Server", "server-01")))
+    data.objects["Server"].append(copy.deepcopy(obj(data, "Server", "server-01")))  # the same again: one object
+    twin = copy.deepcopy(obj(data, "Server", "server-05"))
+    twin["spec"]["description"] = "another S-05"
+    data.objects["Server"].append(twin)
     clash = copy.deepcopy(obj(data, "Server", "server-02"))
     clash["metadata"]["name"] = "leaf-01"
     data.objects["Server"].append(clash)
     data.objects["Server"].append({"kind": "Server", "metadata": {}, "spec": {}})
     snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
     found = problems(snapshot)
-    assert ("Server", "server-01", "duplicated object name; the first one is used") in found
-    assert ("Server", "leaf-01", "a switch has the same name; the server is skipped") in found
+    assert "server-01" in snapshot.servers and not any(p[:2] == ("Server", "server-01") for p in found)
+    # Defined twice differently: neither definition wins, what NetBox holds of it stays.
+    assert ("Server", "server-05", "defined 2 times with different specs: none of them is used, and what NetBox "
+            "holds of it stays as it is until one definition is left") in found
+    assert "server-05" not in snapshot.servers and snapshot.held[("server", "server-05")] == "Server server-05"
     assert ("Server", "(unnamed)", "metadata.name is missing") in found
-    assert "leaf-01" in snapshot.switches and "leaf-01" not in snapshot.servers
+    # A name of a switch and a server: NetBox tells which one holds it; until then both are held.
+    assert [(c.resource, c.claimants, c.slot) for c in snapshot.contests] == [
+        ("device name leaf-01", [("Switch", "leaf-01"), ("Server", "leaf-01")], ("device", "leaf-01"))]
+    assert "leaf-01" not in snapshot.switches and "leaf-01" not in snapshot.servers
+    assert {("switch", "leaf-01"), ("server", "leaf-01")} <= set(snapshot.held)
 
 
-def test_a_port_used_by_two_connections_keeps_the_first_in_name_order():
+def test_a_port_two_connections_claim_is_decided_by_no_name_order():
     data = source()
     conn = obj(data, "Connection", "server-03--unbundled--leaf-01")
     conn["spec"]["unbundled"]["link"]["switch"]["port"] = "leaf-01/E1/1"
     snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
-    assert problems(snapshot)[0] == ("Connection", "server-03--unbundled--leaf-01",
-                                     "port leaf-01/E1/1 is already used by connection server-01--eslag--leaf-01--leaf-02")
-    # Its VPC attachment has nothing to attach to.
-    assert [p[:2] for p in problems(snapshot)[1:]] == [("VPCAttachment", "server-03--unbundled--leaf-01--vpc-03--subnet-01")]
-    assert "server-01--eslag--leaf-01--leaf-02" in snapshot.connections
+    claimants = [("Connection", "server-01--eslag--leaf-01--leaf-02"), ("Connection", "server-03--unbundled--leaf-01")]
+    assert [(c.resource, c.claimants, c.slot) for c in snapshot.contests] == [
+        ("port leaf-01/E1/1", claimants, ("interface", ("leaf-01", "E1/1")))]
+    # Both are held until NetBox (the plan) tells which holds the port; what needs them is skipped with them.
+    assert not set(name for _kind, name in claimants) & set(snapshot.connections)
+    assert set(("connection", name) for _kind, name in claimants) <= set(snapshot.held)
+    # Their attachments are held quietly: the contest's problem (made by the plan, which knows the holder) says why.
+    assert problems(snapshot) == []
+    assert set(("port-vlans", name) for _kind, name in claimants) <= set(snapshot.held)
+
+
+def test_an_unknown_connection_type_of_the_usual_shape_keeps_its_cables():
+    data = source()
+    conn = obj(data, "Connection", "server-05--unbundled--leaf-03")
+    conn["spec"] = {"superlink": conn["spec"]["unbundled"]}
+    odd = obj(data, "Connection", "server-03--unbundled--leaf-01")
+    odd["spec"] = {"hyperlink": {"ends": ["server-03/enp2s1", "leaf-01/E1/3"]}}
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    accepted = snapshot.connections["server-05--unbundled--leaf-03"]
+    assert (accepted.type, accepted.supported) == ("superlink", False)
+    assert [(str(link.a), str(link.b)) for link in accepted.links] == [("server-05/enp2s1", "leaf-03/E1/1")]
+    assert problems(snapshot) == [
+        ("Connection", "server-03--unbundled--leaf-01", "unknown connection type 'hyperlink'"),
+        ("Connection", "server-05--unbundled--leaf-03", "unknown connection type 'superlink' (a newer Hedgehog "
+         "release?): only its 1 cable(s) are synced, everything else of it stays as NetBox has it"),
+        ("VPCAttachment", "server-03--unbundled--leaf-01--vpc-03--subnet-01",
+         "connection server-03--unbundled--leaf-01 does not exist or was skipped")]
+    # Its attachment is held quietly: the connection's problem says why.
+    assert snapshot.held[("port-vlans", "server-05--unbundled--leaf-03")] == (
+        "VPCAttachment server-05--unbundled--leaf-03--vpc-05--subnet-01")
+    assert snapshot.held[("connection", "server-05--unbundled--leaf-03")] == (
+        "Connection server-05--unbundled--leaf-03")
 
 
 def test_vpc_loopback_must_stay_on_one_switch():
@@ -138,7 +173,35 @@ def test_vpc_loopback_must_stay_on_one_switch():
 def test_source_incomplete_kinds_reach_the_snapshot():
     data = source()
     data.mark_incomplete("Catalog", "HTTP 503")
-    assert build_snapshot("vlab", data, BUILTIN_PROFILES).incomplete == {"Catalog": "HTTP 503"}
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    assert snapshot.incomplete == {"Catalog": "HTTP 503"}
+    assert problems(snapshot) == [("source", "Catalog", "HTTP 503")]
+    assert snapshot.held == {("port-channel", None): "Catalog", ("vni", None): "Catalog"}
+
+
+def test_kinds_unread_for_one_cause_are_one_problem_and_what_refers_to_them_is_held_quietly():
+    data = source()
+    cause = "the Kubernetes API serves vpc.githedgehog.com only at v1beta2"
+    for kind in ("IPv4Namespace", "VPC", "VPCAttachment"):
+        data.objects[kind] = []
+        data.mark_incomplete(kind, cause, lasting=True)
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    assert problems(snapshot) == [("source", "IPv4Namespace, VPC, VPCAttachment", cause)]
+    assert snapshot.held == {("ipv4-namespace", None): "IPv4Namespace, VPC, VPCAttachment",
+                             ("vpc", None): "IPv4Namespace, VPC, VPCAttachment",
+                             ("port-vlans", None): "IPv4Namespace, VPC, VPCAttachment"}
+
+
+def test_an_object_at_an_unknown_version_is_skipped_and_held():
+    data = source()
+    vpc = obj(data, "VPC", "vpc-02")
+    data.objects["VPC"].remove(vpc)
+    data.mark_unsupported("VPC", "vpc-02", "VPC vpc-02 in vpcs.yaml has apiVersion vpc.githedgehog.com/v1beta2", vpc)
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    assert problems(snapshot)[0] == ("VPC", "vpc-02",
+                                     "VPC vpc-02 in vpcs.yaml has apiVersion vpc.githedgehog.com/v1beta2")
+    assert snapshot.held[("vpc", "vpc-02")] == "VPC vpc-02"
+    assert "vpc-02" not in snapshot.ipam.vpcs
 
 
 class _Switch:
@@ -173,3 +236,17 @@ def test_ports_a_profile_does_not_have_are_refused(breakouts, port, cause):
     with pytest.raises(BadObject) as caught:
         resolve_switch_port(DELL, _Switch(breakouts), port)
     assert cause in str(caught.value)
+
+
+def test_documents_that_are_not_objects_are_named_not_dropped(tmp_path):
+    (tmp_path / "a.yaml").write_text("- just\n- strings\n---\nkind: SwitchList\nitems: nope\n---\n"
+                                     "kind: ServerList\nitems: [plain, {kind: Server, metadata: {name: s1}}]\n---\n")
+    data = read_wiring_dir(str(tmp_path), fabric="vlab")
+    assert [(p.kind, p.name, p.cause) for p in data.rejected] == [
+        ("document", "a.yaml document 1", "the document is a list, not an object"),
+        ("document", "a.yaml document 2", "SwitchList: items is a string, not a list"),
+        ("document", "a.yaml document 3 item 1", "the item is a string, not an object")]
+    assert data.count() == {"Server": 1}
+    snapshot = build_snapshot("vlab", data, BUILTIN_PROFILES)
+    assert [p.text for p in snapshot.problems][:1] == [
+        "document a.yaml document 1: the document is a list, not an object"]

@@ -251,3 +251,75 @@ def test_each_writes_request_id_and_netboxs_clock_are_kept():
     assert [request_id for request_id, _at in nb.own_requests()] == ["req-1"]
     clock = nb.server_now().replace(microsecond=0).isoformat()
     assert clock in ("2026-12-06T18:11:58+00:00", "2026-12-06T18:11:59+00:00")
+
+
+class CutResponse(Response):
+    """A 2xx answer whose JSON stops half-way (the body was cut off)."""
+
+    def __init__(self, status=200):
+        super().__init__(status, None)
+        self.content = b'{"results": [{"id": 1'
+
+    def json(self):
+        raise ValueError("cut off")
+
+
+def test_a_cut_off_answer_is_transient():
+    nb = client(CutResponse(), requests.exceptions.ChunkedEncodingError("IncompleteRead"),
+                Response(200, {"results": [{"id": 1}], "next": None}))
+    assert nb.list("dcim/devices") == [{"id": 1}]
+    assert nb.request_counts()["GET"] == 3
+
+
+def test_a_create_that_got_no_answer_is_looked_up_and_only_the_missing_objects_are_sent_again():
+    looked_up = []
+
+    def find(pending):
+        looked_up.append([obj["name"] for obj in pending])
+        # NetBox committed "a" before the answer was lost; "b" is not there.
+        return [{"id": 1, "name": "a"} if obj["name"] == "a" else None for obj in pending]
+
+    nb = client(Response(502), Response(201, [{"id": 2, "name": "b"}]))
+    rows = nb.create("dcim/devices", [{"name": "a"}, {"name": "b"}], find=find)
+    assert rows == [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]
+    assert looked_up == [["a", "b"]]
+    assert [call[3] for call in nb.session.calls] == [[{"name": "a"}, {"name": "b"}], [{"name": "b"}]]
+
+
+def test_a_create_found_whole_after_a_timeout_is_not_sent_again():
+    nb = client(requests.Timeout("read timed out"))
+    rows = nb.create("dcim/devices", [{"name": "a"}], find=lambda pending: [{"id": 5, "name": "a"}])
+    assert rows == [{"id": 5, "name": "a"}]
+    assert nb.request_counts()["POST"] == 1
+
+
+def test_a_create_without_a_finder_is_never_sent_twice():
+    nb = client(Response(503))
+    with pytest.raises(NetBoxAPIError) as caught:
+        nb.create("extras/journal-entries", [{"comments": "x"}])
+    assert "not sent again, as it may have been written" in str(caught.value)
+    assert nb.request_counts()["POST"] == 1
+
+
+def test_create_or_read_goes_on_with_what_another_run_made_a_moment_ago():
+    duplicate = Response(400, {"detail": "1 of 2 objects could not be created.", "errors": [
+        {"index": 0, "errors": {"slug": ["tag with this slug already exists."]}}]})
+    listed = Response(200, {"results": [{"id": 7, "slug": "hedgehog-sync"}], "next": None})
+    nb = client(duplicate, listed, Response(201, [{"id": 8, "slug": "hedgehog-orphan"}]))
+    rows = nb.create_or_read("extras/tags", [{"slug": "hedgehog-sync"}, {"slug": "hedgehog-orphan"}], "slug")
+    assert rows == [{"id": 7, "slug": "hedgehog-sync"}, {"id": 8, "slug": "hedgehog-orphan"}]
+    assert nb.session.calls[2][3] == [{"slug": "hedgehog-orphan"}]
+
+
+def test_the_checkpoint_stops_a_run_before_its_next_request():
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import RunStopped
+
+    nb = client(Response(200, {"results": [], "next": None}))
+
+    def stop():
+        raise RunStopped("stop", phase="apply")
+
+    nb.checkpoint = stop
+    with pytest.raises(RunStopped):
+        nb.list("dcim/devices")
+    assert nb.session.calls == []

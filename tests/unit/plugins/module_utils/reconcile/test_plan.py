@@ -12,13 +12,12 @@ import pytest
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import GuardError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, DesiredState, Ref
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import held
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import Snapshot
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems import Problem
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.inventory import Inventory
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.guards import (
     check_deletions,
-    hold_removals,
-    hold_updates,
+    hold_dependents,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.reconcile.plan import make_plan
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
@@ -317,33 +316,107 @@ def test_the_ratio_counts_the_ports_that_go_with_their_devices():
     check_deletions(plan, inv, _source(Switch=7), FABRIC, 0.29, force=True)
 
 
-def test_skipped_source_objects_hold_back_every_removal():
-    plan, _inv = _many(4, 2)
+def test_an_address_on_a_port_of_a_deleted_device_is_created_anew_not_patched():
+    """leaf-02 left the fabric; its loopback address now belongs to leaf-01: NetBox deletes it with leaf-02."""
+    ip = Desired("ip_address", (None, "10.0.0.2/32"), {
+        "address": "10.0.0.2/32", "vrf": None, "assigned_object_type": "dcim.interface",
+        "assigned_object_id": Ref("interface", ("leaf-01", "Loopback1"))}, label="IP 10.0.0.2/32")
+    ip_row = {"id": 40, "address": "10.0.0.2/32", "vrf": None, "assigned_object_type": "dcim.interface",
+              "assigned_object_id": 21, "tags": [{"id": 1}], "custom_fields": {"hedgehog_fabric": FABRIC}}
+    inv = inventory(device=[("leaf-01", device_row()), ("leaf-02", device_row(11, "leaf-02"))],
+                    interface=[(("leaf-01", "Loopback1"), loopback_row()),
+                               (("leaf-02", "Loopback1"), loopback_row(21, "leaf-02", device_id=11))],
+                    ip_address=[((None, "10.0.0.2/32"), ip_row)])
+    plan = plan_for([site(), device(), loopback(), ip], inv)
+    assert ops(plan) == [("device", "delete", "leaf-02"), ("ip_address", "create", (None, "10.0.0.2/32"))]
+    create = plan.select("create", "ip_address")[0]
+    assert create.record is None and create.changes["custom_fields"] == {"hedgehog_fabric": FABRIC}
+
+
+def test_an_address_is_patched_again_when_the_deletion_that_would_take_it_is_held():
+    """A skipped source object holds leaf-02's deletion: its address stays, so it is moved, not made twice."""
+    ip = Desired("ip_address", (None, "10.0.0.2/32"), {
+        "address": "10.0.0.2/32", "vrf": None, "assigned_object_type": "dcim.interface",
+        "assigned_object_id": Ref("interface", ("leaf-01", "Loopback1"))}, label="IP 10.0.0.2/32")
+    ip_row = {"id": 40, "address": "10.0.0.2/32", "vrf": None, "assigned_object_type": "dcim.interface",
+              "assigned_object_id": 21, "tags": [{"id": 1}], "custom_fields": {"hedgehog_fabric": FABRIC}}
+    inv = inventory(device=[("leaf-01", device_row()), ("leaf-02", device_row(11, "leaf-02"))],
+                    interface=[(("leaf-01", "Loopback1"), loopback_row()),
+                               (("leaf-02", "Loopback1"), loopback_row(21, "leaf-02", device_id=11))],
+                    ip_address=[((None, "10.0.0.2/32"), ip_row)])
+    plan = plan_for([site(), device(), loopback(), ip], inv)
+    plan.undo_held_cascades()
+    assert ops(plan) == [("device", "delete", "leaf-02"), ("ip_address", "create", (None, "10.0.0.2/32"))]
     snapshot = Snapshot(fabric=FABRIC)
-    assert hold_removals(plan, snapshot) == 0
-    assert len(plan.select("delete")) == 2
-    snapshot.problems.append(Problem("Switch", "d03", "spec.asn must be an integer"))
-    assert hold_removals(plan, snapshot) == 2
-    assert plan.select("delete") == [] and not plan.changed
-    assert [a.op for a in plan.actions if a.key in ("d02", "d03")] == ["kept", "kept"]
-    assert plan.problems[-1].cause.startswith("2 removal(s) held back while 1 source object(s) are skipped")
+    snapshot.problem("Switch", "leaf-02", "spec.asn must be an integer")
+    assert hold_dependents(plan, snapshot, DesiredState(FABRIC), inv) == 2
+    # The address is leaf-02's in NetBox: it stays there, as the row it is (no second copy made).
+    assert ops(plan) == [("device", "kept", "leaf-02"), ("ip_address", "kept", (None, "10.0.0.2/32"))]
+    (kept,) = [a for a in plan.actions if a.kind == "ip_address"]
+    assert kept.record["id"] == 40
+    assert plan.cascades == []
 
 
-def test_an_incomplete_read_holds_changes_to_what_netbox_holds_but_not_new_objects():
-    ip = Desired("ip_address", (None, "10.0.0.1/24"), {"address": "10.0.0.1/24", "vrf": None,
-                                                       "assigned_object_id": Ref("interface", ("leaf-02", "Loopback1"))})
-    new = device("leaf-02")
-    new.late = {"primary_ip4": Ref("ip_address", (None, "10.0.0.1/24"))}
-    inv = inventory(device=[("leaf-01", device_row(description="old"))])
-    plan = plan_for([site(), device(description="new"), new, loopback("leaf-02"), ip], inv)
-    assert hold_updates(plan, Snapshot(fabric=FABRIC)) == 0
-    assert ops(plan) == [("device", "create", "leaf-02"), ("device", "update", "leaf-01"),
-                         ("device", "update", "leaf-02"), ("interface", "create", ("leaf-02", "Loopback1")),
-                         ("ip_address", "create", (None, "10.0.0.1/24"))]
+def test_a_device_known_by_another_name_keeps_its_ports_and_is_renamed():
+    """The inventory keyed leaf-01's row under its fabric name though NetBox shows it renamed by hand."""
+    inv = Inventory(FABRIC)
+    inv.add("site", "s", dict(SITE_ROW))
+    inv.add("device_type", "vs", dict(TYPE_ROW))
+    inv.add("device", "leaf-01", device_row(name="leaf-01-by-hand"))
+    port = loopback_row(device_name="leaf-01-by-hand")
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.keys import port_key
+    inv.add("interface", port_key(port, inv), port)
+    plan = plan_for([site(), device(), loopback()], inv)
+    assert ops(plan) == [("device", "update", "leaf-01")]
+    assert plan.select("update", "device")[0].changes == {"name": "leaf-01"}
 
-    assert hold_updates(plan, Snapshot(fabric=FABRIC, incomplete={"Catalog": "HTTP 503"})) == 1
-    # The new switch is made whole (its primary IP is part of making it); leaf-01 keeps what NetBox has.
-    assert ops(plan) == [("device", "create", "leaf-02"), ("device", "kept", "leaf-01"),
-                         ("device", "update", "leaf-02"), ("interface", "create", ("leaf-02", "Loopback1")),
-                         ("ip_address", "create", (None, "10.0.0.1/24"))]
-    assert plan.problems[-1].cause.startswith("1 change(s) to objects NetBox holds held back: the read of Catalog")
+
+def test_switch_group_tags_are_ours_to_add_and_remove_and_no_other_tag_is():
+    row = device_row(tags=(1,))
+    row["tags"] += [{"id": 7, "slug": "rack-a"}, {"id": 9, "slug": "hedgehog-switchgroup-old"},
+                    {"id": 11, "slug": "hedgehog-switchgroup-eslag-1"}]
+    wanted = device()
+    wanted.tags = ("hedgehog-switchgroup-eslag-1", "hedgehog-switchgroup-border")
+    plan = plan_for([site(), wanted], inventory(device=[("leaf-01", row)]))
+    assert plan.select("update", "device")[0].changes == {
+        "tags": [1, 7, 11, Ref("tag", "hedgehog-switchgroup-border")]}
+    # A new device gets its group tags with the sync's.
+    plan = plan_for([site(), wanted], inventory())
+    assert plan.select("create", "device")[0].changes["tags"] == [Ref("tag", "hedgehog-sync"),
+                                                                  Ref("tag", "hedgehog-switchgroup-eslag-1"),
+                                                                  Ref("tag", "hedgehog-switchgroup-border")]
+
+
+def test_a_custom_field_that_refers_to_an_object_compares_by_its_id():
+    lane = Desired("interface", ("leaf-01", "Loopback1"), {
+        "device": Ref("device", "leaf-01"), "name": "Loopback1", "type": "virtual", "description": "protocol IP",
+        "custom_fields": {"hedgehog_breakout_parent": Ref("device", "leaf-01")}})
+    row = loopback_row()
+    row["custom_fields"]["hedgehog_breakout_parent"] = {"id": 10, "name": "leaf-01", "url": "..."}
+    inv = inventory(device=[("leaf-01", device_row())], interface=[(("leaf-01", "Loopback1"), row)])
+    plan = plan_for([site(), device(), lane], inv)
+    assert ops(plan) == []
+    row["custom_fields"]["hedgehog_breakout_parent"] = None
+    inv = inventory(device=[("leaf-01", device_row())], interface=[(("leaf-01", "Loopback1"), row)])
+    plan = plan_for([site(), device(), lane], inv)
+    assert plan.select("update", "interface")[0].changes == {
+        "custom_fields": {"hedgehog_breakout_parent": Ref("device", "leaf-01")}}
+
+
+def test_objects_read_from_an_incomplete_kind_are_not_removed():
+    item_row = {"id": 70, "name": "E1/1 transceiver", "device": {"id": 10, "name": "leaf-01"}, "tags": [{"id": 1}],
+                "custom_fields": {"hedgehog_fabric": FABRIC}}
+    inv = inventory(device=[("leaf-01", device_row())], inventory_item=[(("leaf-01", "E1/1 transceiver"), item_row)])
+    plan = plan_for([site(), device()], inv)
+    assert ops(plan) == [("inventory_item", "delete", ("leaf-01", "E1/1 transceiver"))]
+    assert hold_dependents(plan, _unread("Catalog"), DesiredState(FABRIC), inv) == 0
+    assert hold_dependents(plan, _unread("Agent"), DesiredState(FABRIC), inv) == 1
+    assert ops(plan) == [("inventory_item", "kept", ("leaf-01", "E1/1 transceiver"))]
+    assert (plan.problems[-1].kind, plan.problems[-1].name) == ("held", "Agent")
+    assert plan.problems[-1].cause.startswith("1 change(s) held as NetBox has them while it cannot be used: ")
+
+
+def _unread(kind):
+    snapshot = Snapshot(fabric=FABRIC, incomplete={kind: "HTTP 503"})
+    snapshot.hold(held.unread_tokens(kind), kind)
+    return snapshot

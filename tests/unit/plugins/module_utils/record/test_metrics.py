@@ -53,3 +53,13 @@ def test_write_is_atomic_and_replaces(tmp_path):
     metrics.write_atomic(str(path), "a 2\n")
     assert path.read_text() == "a 2\n"
     assert [p.name for p in path.parent.iterdir()] == ["dc1.prom"]
+
+
+def test_cables_lldp_disagrees_with_only_once_a_switch_could_judge():
+    assert 'hedgehog_netbox_sync_cables_disagreeing{fabric="dc1"} 2' in metrics.render(
+        "dc1", dict(FIELDS, hedgehog_cables_disagreeing=2), "in_sync")
+    assert 'hedgehog_netbox_sync_cables_disagreeing{fabric="dc1"} 0' in metrics.render(
+        "dc1", dict(FIELDS, hedgehog_cables_disagreeing=0), "in_sync")
+    text = metrics.render("dc1", dict(FIELDS, hedgehog_cables_disagreeing=None), "in_sync")
+    assert "hedgehog_netbox_sync_cables_disagreeing{" not in text
+    assert "# TYPE hedgehog_netbox_sync_cables_disagreeing gauge" in text

@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import SourceError
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model import ipam
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.parse import BadObject
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import build_snapshot
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.base import SourceData
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.bounds import oversized, reject_oversized
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.source.files import file_objects, read_wiring_dir
@@ -42,6 +43,14 @@ def test_an_oversized_object_is_skipped_as_a_problem_and_the_rest_kept():
         ("Connection", "big", "spec.fabric.links has 50 entries, more than max_list_items 10")]
 
 
+def test_an_oversized_object_holds_what_it_made_in_netbox():
+    data = SourceData("test")
+    data.add("Connection", [dict(connection([{}] * 50), metadata={"name": "big"})])
+    snapshot = build_snapshot("fab", reject_oversized(data, 10))
+    assert [(p.kind, p.name) for p in snapshot.problems] == [("Connection", "big")]
+    assert snapshot.held == {("connection", "big"): "Connection big"}
+
+
 def test_a_gateway_peering_joins_exactly_two_sides():
     sides = dict(("vpc-%d" % n, {"expose": [{"ips": [{"cidr": "10.0.%d.0/24" % n}]}]}) for n in range(8000))
     with pytest.raises(BadObject) as caught:
@@ -55,7 +64,7 @@ def test_yaml_aliases_are_refused_before_they_expand(tmp_path):
         bomb.append("%s: &%s [%s]" % (chr(97 + level), chr(97 + level), ", ".join(["*%s" % chr(96 + level)] * 10)))
     (tmp_path / "bomb.yaml").write_text("\n".join(bomb) + "\n")
     with pytest.raises(SourceError) as caught:
-        file_objects(str(tmp_path / "bomb.yaml"))
+        file_objects(str(tmp_path / "bomb.yaml"), reject=None)
     # The place named is the anchored node's, the first an alias reuses.
     assert "bomb.yaml is not valid: line 1, column 4" in caught.value.message
     assert caught.value.message.endswith("YAML aliases are not allowed")

@@ -120,8 +120,8 @@ def test_per_fabric_filters_and_the_lldp_filter_only_when_it_can_work():
     assert found["hedgehog-dc1-orphans"]["parameters"] == {"cf_hedgehog_fabric": ["dc1"], "tag": ["hedgehog-orphan"]}
     found = dict((f["slug"], f) for f in objects.saved_filters(fabrics, lldp_filter=objects.LLDP_MISMATCH_FILTER))
     assert found["hedgehog-dc1-lldp"]["parameters"] == {
-        "status": ["planned"], "cf_hedgehog_lldp": ["mismatch"], "cf_hedgehog_fabric": ["dc1"]}
-    assert objects.custom_fields_named(objects.LLDP_MISMATCH_FILTER) == ["hedgehog_lldp"]
+        "status": ["planned"], "cf_hedgehog_lldp_mismatch": ["sees"], "cf_hedgehog_fabric": ["dc1"]}
+    assert objects.custom_fields_named(objects.LLDP_MISMATCH_FILTER) == ["hedgehog_lldp_mismatch"]
     assert objects.custom_fields_named({"cf_a__empty": 1, "cf_b": 2, "status": 3}) == ["a", "b"]
 
 
@@ -149,6 +149,9 @@ def test_the_layout_puts_status_and_error_first_and_the_json_last():
     # The basis the next run starts from stays hidden, laid out or not.
     assert wanted["hedgehog_sync_basis"]["ui_visible"] == field_layout(False)["hedgehog_sync_basis"]["ui_visible"] \
         == "hidden"
+    # Every field of the record has its place: none is left alone in the sync's own group.
+    assert set(v["group_name"] for v in wanted.values()) == {"Fabric sync", "Sync details"}
+    assert ordered.index("hedgehog_cables_disagreeing") == ordered.index("hedgehog_problem_count") + 1
 
 
 def test_turned_off_the_layout_is_the_one_the_sync_makes():

@@ -1,0 +1,139 @@
+"""The run lease against a dict-backed record: taken, renewed and cleared only by its own run; a gone holder."""
+
+from __future__ import annotations
+
+import socket
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import RunControl
+
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, NetBoxAPIError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease import (
+    Holder,
+    LeaseKeeper,
+    LeaseLost,
+    holder_gone,
+    renew_lease,
+    take_lease,
+    write_releasing,
+)
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
+
+
+class Record:
+    """One cluster's custom fields with an ETag that changes on every write; ``fail`` answers the next PATCHes."""
+
+    def __init__(self, lease=None):
+        self.fields = {"hedgehog_lease": lease}
+        self.version = 1
+        self.fail = []
+        self.patches = []
+
+    def read_one(self, endpoint, object_id):
+        return {"id": object_id, "custom_fields": dict(self.fields)}, "v%d" % self.version
+
+    def patch_one(self, endpoint, object_id, data, if_match=None):
+        self.patches.append(data)
+        if self.fail:
+            raise self.fail.pop(0)
+        if if_match != "v%d" % self.version:
+            raise NetBoxAPIError("precondition failed", status=412)
+        self.fields.update(data["custom_fields"])
+        self.version += 1
+
+
+def other_lease(until, **extra):
+    lease = {"holder": "elsewhere:1:abc", "since": NOW.isoformat(), "until": until.isoformat()}
+    lease.update(extra)
+    return lease
+
+
+def test_a_live_lease_of_another_host_is_respected_and_an_expired_one_taken_over():
+    record = Record(other_lease(NOW + timedelta(seconds=60), host="elsewhere", pid=1))
+    with pytest.raises(LeaseHeldError) as held:
+        take_lease(record, 1, "fab", Holder.current(), NOW, 120, {})
+    assert "already running since" in str(held.value) and "elsewhere:1:abc" in str(held.value)
+
+    record = Record(other_lease(NOW - timedelta(seconds=1)))
+    holder = Holder.current()
+    lease, note = take_lease(record, 1, "fab", holder, NOW, 120, {"hedgehog_last_attempt": "x"})
+    assert lease["holder"] == holder.id and lease["until"] == "2026-12-06T12:02:00Z"
+    assert note == "the previous run (elsewhere:1:abc) ended without releasing its lease"
+    assert record.fields["hedgehog_last_attempt"] == "x"
+
+
+def test_a_live_lease_of_a_gone_process_on_this_host_is_taken_over_at_once():
+    gone = Holder(socket.gethostname(), 2 ** 22 + 17, start=1, boot=Holder.current().boot,
+                  namespace=Holder.current().namespace)
+    record = Record(gone.lease(NOW, NOW, 120))
+    assert holder_gone(record.fields["hedgehog_lease"]).startswith("its process (pid %d" % gone.pid)
+    lease, note = take_lease(record, 1, "fab", Holder.current(), NOW, 120, {})
+    assert note.startswith("took over the lease held by %s" % gone.id) and "is gone" in note
+    # This process runs: its own lease is never thought gone.
+    assert holder_gone(Holder.current().lease(NOW, NOW, 120)) is None
+
+
+def test_a_lease_write_whose_answer_was_lost_is_recognised_as_ours():
+    record = Record()
+    holder = Holder.current()
+    ours = holder.lease(NOW, NOW, 120)
+    record.fields["hedgehog_lease"] = ours  # committed, though the caller saw an error
+    assert take_lease(record, 1, "fab", holder, NOW, 120, {}) == (ours, None)
+
+
+def test_renewing_moves_until_on_and_a_lease_taken_over_meanwhile_is_lost():
+    holder = Holder.current()
+    record = Record()
+    lease, _note = take_lease(record, 1, "fab", holder, NOW, 120, {})
+    renewed = renew_lease(record, 1, "fab", holder, lease, NOW + timedelta(seconds=30), 120)
+    assert renewed["until"] == "2026-12-06T12:02:30Z" and record.fields["hedgehog_lease"] == renewed
+    record.fields["hedgehog_lease"] = other_lease(NOW + timedelta(seconds=60))
+    with pytest.raises(LeaseLost):
+        renew_lease(record, 1, "fab", holder, renewed, NOW + timedelta(seconds=60), 120)
+
+
+def test_the_outcome_clears_only_our_own_lease_and_tries_again_after_a_concurrent_write():
+    holder = Holder.current()
+    record = Record()
+    take_lease(record, 1, "fab", holder, NOW, 120, {})
+    record.fail = [NetBoxAPIError("precondition failed", status=412)]  # someone wrote the record meanwhile
+    write_releasing(record, 1, holder, {"hedgehog_last_result": "success"})
+    assert record.fields["hedgehog_lease"] is None and record.fields["hedgehog_last_result"] == "success"
+
+    theirs = other_lease(NOW + timedelta(seconds=60))
+    record.fields["hedgehog_lease"] = theirs
+    write_releasing(record, 1, holder, {"hedgehog_last_result": "failed"})
+    assert record.fields["hedgehog_lease"] == theirs
+
+
+def _keep_for(record, holder, lease, control, seconds, progress_every):
+    """A lease keeper beside a run that works ``seconds``; returns the leases it wrote."""
+    keeper = LeaseKeeper(record, 1, "fab", holder, lease, 3600, control, tick=0.01, progress_every=progress_every)
+    with keeper:
+        control.enter("apply")
+        control.progress.expect(4)
+        control.progress.advance(["a", "b"])
+        time.sleep(seconds)
+    return [patch["custom_fields"]["hedgehog_lease"] for patch in record.patches]
+
+
+def test_a_long_run_writes_its_progress_with_its_lease_and_a_short_one_writes_nothing_extra():
+    holder = Holder.current()
+    record = Record()
+    lease, _note = take_lease(record, 1, "fab", holder, NOW, 3600, {})
+    record.patches.clear()
+
+    # Shorter than the progress interval (and the renewal, every quarter hour here): no write at all.
+    assert _keep_for(record, holder, lease, RunControl("fab"), 0.2, progress_every=60) == []
+
+    written = _keep_for(record, holder, lease, RunControl("fab"), 0.5, progress_every=0.1)
+    # Unchanged progress is not written again.
+    assert len(written) == 1
+    assert written[0]["holder"] == holder.id and written[0]["since"] == lease["since"]
+    progress = written[0]["progress"]
+    assert (progress["phase"], progress["done"], progress["total"]) == ("apply", 2, 4)
+    assert record.fields["hedgehog_lease"] == written[0]
