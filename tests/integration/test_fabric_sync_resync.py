@@ -20,9 +20,10 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run im
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.version import COLLECTION_VERSION
 
 # What a run that finds nothing changed asks of NetBox: one read of the change log, and for the record the
-# anchor's lookup, its read and lease, the outcome and the journal entry.
+# anchor's lookup, its read and lease, the outcome with the lease's release (a read and a write, compare-and-set)
+# and the journal entry.
 UNCHANGED_SYNC_REQUESTS = {"GET": 1, "total": 1, "writes": 0}
-RECORD_REQUESTS = {"GET": 2, "PATCH": 2, "POST": 1, "total": 5, "writes": 3}
+RECORD_REQUESTS = {"GET": 3, "PATCH": 2, "POST": 1, "total": 6, "writes": 3}
 
 
 @pytest.fixture
@@ -72,7 +73,8 @@ def test_nothing_changed_reads_the_change_log_once_and_writes_only_the_outcome(v
         assert result["requests"]["netbox"] == UNCHANGED_SYNC_REQUESTS
         assert result["requests"]["status_record"] == RECORD_REQUESTS
         assert result["changed"] is False and result["hand_edits"] == []
-        assert result["summary"]["device"]["unchanged"] == 11 and h.write_ops(result) == {}
+        # The switches and servers, and the control node.
+        assert result["summary"]["device"]["unchanged"] == 12 and h.write_ops(result) == {}
     logged = h.changes_since(vlab_nb, before)
     assert set(kind for _action, kind, _obj in logged) == {"virtualization.cluster", "extras.journalentry"}
     fields = _record(vlab_nb)["custom_fields"]
@@ -84,7 +86,7 @@ def test_another_fabrics_changes_are_none_of_its_business(vlab_nb, recorded, tmp
     other = h.copy_fixture("vlab", tmp_path)
     result = h.recorded_sync(h.config_for(vlab_nb, other, fabric="other", site="OTHER", tenant="other"))
     assert result["result"] in ("success", "partial")
-    assert h.api_count(vlab_nb, "dcim/devices", cf_hedgehog_fabric="other") == 11
+    assert h.api_count(vlab_nb, "dcim/devices", cf_hedgehog_fabric="other") == 12
 
     again = run(recorded)
     assert again["path"] == "unchanged" and again["hand_edits"] == []

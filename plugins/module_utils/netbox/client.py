@@ -285,6 +285,16 @@ class NetBoxClient:
             self._version = parse_version(status.get("netbox-version"))
         return self._version
 
+    @property
+    def known_version(self):
+        """The version NetBox's answers named so far (None before the first), without asking for it."""
+        return self._version
+
+    def learn_version(self, version):
+        """Take the version another client of the same NetBox already learned (a request saved)."""
+        if self._version is None and version is not None:
+            self._version = tuple(version)
+
     def list(self, endpoint, params=None, fields=None, start=None):
         """Every row matching ``params``, at the server's largest page, only ``fields``.
 

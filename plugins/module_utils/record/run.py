@@ -172,6 +172,7 @@ class RecordedRun:
                                   tick=self.tick, progress_every=self.progress_every)
         with self.keeper:
             self.sync_client = open_netbox(self.config)
+            self.sync_client.learn_version(self.client.known_version)
             run = SyncRun(self.config, want_diff=self.want_diff, client=self.sync_client, now=self.started,
                           schema=schema, control=self.control)
             # The sync's client makes only the sync's writes: all of them are its own (from position 0).

@@ -323,3 +323,15 @@ def test_the_checkpoint_stops_a_run_before_its_next_request():
     with pytest.raises(RunStopped):
         nb.list("dcim/devices")
     assert nb.session.calls == []
+
+
+def test_a_client_takes_the_version_another_client_learned_and_asks_for_none():
+    first = client(_answer(200, {"results": [], "next": None}, **{"API-Version": "4.7"}))
+    first._version = None
+    assert first.known_version is None
+    first.list("dcim/sites")
+    second = client()
+    second._version = None
+    second.learn_version(first.known_version)
+    assert second.version == (4, 7, 0)
+    assert second.request_counts() == {"total": 0, "writes": 0}
