@@ -240,12 +240,23 @@ def test_netbox_that_stays_down_fails_clearly(nb, standin):
 
 class _RacingClient(NetBoxClient):
     """The engine's client, holding on after its first read of the fabric's record until the other run
-    has read it too: both then try to take the lease on the same ETag."""
+    has read it too: both then try to take the lease on the same ETag. The one that takes it holds on until
+    the other has ended (``lost``), so the other's second read finds the lease taken however short the
+    winner's run is (a run that finds nothing changed ends in a moment)."""
 
-    def __init__(self, *args, barrier, **kwargs):
+    def __init__(self, *args, barrier, lost, **kwargs):
         super().__init__(*args, **kwargs)
         self.barrier = barrier
+        self.lost = lost
         self.waited = False
+        self.took = False
+
+    def patch_one(self, endpoint, object_id, data, if_match=None):
+        answer = super().patch_one(endpoint, object_id, data, if_match=if_match)
+        if if_match and not self.took:
+            self.took = True
+            self.lost.wait(timeout=120)
+        return answer
 
     def read_one(self, endpoint, object_id):
         answer = super().read_one(endpoint, object_id)
@@ -255,12 +266,14 @@ class _RacingClient(NetBoxClient):
         return answer
 
 
-def _run_in_thread(run, outcomes):
+def _run_in_thread(run, outcomes, lost=None):
     def target():
         try:
             outcomes[run] = run.execute().as_dict()
         except LeaseHeldError as held:
             outcomes[run] = held
+            if lost is not None:
+                lost.set()
     thread = threading.Thread(target=target)
     thread.start()
     return thread
@@ -269,13 +282,14 @@ def _run_in_thread(run, outcomes):
 def test_two_runs_at_once_one_syncs_and_the_other_loses_the_if_match_race(nb, standin):
     netbox = nb
     barrier = threading.Barrier(2)
+    lost = threading.Event()
     runs = [RecordedRun(config(netbox, standin, sync_interval=300),
-                        client=_RacingClient(netbox.url, netbox.token, fabric=FABRIC, barrier=barrier))
+                        client=_RacingClient(netbox.url, netbox.token, fabric=FABRIC, barrier=barrier, lost=lost))
             for _run in range(2)]
     before = h.change_count(netbox)
     outcomes = {}
 
-    for thread in [_run_in_thread(run, outcomes) for run in runs]:
+    for thread in [_run_in_thread(run, outcomes, lost) for run in runs]:
         thread.join(timeout=900)
 
     assert sorted(type(outcome).__name__ for outcome in outcomes.values()) == ["LeaseHeldError", "dict"]
