@@ -123,14 +123,18 @@ def test_every_port_of_the_vs_profile_exists_and_its_template_carries_the_nos_na
             assert port["label"] == str(number)
 
 
-def test_ports_made_from_the_device_type_are_written_only_when_a_connection_says_something(landed):
-    """They belong to the fabric through their device: no marker, no tag, no write of their own."""
-    nb = landed["netbox"]
+def test_ports_made_from_the_device_type_are_written_once_and_get_no_marker_of_their_own(landed):
+    """They belong to the fabric through their device: no marker, no tag; the first sync writes each once,
+    with its NOS name and the speed its switch runs (NetBox copies neither from the template)."""
+    nb = landed["checkpoint"].back()
     rows = h.api_list(nb, "dcim/interfaces", site="vlab", fields="id,name,device,lag,custom_fields,tags")
     switch_ports = [i for i in rows if i["device"]["name"] in SWITCHES and i["name"] in VS_PORTS]
-    # Only switch ports that join a LAG (the bundled and ESLAG links) or carry a VPC's VLANs are written, once each.
+    assert len(switch_ports) == 5 * 49
     assert len([i for i in switch_ports if i["lag"]]) == 8
-    assert landed["result"]["applied"]["interface"] == {"create": 18, "update": 8 + 2}
+    # One update per switch port, whatever a connection also says about it (a LAG, VLANs): the same write; each
+    # switch's M1 once more for its boot MAC, which exists only once the port does. The servers' ports and the
+    # control node's two are made.
+    assert landed["result"]["applied"]["interface"] == {"create": 18 + 2, "update": 5 * 49 + 5}
     for port in switch_ports:
         assert port["custom_fields"]["hedgehog_fabric"] is None and port["tags"] == [], port["name"]
 

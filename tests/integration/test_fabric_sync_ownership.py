@@ -182,16 +182,16 @@ def _slugs(row):
 
 
 def test_template_ports_stay_the_same_ports_when_their_lag_goes(vlab_nb, kube_standin_factory):
-    """A switch port NetBox made from the device type's template is taken over by the fabric (it carries the
-    speed the switch runs and the state its agent reports); when its LAG goes it leaves the LAG as the same
-    port, never made again, and the LAG is deleted."""
+    """A switch port NetBox made from the device type's template belongs to the fabric through its device (no
+    marker or tag of its own; it carries the speed the switch runs and the state its agent reports); when its
+    LAG goes it leaves the LAG as the same port, never made again, and the LAG is deleted."""
     nb = vlab_nb
     members = dict((name, h.interface(nb, "leaf-02", name)) for name in ("E1/3", "E1/4"))
     for port in members.values():
         assert (port["custom_fields"]["hedgehog_fabric"], _slugs(port), port["lag"]["name"]) == (
-            "vlab", ["hedgehog-sync"], "PortChannel3")
+            None, [], "PortChannel3")
     unused = h.interface(nb, "leaf-02", "E1/40")
-    assert (unused["custom_fields"]["hedgehog_fabric"], unused["lag"]) == ("vlab", None)
+    assert (unused["custom_fields"]["hedgehog_fabric"], unused["lag"]) == (None, None)
 
     kube = kube_standin_factory([h.VLAB])
     h.standin_delete(kube, "VPCAttachment", "server-04--bundled--leaf-02--vpc-04--subnet-01")
@@ -203,7 +203,7 @@ def test_template_ports_stay_the_same_ports_when_their_lag_goes(vlab_nb, kube_st
     for name, before in members.items():
         after = h.interface(nb, "leaf-02", name)
         assert after["id"] == before["id"]
-        assert (after["custom_fields"]["hedgehog_fabric"], after["lag"]) == ("vlab", None), name
+        assert (after["custom_fields"]["hedgehog_fabric"], after["lag"]) == (None, None), name
         assert (after["description"], after["type"]["value"]) == (before["description"], before["type"]["value"])
     assert h.api_list(nb, "dcim/interfaces", device="leaf-02", name="PortChannel3") == []
     again, _run = h.sync(h.config_for(nb, kube))
