@@ -1088,6 +1088,14 @@ class NetBoxTestbed:
                     time.sleep(0.2)
             return time.monotonic() - start
 
+    def forget_saved(self) -> list[str]:
+        """Drops every copy `save` kept; returns their names."""
+        with self._lock():
+            names = sorted(self.db.names_like(SAVED_PREFIX))
+            for name in names:
+                self.db.drop(name)
+            return names
+
     def restore(self, name: str) -> float:
         """Serving database back to the copy `save` kept under `name`; returns the seconds it took."""
         copy_name = SAVED_PREFIX + name
