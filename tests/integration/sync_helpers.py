@@ -353,4 +353,3 @@ def restore_vlab(testbed, netbox):
         result, _run = sync(config_for(netbox, VLAB))
         assert result["result"] == "success", result["warnings"]
     restore_synced(testbed, "vlab", build, inputs=(VLAB,))
-
