@@ -55,8 +55,8 @@ def test_faults_that_pass_are_retried_and_write_nothing(case, nb, kube, faults):
     (503, "agents", AGENTS),
     (403, "catalogs", CATALOGS),
 ], ids=["agents-503", "catalogs-403"])
-def test_an_optional_kind_that_stays_unreadable_is_named_and_holds_what_depends_on_it(case, nb, kube, status, path,
-                                                                                       endpoint):
+def test_an_optional_kind_that_stays_unreadable_is_named_and_holds_what_depends_on_it(
+        case, nb, kube, status, path, endpoint):
     """The server's own description depends on no Agent or Catalog: it lands; what the kind gives is held."""
     before = snapshot.read(nb)
     server = kube.store.get("wiring.githedgehog.com", "servers", "default", "server-05")

@@ -160,8 +160,7 @@ def test_a_read_only_token_takes_no_lease_writes_nothing_and_says_so(case, nb, k
     judged(nb, before, reference)
 
 
-def test_a_token_that_may_not_delete_holds_the_deletions_and_the_next_run_writes_them(case, nb, kube, proxy,
-                                                                                        reference):
+def test_a_token_that_may_not_delete_holds_the_deletions_for_the_next_run(case, nb, kube, proxy, reference):
     """A user that may view, add and change but not delete: the creates and updates land, each deletion is refused
     by NetBox and held as NetBox has it (the run is partial, naming them); the next run with a full token deletes
     exactly those."""
@@ -174,7 +173,7 @@ def test_a_token_that_may_not_delete_holds_the_deletions_and_the_next_run_writes
     outcome = run(config(nb, kube, via=proxy, token=token))
     # NetBox refused one bulk DELETE per kind (not split: it would refuse every part alike) and accepted every
     # other write, the lease and the outcome on the record included.
-    assert [(method, path) for method, path, _ in refused(proxy)] == [
+    assert [entry[:2] for entry in refused(proxy)] == [
         ("DELETE", "/api/dcim/cables/"), ("DELETE", "/api/dcim/interfaces/")], proxy.log
     assert len(proxy.requests("DELETE")) == 2, proxy.log
     assert outcome.result is not None and outcome.result["result"] == "partial", outcome
