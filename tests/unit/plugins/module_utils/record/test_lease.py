@@ -67,6 +67,21 @@ def test_a_live_lease_of_another_host_is_respected_and_an_expired_one_taken_over
     assert record.fields["hedgehog_last_attempt"] == "x"
 
 
+def test_a_token_that_may_not_write_the_record_is_told_it_cannot_take_the_lease():
+    record = Record()
+    record.fail = [NetBoxAPIError("NetBox refused the token (HTTP 403) for PATCH virtualization/clusters/1: You do "
+                                  "not have permission to perform this action.", endpoint="virtualization/clusters/1",
+                                  status=403, body={"detail": "You do not have permission to perform this action."})]
+    with pytest.raises(NetBoxAPIError) as refused:
+        take_lease(record, 1, "fab", Holder.current(), NOW, 120, {})
+    assert str(refused.value) == (
+        "fabric fab: cannot take the run's lease: NetBox refused to write the fabric's record (NetBox refused the "
+        "token (HTTP 403) for PATCH virtualization/clusters/1: You do not have permission to perform this action); "
+        "the token must be write-enabled and may change virtualization clusters; nothing of the fabric was written")
+    assert refused.value.status == 403 and refused.value.endpoint == "virtualization/clusters/1"
+    assert len(record.patches) == 1 and record.fields == {"hedgehog_lease": None}
+
+
 def test_a_live_lease_of_a_gone_process_on_this_host_is_taken_over_at_once():
     gone = Holder(socket.gethostname(), 2 ** 22 + 17, start=1, boot=Holder.current().boot,
                   namespace=Holder.current().namespace)
