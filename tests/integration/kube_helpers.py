@@ -7,11 +7,13 @@ import json
 import shutil
 import ssl
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+import kubernetes.watch
 import pytest
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
@@ -99,3 +101,31 @@ def wait_for(path: Path, process, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"no {path} after {timeout} s")
         time.sleep(0.05)
+
+
+def watch_events(kube, start_watch, change, last, bound: float = 30.0) -> list[dict]:
+    """The events ``start_watch(watch, timeout_seconds)`` streams, up to and with the one ``last(event)`` picks.
+
+    ``change()`` runs in a thread once the stand-in has the watch request, so the watch sees every change
+    whatever the machine's speed; the watch ends at its last event, or after ``bound`` seconds without it.
+    """
+    watches = kube.requests.count(verb="watch")
+
+    def change_once_watched():
+        deadline = time.monotonic() + bound
+        while kube.requests.count(verb="watch") == watches and time.monotonic() < deadline:
+            time.sleep(0.01)
+        change()
+
+    changer = threading.Thread(target=change_once_watched)
+    changer.start()
+    watch = kubernetes.watch.Watch()
+    events = []
+    try:
+        for event in start_watch(watch, int(bound)):
+            events.append(event)
+            if last(event):
+                watch.stop()
+    finally:
+        changer.join()
+    return events

@@ -409,8 +409,3 @@ def restore_vlab(testbed, netbox):
         result, _run = sync(config_for(netbox, VLAB))
         assert result["result"] == "success", result["warnings"]
     restore_synced(testbed, "vlab", build, inputs=(VLAB,))
-
-
-def plain_http(netbox):
-    """The warning every run against the test bed's NetBox carries: it is served over plain HTTP."""
-    return "NetBox is reached over plain HTTP (%s): the token travels in clear text" % netbox.url

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 
 import pytest
 import requests
@@ -373,18 +374,24 @@ def test_a_second_bootstrap_changes_nothing_and_writes_nothing(awx):
 
 def test_schedule_shows_the_awx_schedules_with_their_last_job(awx):
     schedule = awx.schedules()["hedgehog-sync-fab-a"]
-    started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=150)
+    started = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(seconds=150)
     awx.standin.add_job(schedule["id"], status="successful", started=started,
                         finished=started + datetime.timedelta(seconds=20))
 
+    before = time.time()
     rows = {r["fabric"]: r for r in awx.run("schedule.yml", FABRICS, {"output": "json"}).debug_msg(
         "Show the rows as JSON")}
+    after = time.time()
 
     assert rows["fab-a"]["scheduler"] == "awx" and rows["fab-a"]["scheduled_interval"] == 60
     assert rows["fab-a"]["last_result"] == "successful"
     assert rows["fab-a"]["last_start"] == started.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert 140 <= rows["fab-a"]["last_start_ago"] <= 300
-    assert 0 <= rows["fab-a"]["next_run_in"] <= 60
+    # The spans count from the controller's clock, read while the playbook ran (between before and after),
+    # in whole seconds cut toward zero: bounds that hold however long the run took.
+    assert int(before - started.timestamp()) <= rows["fab-a"]["last_start_ago"] <= int(after - started.timestamp())
+    next_run = datetime.datetime.strptime(rows["fab-a"]["next_run"], "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+    assert int(next_run - after) <= rows["fab-a"]["next_run_in"] <= int(next_run - before)
     assert rows["fab-b"]["last_start"] is None and rows["fab-b"]["scheduled_interval"] == 420
     assert rows["fab-c"]["scheduled"] is False
     table = "\n".join(awx.run("schedule.yml", FABRICS).debug_msg("Show one line per fabric"))
@@ -414,7 +421,15 @@ def test_schedules_follow_the_inventory_and_force_recreates_them(fresh_awx):
 
     run = awx.bootstrap(fabrics, extra_vars={"force": True})
     after = awx.schedules()
-    assert run.changed() > 0
+    # Force removes the template (with its schedules) and the credentials made here, and makes them anew;
+    # the organization, credential types, project, inventory and execution environment stay.
+    assert run.changed_tasks() == ["hedgehog.netbox_sync.schedule_awx : " + task for task in (
+        "Remove the job template and its schedules, to recreate them",
+        "Remove the credentials made here, to recreate them",
+        "Store the NetBox URL and token as a credential",
+        "Define the job template that syncs one fabric",
+        "Schedule each enabled fabric at its interval, in UTC")]
+    assert run.changed() == 5
     # The template was recreated; AWX deletes a template's schedules with it.
     assert sorted(after) == ["hedgehog-sync-fab-c"]
     new_template = awx.one("job_templates", name="hedgehog-netbox-sync")

@@ -43,11 +43,18 @@ def test_first_run_succeeds_and_reports_what_it_made(landed):
     assert result["problems"] == []
     assert result["source"]["origin"].startswith("kubernetes:")
     assert result["source"]["incomplete"] == {}
-    # What the engine counted is what the stand-in served: one list per kind, every kind fitting one page.
-    lists = [row for row in landed["served"]["requests"] if row["verb"] == "list"]
+    # What the engine counted is what the stand-in served: the discovery at /apis/ once, then one list per
+    # kind, every kind fitting one page.
+    served = landed["served"]["requests"]
+    lists = [row for row in served if row["verb"] == "list"]
+    assert [row for row in served if row["verb"] != "list"] == [{"verb": "get", "path": "/apis/", "count": 1}]
     assert [row["count"] for row in lists] == [1] * len(lists)
-    assert result["requests"]["kubernetes"] == len(lists)
-    assert result["requests"]["netbox"]["writes"] > 0
+    assert result["requests"]["kubernetes"] == 1 + len(lists)
+    # One bulk POST per kind made: the schema's tags and custom fields (2), and the 24 kinds of the fabric's
+    # objects and what they need, each within one chunk of 200. PATCHes: the switch ports' NOS names (245,
+    # two chunks), then the late fields: the switches' M1 MACs (5 ports) and the devices' primary IPs (6).
+    netbox = result["requests"]["netbox"]
+    assert (netbox["POST"], netbox["PATCH"], netbox["writes"]) == (2 + 24, 2 + 1 + 1, 30)
     creates = dict((kind, ops["create"]) for kind, ops in result["summary"].items() if kind != "schema")
     # The switches, servers and the control node.
     assert creates["device"] == 12
@@ -56,7 +63,8 @@ def test_first_run_succeeds_and_reports_what_it_made(landed):
     # Underlay addresses and /31s, plus each VPC subnet's gateway and prefix and the IPv4 namespace.
     assert creates["ip_address"] == 37 + 6 + 1  # and the control node's management address
     assert creates["prefix"] == 12 + 6 + 1
-    assert result["summary"]["schema"]["create"] >= 2  # tags and custom fields on an empty NetBox
+    # The sync's 2 tags and its 33 custom fields, on an empty NetBox.
+    assert result["summary"]["schema"] == {"create": 2 + 33, "update": 0}
     for phase in ("read_source", "snapshot", "desired", "read_netbox", "plan", "apply", "total"):
         assert phase in result["timings"]
 

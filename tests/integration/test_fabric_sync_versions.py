@@ -160,6 +160,9 @@ def test_a_forbidden_optional_kind_is_incomplete_with_a_warning_and_the_rest_syn
     assert result["source"]["incomplete"] == {"Agent": (
         "the Kubernetes API forbids listing (HTTP 403) at /apis/agent.githedgehog.com/v1beta1/namespaces/default/"
         "agents: the account needs get/list on Hedgehog kinds")}
+    # The warning a person reads says which kind, what the API answered and which right is missing.
+    warning = _source_problem(result)
+    assert warning["name"] == "Agent" and warning["cause"] == result["source"]["incomplete"]["Agent"], warning
     assert h.write_ops(result) == {"device": {"update": 1}}
     assert h.api_list(vlab_nb, "dcim/devices", name="server-05")[0]["description"] == "S-05 renamed"
     agents_after = dict((d["name"], d) for d in h.api_list(vlab_nb, "dcim/devices", cf_hedgehog_fabric="vlab",

@@ -125,6 +125,36 @@ def _assert_the_lab_landed(nb, wiring):
     static = h.api_list(nb, "ipam/prefixes", vrf_id=vrf["id"])
     assert [(p["prefix"], p["description"]) for p in static] == [
         ("100.10.210.0/24", "External ext-static static prefix")]
+    _assert_the_labs_vpcs_and_externals_landed(nb)
+
+
+def _assert_the_labs_vpcs_and_externals_landed(nb):
+    """vpcs.yaml's two VPCs and nine attachments, externals.yaml's two Externals on sse-c4632-01's E1/1/1."""
+    assert sorted(v["name"] for v in h.api_list(nb, "ipam/vrfs", cf_hedgehog_fabric="lab")) == [
+        "ext.ext-bgp", "ext.ext-static", "lab/ipv4ns/default", "lab/underlay", "vpc-01", "vpc-02"]
+    assert sorted((v["vid"], v["name"], v["group"]["name"]) for v in h.api_list(nb, "ipam/vlans")
+                  if v["group"] and v["group"]["name"].startswith("lab/")) == [
+        (100, "ext-bgp/100", "lab/ext.ext-bgp"), (210, "ext-static/210", "lab/ext.ext-static"),
+        (1001, "vpc-01/default", "lab/default"), (1002, "vpc-02/default", "lab/default")]
+    subnets = dict((p["prefix"], (p["vrf"]["name"], p["vlan"]["vid"]))
+                   for p in h.api_list(nb, "ipam/prefixes") if p["vlan"] and p["vrf"]["name"].startswith("vpc-"))
+    assert subnets == {"10.20.1.0/24": ("vpc-01", 1001), "10.20.2.0/24": ("vpc-02", 1002)}
+    # Each attachment's switch side (a port, or the LAG of a bundled or ESLAG link) carries its subnet's VLAN;
+    # the externals' attachments are the VLAN subinterfaces of E1/1/1.
+    carried = sorted((p["device"]["name"], p["name"], p["mode"]["value"], (p["untagged_vlan"] or {}).get("vid"),
+                      [v["vid"] for v in p["tagged_vlans"]])
+                     for p in h.api_list(nb, "dcim/interfaces", site=slugify(LAB_SITE)) if p["mode"])
+    eslag = "server-0%d--eslag--ds3000-01--ds3000-02"
+    assert carried == [
+        ("ds3000-01", "E1/2/1", "tagged", None, [1001]),
+        ("ds3000-01", eslag % 1, "tagged", None, [1001]), ("ds3000-01", eslag % 2, "tagged", None, [1001]),
+        ("ds3000-01", "server-03--bundled--ds3000-01", "tagged", None, [1001]),
+        ("ds3000-02", "E1/2/2", "tagged", None, [1002]), ("ds3000-02", "E1/3", "tagged", None, [1002]),
+        ("ds3000-02", eslag % 1, "tagged", None, [1001]), ("ds3000-02", eslag % 2, "tagged", None, [1001]),
+        ("s5248-01", "E1/55/1", "tagged", None, [1002]),
+        ("s5248-01", "server-08--bundled--s5248-01", "tagged", None, [1002]),
+        ("sse-c4632-01", "E1/1/1.100", "access", 100, []), ("sse-c4632-01", "E1/1/1.210", "access", 210, []),
+        ("sse-c4632-01", "E1/1/2", "tagged", None, [1002])]
 
 
 def _restore_unhydrated_lab(testbed, netbox, directory):

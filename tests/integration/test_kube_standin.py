@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,6 +41,7 @@ from kube_helpers import (  # noqa: E402
     needs_kubectl,
     raw,
     wait_for,
+    watch_events,
 )
 
 BASIC = TESTS_DIR / "fixtures" / "standin" / "basic"
@@ -321,21 +321,24 @@ def test_watch_streams_changes_to_the_python_client(kube):
     api = custom_objects(kube)
     listed = api.list_namespaced_custom_object(WIRING, V1BETA1, "default", "switches", label_selector="tier=leaf")
 
-    def change_later():
-        time.sleep(0.3)
+    def change():
         kube.store.put({"apiVersion": f"{WIRING}/{V1BETA1}", "kind": "Switch",
                         "metadata": {"name": "leaf-09", "labels": {"tier": "leaf"}}})
         kube.store.put({"apiVersion": f"{WIRING}/{V1BETA1}", "kind": "Switch", "metadata": {"name": "other"}})
         kube.store.delete("Switch", "default", "leaf-02")
+        # The last change: the watch ends at it, having seen all before.
+        kube.store.put({"apiVersion": f"{WIRING}/{V1BETA1}", "kind": "Switch",
+                        "metadata": {"name": "leaf-10", "labels": {"tier": "leaf"}}})
 
-    changer = threading.Thread(target=change_later)
-    changer.start()
-    events = [(e["type"], e["object"]["metadata"]["name"]) for e in kubernetes.watch.Watch().stream(
-        api.list_namespaced_custom_object, WIRING, V1BETA1, "default", "switches", label_selector="tier=leaf",
-        resource_version=listed["metadata"]["resourceVersion"], timeout_seconds=2)]
-    changer.join()
+    def start_watch(watch, timeout):
+        return watch.stream(api.list_namespaced_custom_object, WIRING, V1BETA1, "default", "switches",
+                            label_selector="tier=leaf", resource_version=listed["metadata"]["resourceVersion"],
+                            timeout_seconds=timeout)
 
-    assert events == [("ADDED", "leaf-09"), ("DELETED", "leaf-02")]
+    events = watch_events(kube, start_watch, change, last=lambda e: e["object"]["metadata"]["name"] == "leaf-10")
+
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [
+        ("ADDED", "leaf-09"), ("DELETED", "leaf-02"), ("ADDED", "leaf-10")]
 
 
 def test_watch_from_a_compacted_revision_is_410(kube):

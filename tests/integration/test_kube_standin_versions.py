@@ -13,14 +13,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 
 import pytest
 import yaml
 
 kubernetes = pytest.importorskip("kubernetes", reason="the kubernetes client is not installed")
-import kubernetes.watch  # noqa: E402
 
 from kubernetes.client.exceptions import ApiException  # noqa: E402
 from kubernetes.dynamic import DynamicClient  # noqa: E402
@@ -37,6 +34,7 @@ from kube_helpers import (  # noqa: E402
     needs_kubectl,
     raw,
     wait_for,
+    watch_events,
 )
 from testbed import releases  # noqa: E402
 from testbed.fixtures_kube import RELEASE_FIXTURES  # noqa: E402
@@ -125,17 +123,15 @@ def test_a_watch_sends_objects_at_the_version_it_watches(kube_standin_factory):
     api = custom_objects(kube)
     listed = api.list_namespaced_custom_object(WIRING, "v1beta2", "lab", "switches")
 
-    def add_later():
-        time.sleep(0.3)
+    def add():
         kube.store.put({"apiVersion": f"{WIRING}/v1beta1", "kind": "Switch",
                         "metadata": {"name": "new", "namespace": "lab"}})
 
-    adder = threading.Thread(target=add_later)
-    adder.start()
-    events = list(kubernetes.watch.Watch().stream(
-        api.list_namespaced_custom_object, WIRING, "v1beta2", "lab", "switches",
-        resource_version=listed["metadata"]["resourceVersion"], timeout_seconds=2))
-    adder.join()
+    def start_watch(watch, timeout):
+        return watch.stream(api.list_namespaced_custom_object, WIRING, "v1beta2", "lab", "switches",
+                            resource_version=listed["metadata"]["resourceVersion"], timeout_seconds=timeout)
+
+    events = watch_events(kube, start_watch, add, last=lambda e: e["object"]["metadata"]["name"] == "new")
 
     assert [(e["type"], e["object"]["metadata"]["name"], e["object"]["apiVersion"]) for e in events] == [
         ("ADDED", "new", f"{WIRING}/v1beta2")]

@@ -369,6 +369,10 @@ def test_the_module_exits_skipped_while_another_run_holds_the_lease(nb, standin,
 # -- metrics --------------------------------------------------------------------------------------
 
 
+# Long enough for the fixture's agents, whose last reports are months old, to count as reporting.
+AGENTS_FRESH_FOR = 10 * 365 * 24 * 3600
+
+
 def _metrics(path):
     """{sample: value} of a textfile collector file, its HELP and TYPE lines checked for every metric."""
     samples = {}
@@ -395,7 +399,9 @@ def test_metrics_are_written_by_a_run_and_by_a_failed_one(nb, standin, tmp_path)
     server["spec"]["description"] = "S-05 in rack 7"
     standin.store.put(server)
     try:
-        recorded(netbox, standin, metrics_file=str(path)).execute()
+        # The fixture's agents last reported on 2026-08-20: counted fresh here, so that their LLDP judges the
+        # cabling (and the switches they report on come back from offline).
+        recorded(netbox, standin, metrics_file=str(path), agent_stale_after=AGENTS_FRESH_FOR).execute()
     finally:
         standin.reload()
     fields = record_fields(netbox)
@@ -407,9 +413,14 @@ def test_metrics_are_written_by_a_run_and_by_a_failed_one(nb, standin, tmp_path)
         fields["hedgehog_last_attempt"])
     assert [sample for sample, value in good.items() if value == "1"] == [
         'hedgehog_netbox_sync_last_result{fabric="vlab",result="success"}',
-        'hedgehog_netbox_sync_status{fabric="vlab",status="in_sync"}',
-        'hedgehog_netbox_sync_objects_changed{action="update",fabric="vlab",kind="device"}']
+        'hedgehog_netbox_sync_status{fabric="vlab",status="in_sync"}']
+    # server-05's description, the 5 switches back from offline; the miswired pair's 2 cables now planned.
+    assert dict((sample, value) for sample, value in good.items() if "_objects_changed{" in sample) == {
+        'hedgehog_netbox_sync_objects_changed{action="update",fabric="vlab",kind="cable"}': "2",
+        'hedgehog_netbox_sync_objects_changed{action="update",fabric="vlab",kind="device"}': "6"}
     assert good['hedgehog_netbox_sync_problems{fabric="vlab"}'] == "0"
+    # The VLAB's agents see its one miswired pair: the two cables of it.
+    assert good['hedgehog_netbox_sync_cables_disagreeing{fabric="vlab"}'] == "2"
 
     with pytest.raises(KubernetesAPIError):
         recorded(netbox, standin, metrics_file=str(path), k8s_auth={
@@ -425,6 +436,8 @@ def test_metrics_are_written_by_a_run_and_by_a_failed_one(nb, standin, tmp_path)
     assert [sample for sample, value in bad.items() if value == "1"] == [
         'hedgehog_netbox_sync_last_result{fabric="vlab",result="failed"}',
         'hedgehog_netbox_sync_status{fabric="vlab",status="error"}']
+    # The failed run read no LLDP: the cabling is still the last sync's.
+    assert bad['hedgehog_netbox_sync_cables_disagreeing{fabric="vlab"}'] == "2"
 
 
 def test_a_bug_ends_the_run_recorded_with_its_type_and_phase_and_the_lease_released(

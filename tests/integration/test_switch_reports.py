@@ -430,7 +430,9 @@ def test_switch_groups_are_tags_to_filter_on(vlab_live, fabric):
 def test_gateways_with_management_addresses_and_health(fresh_netbox, tmp_path):
     source = h.copy_fixture("vlab-gateway", tmp_path)
     result = run(fresh_netbox, source)
-    assert [p for p in result["problems"] if "defined twice" not in p["cause"]] == []
+    assert result["problems"] == []
+    # Its agents' LLDP agrees with every cable (the miswired pair is the vlab fixture's alone).
+    assert result["warnings"] == [h.plain_http(fresh_netbox)]
     gateway = h.api_list(fresh_netbox, "dcim/devices", name="gateway-1")[0]
     assert gateway["primary_ip4"]["address"] == "172.30.0.6/21"
     assert port(fresh_netbox, "gateway-1", "enp2s0")["mgmt_only"] is True

@@ -1,4 +1,4 @@
-"""Command line of the test bed: `scripts/testbed up|down|status|env|reset|logs`.
+"""Command line of the test bed: `scripts/testbed up|down|status|env|reset|forget|logs`.
 
 Run as `python -m testbed` with the tests folder on PYTHONPATH (scripts/testbed
 does that with the tools venv's Python).
@@ -53,6 +53,12 @@ def cmd_reset(tb: NetBoxTestbed, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forget(tb: NetBoxTestbed, args: argparse.Namespace) -> int:
+    dropped = tb.forget_saved()
+    print("saved NetBox copies dropped: %s" % (", ".join(dropped) if dropped else "none"))
+    return 0
+
+
 def cmd_logs(tb: NetBoxTestbed, args: argparse.Namespace) -> int:
     logs = tb.logs()
     names = list(logs) if args.part == "all" else [args.part]
@@ -74,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="one line per part; exit 3 when NetBox does not answer")
     sub.add_parser("env", help="print export lines for NETBOX_API, NETBOX_TOKEN, K8S_AUTH_KUBECONFIG ...")
     sub.add_parser("reset", help="fresh empty NetBox database from the golden template (~1 s)")
+    sub.add_parser("forget", help="drop every saved NetBox copy (the tests rebuild the ones they use)")
     logs = sub.add_parser("logs", help="show the tail of the logs")
     logs.add_argument("part", nargs="?", default="all",
                       choices=["all", "netbox", "access", "redis", "kube", "migrate", "collectstatic",
@@ -88,6 +95,7 @@ COMMANDS = {
     "status": cmd_status,
     "env": cmd_env,
     "reset": cmd_reset,
+    "forget": cmd_forget,
     "logs": cmd_logs,
 }
 

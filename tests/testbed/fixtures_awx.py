@@ -66,6 +66,11 @@ class PlaybookRun:
     def changed(self, host: str = "localhost") -> int:
         return self.recap[host]["changed"]
 
+    def changed_tasks(self) -> list[str]:
+        """The tasks that changed something, in the order they ran (a looped task once)."""
+        return [block.split("]", 1)[0] for block in self.stdout.split("\nTASK [")[1:]
+                if re.search(r"(?m)^changed: \[", block)]
+
     def debug_msg(self, task: str):
         """The ``msg`` that the debug task named ``task`` printed (parsed from its JSON)."""
         after = self.stdout.split("TASK [%s]" % task, 1)[1]

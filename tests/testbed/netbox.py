@@ -414,15 +414,32 @@ class Database:
         if self.exists(name):
             # PostgreSQL refuses to drop a template database.
             self.psql('ALTER DATABASE "%s" IS_TEMPLATE false' % name)
-        self.psql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+        self._drop_forcing(name)
 
     def clone(self, template: str, name: str, comment: str) -> None:
         """Replaces `name` with a fresh copy of `template`; kills its sessions."""
+        self._drop_forcing(name)
         self.psql(
-            'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name,
             'CREATE DATABASE "%s" TEMPLATE "%s"' % (name, template),
             "COMMENT ON DATABASE \"%s\" IS '%s'" % (name, comment),
         )
+
+    def _drop_forcing(self, name: str, attempts: int = 40) -> None:
+        """DROP DATABASE ... WITH (FORCE), waiting out PostgreSQL's own workers.
+
+        FORCE ends the sessions of the test bed's role, but an autovacuum worker
+        belongs to no role and may not be ended by it ("must be a member of the
+        role whose process is being terminated"); it is done in moments after a
+        burst of writes, so the drop is tried again, for at most ten seconds.
+        """
+        for attempt in range(attempts):
+            try:
+                self.psql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+                return
+            except TestbedError as exc:
+                if "whose process is being terminated" not in str(exc) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.25)
 
 
 # --------------------------------------------------------------------------- #
@@ -1087,6 +1104,14 @@ class NetBoxTestbed:
                         raise
                     time.sleep(0.2)
             return time.monotonic() - start
+
+    def forget_saved(self) -> list[str]:
+        """Drops every copy `save` kept; returns their names."""
+        with self._lock():
+            names = sorted(self.db.names_like(SAVED_PREFIX))
+            for name in names:
+                self.db.drop(name)
+            return names
 
     def restore(self, name: str) -> float:
         """Serving database back to the copy `save` kept under `name`; returns the seconds it took."""

@@ -22,6 +22,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objec
     Ref,
     short_name,
     slugify,
+    tenant_ref,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.spaces import underlay_vrf
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.records import (
@@ -209,8 +210,7 @@ def device_fields(config, name, device_type, role, description, custom_fields=No
         "serial": serial[:50],
         "platform": Ref("platform", platform) if platform else None,
     }
-    # Without the option the tenant comes off: the fabric's devices carry the fabric's tenant or none.
-    fields["tenant"] = Ref("tenant", slugify(config.tenant)) if config.tenant else None
+    fields["tenant"] = tenant_ref(config)
     if custom_fields:
         fields["custom_fields"] = custom_fields
     return fields

@@ -21,6 +21,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objec
     Ref,
     short_name,
     slugify,
+    tenant_ref,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.spaces import (
     namespace_vrf,
@@ -98,8 +99,7 @@ def add_ipam(state, snapshot, config):
 
 
 def _tenant(fields, config):
-    # Without the option the tenant comes off, as on the fabric's devices.
-    fields["tenant"] = Ref("tenant", slugify(config.tenant)) if config.tenant else None
+    fields["tenant"] = tenant_ref(config)
     return fields
 
 

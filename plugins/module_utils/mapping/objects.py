@@ -139,6 +139,11 @@ def slugify(text):
     return re.sub(r"-{2,}", "-", slug)[:100] or "unnamed"
 
 
+def tenant_ref(config):
+    """The fabric's tenant, or None: without the option the tenant comes off the fabric's own objects."""
+    return Ref("tenant", slugify(config.tenant)) if config.tenant else None
+
+
 def short_name(text, limit=64):
     """``text`` if it fits NetBox's name length, else a stable shortened form."""
     if len(text) <= limit:

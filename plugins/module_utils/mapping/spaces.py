@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, Ref, short_name, slugify
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, Ref, short_name, tenant_ref
 
 GLOBAL_TABLE = "global"
 # VRF names have 100 characters in NetBox.
@@ -86,8 +86,7 @@ def _add_vrf(state, config, name, option, description):
     shared = bool(option)
     fields = {"name": name, "description": description[:200], "enforce_unique": not shared}
     if not shared:
-        # The fabric's own VRFs carry its tenant, and lose it with the option, as its other objects.
-        fields["tenant"] = Ref("tenant", slugify(config.tenant)) if config.tenant else None
+        fields["tenant"] = tenant_ref(config)
     if shared:
         fields["description"] = "Shared by Hedgehog fabrics"
     state.add(Desired("vrf", name, fields, label="VRF %s" % name, shared=shared))

@@ -337,9 +337,15 @@ def parse_attachment(obj):
                       vpc=vpc, subnet=subnet, native=bool(native))
 
 
+def _static_part(spec):
+    """The static External's fields: ``static`` as every release names them; ``l2`` as the fabric's development
+    versions between 25.05 and 26.01 (v0.101 - v0.103) did, read the same."""
+    return spec.get("static") if spec.get("static") is not None else spec.get("l2")
+
+
 def parse_external(obj):
     spec = parse.spec_of(obj)
-    static = parse._mapping(spec.get("static"), "spec.static")
+    static = parse._mapping(_static_part(spec), "spec.static")
     prefixes = parse._strings(static, "prefixes", "spec.static")
     for index, text in enumerate(prefixes):
         _network(text, "spec.static.prefixes[%d]" % index)
@@ -359,7 +365,7 @@ def parse_external_attachment(obj):
         external=parse._text(spec, "external", "spec", required=True),
         connection=parse._text(spec, "connection", "spec", required=True),
     )
-    static = spec.get("static")
+    static = _static_part(spec)
     if static is not None:
         static = parse._mapping(static, "spec.static")
         attachment.static = True

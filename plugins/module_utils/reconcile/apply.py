@@ -7,7 +7,9 @@ Deletions go first, up the dependency order (a moved port frees its old cable
 before the new one is made); then creates and updates go down it; fields that
 point at later kinds (a device's primary IP) come last. A chunk NetBox rejects
 is narrowed down to the objects it names, which are reported while the rest
-lands; whatever depended on a failed object is skipped with its own problem.
+lands; a write the token has no permission for (HTTP 403) is held whole, each
+object named with the permission it needs. Whatever depended on a failed object
+is skipped with its own problem.
 
 Writes are safe to repeat after an answer that never came: a create looks its
 objects up by their natural keys before it is sent again (``NetBoxClient.create``
@@ -32,6 +34,9 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.problems impo
 # Statuses that mean "these objects were refused", as opposed to "NetBox is broken".
 REFUSED = (400, 404, 409)
 GONE = re.compile(r"does not exist", re.IGNORECASE)
+# A write the token has no right to: NetBox's permission of the action (add, change, delete) on the object type.
+FORBIDDEN = 403
+PERMISSION = {"create": "add", "update": "change", "delete": "delete"}
 
 
 class Unresolved(Exception):
@@ -233,6 +238,8 @@ class Applier:
         try:
             rows = write([payload for _action, payload in chunk])
         except NetBoxAPIError as exc:
+            if exc.status == FORBIDDEN:
+                return self._forbidden(chunk, exc)
             if exc.status not in REFUSED and not (recover and exc.status == 500):
                 raise
             settled = recover(chunk, exc) if recover else None
@@ -248,6 +255,22 @@ class Applier:
         if self.progress is not None:
             self.progress.advance((action.kind, action.key) for action, _payload in chunk)
         return list(zip([action for action, _payload in chunk], rows))
+
+    def _forbidden(self, chunk, exc):
+        """A write the token has no permission for: the whole chunk is held, as NetBox has it.
+
+        NetBox answers 403 when the token is not write-enabled or its user may
+        not do the action on the object type: every part of the chunk would be
+        refused alike, so it is not split. The next run whose token has the
+        permission writes what was held.
+        """
+        detail = str(exc.body.get("detail") if isinstance(exc.body, dict) else exc.body).rstrip(".")
+        for action, _payload in chunk:
+            doing = action.op if action.op in PERMISSION else "update"
+            self._fail(action, "NetBox refused to %s it with fabric %s's token (HTTP %d at %s: %s): the token needs "
+                       "the %s permission there; it is held until a run whose token has it"
+                       % (doing, self.plan.fabric, exc.status, exc.endpoint, detail, PERMISSION[doing]))
+        return [(action, None) for action, _payload in chunk]
 
     def _isolate(self, chunk, write, exc):
         errors = _item_errors(exc.body, len(chunk))

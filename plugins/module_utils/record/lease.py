@@ -169,9 +169,20 @@ def take_lease_reading(client, anchor_id, fabric, holder, now, ttl, fields):
         except NetBoxAPIError as exc:
             if exc.status == 412:
                 continue
+            if exc.status == 403:
+                raise _lease_refused(exc, fabric) from exc
             raise
         return lease, note, current
     raise LeaseHeldError("another run took the lease a moment ago; this run did nothing", fabric=fabric)
+
+
+def _lease_refused(exc, fabric):
+    """A token that may read but not write (read-only, or no permission to change clusters) cannot even take
+    the lease: said as such, before any object of the fabric is touched."""
+    return NetBoxAPIError(
+        "cannot take the run's lease: NetBox refused to write the fabric's record (%s); the token must be "
+        "write-enabled and may change virtualization clusters; nothing of the fabric was written"
+        % exc.message.rstrip("."), fabric=fabric, endpoint=exc.endpoint, status=exc.status, body=exc.body)
 
 
 def renew_lease(client, anchor_id, fabric, holder, lease, now, ttl, progress=None):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -71,19 +72,47 @@ def test_a_signal_stops_the_main_thread_where_it_is_but_only_notes_it_while_the_
     assert control.reason == "it was stopped by SIGUSR1"
 
 
+# The watcher: it builds its watch, says what it sees, waits for the word to look again, says it again.
+WATCHER = ("import os, sys; sys.path[:0] = %r\n"
+           "from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import ParentWatch\n"
+           "watch = ParentWatch()\n"
+           "print(watch.gone(), flush=True)\n"
+           "os.read(int(sys.argv[1]), 1)\n"
+           "print(watch.gone(), flush=True)\n") % (sys.path,)
+# The watcher's parent: it starts the watcher and ends when told to, leaving the watcher behind.
+STARTER = ("import subprocess, sys\n"
+           "fd = int(sys.argv[2])\n"
+           "subprocess.Popen([sys.executable, '-c', sys.argv[1], str(fd)], pass_fds=(fd,), stdin=subprocess.DEVNULL)\n"
+           "sys.stdin.readline()\n")
+
+
+def _line(stream, bound=30.0):
+    """The next line of ``stream``, waiting at most ``bound`` seconds for it."""
+    ready, _w, _x = select.select([stream], [], [], bound)
+    assert ready, "no line within %s s" % bound
+    return stream.readline().decode().rstrip("\n")
+
+
 def test_the_parent_watch_sees_a_gone_parent():
-    code = ("import sys, time; sys.path[:0] = %r\n"
-            "from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import ParentWatch\n"
-            "watch = ParentWatch()\n"
-            "print(watch.gone(), flush=True)\n"
-            "time.sleep(3)\n"
-            "print(watch.gone(), flush=True)\n") % (sys.path,)
-    # A shell that starts the watcher in the background and exits: the watcher's parent is gone.
-    done = subprocess.run(["sh", "-c", "%s -c \"$0\" & sleep 1" % sys.executable, code], capture_output=True,
-                          text=True, timeout=30, check=True)
-    first, later = done.stdout.splitlines()
-    assert first == "None"
-    assert later.startswith("the process that started it (sh") and later.endswith(") is gone"), later
+    look_again, tell = os.pipe()
+    starter = subprocess.Popen([sys.executable, "-c", STARTER, WATCHER, str(look_again)], pass_fds=(look_again,),
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    os.close(look_again)
+    try:
+        # While the starter runs, nothing is gone.
+        assert _line(starter.stdout) == "None"
+        starter.stdin.write(b"\n")
+        starter.stdin.close()
+        assert starter.wait(timeout=30) == 0
+        # The starter has ended (and is reaped): the watcher sees its parent gone, named by its command.
+        os.write(tell, b"x")
+        assert _line(starter.stdout) == "the process that started it (%s -c, pid %d) is gone" % (
+            os.path.basename(sys.executable), starter.pid)
+    finally:
+        os.close(tell)
+        starter.stdout.close()
+        if starter.poll() is None:
+            starter.kill()
     assert process_start(os.getpid()) is not None
     assert ParentWatch().gone() is None
 

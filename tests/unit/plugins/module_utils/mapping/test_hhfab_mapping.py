@@ -114,6 +114,20 @@ def test_a_static_external_on_its_attachments_subnet_is_one_prefix_and_no_proble
     assert address.fields["assigned_object_id"] == Ref("subinterface", ("sse-c4632-01", "E1/1/1.210"))
 
 
+def test_a_static_external_under_its_development_name_l2_maps_as_under_static():
+    """The fabric's v0.101 - v0.103 called ``static`` ``l2``: the External and its attachment read the same."""
+    data = hardware("hhfab-hardware-hydrated")
+    for kind, name in (("External", "ext-static"), ("ExternalAttachment", "sse-c4632-01--ext-static")):
+        obj = next(o for o in data.items(kind) if o["metadata"]["name"] == name)
+        obj["spec"]["l2"] = obj["spec"].pop("static")
+    snapshot, renamed = mapped(data)
+    assert problems(snapshot, renamed) == []
+    _snapshot, desired = mapped(hardware("hhfab-hardware-hydrated"))
+    for kind, key in (("prefix", ("ext.ext-static", "100.10.210.0/24")),
+                      ("ip_address", ("ext.ext-static", "100.10.210.2/24"))):
+        assert renamed.get(kind, key).fields == desired.get(kind, key).fields
+
+
 def test_two_attachments_on_one_segment_make_one_prefix_and_one_peer():
     data = hardware("hhfab-hardware-hydrated")
     bgp = next(o for o in data.items("ExternalAttachment") if o["metadata"]["name"] == "sse-c4632-01--ext-bgp")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-import time
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import RunControl
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import LeaseHeldError, NetBoxAPIError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record import lease as lease_module
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease import (
     Holder,
     LeaseKeeper,
@@ -66,6 +67,21 @@ def test_a_live_lease_of_another_host_is_respected_and_an_expired_one_taken_over
     assert record.fields["hedgehog_last_attempt"] == "x"
 
 
+def test_a_token_that_may_not_write_the_record_is_told_it_cannot_take_the_lease():
+    record = Record()
+    record.fail = [NetBoxAPIError("NetBox refused the token (HTTP 403) for PATCH virtualization/clusters/1: You do "
+                                  "not have permission to perform this action.", endpoint="virtualization/clusters/1",
+                                  status=403, body={"detail": "You do not have permission to perform this action."})]
+    with pytest.raises(NetBoxAPIError) as refused:
+        take_lease(record, 1, "fab", Holder.current(), NOW, 120, {})
+    assert str(refused.value) == (
+        "fabric fab: cannot take the run's lease: NetBox refused to write the fabric's record (NetBox refused the "
+        "token (HTTP 403) for PATCH virtualization/clusters/1: You do not have permission to perform this action); "
+        "the token must be write-enabled and may change virtualization clusters; nothing of the fabric was written")
+    assert refused.value.status == 403 and refused.value.endpoint == "virtualization/clusters/1"
+    assert len(record.patches) == 1 and record.fields == {"hedgehog_lease": None}
+
+
 def test_a_live_lease_of_a_gone_process_on_this_host_is_taken_over_at_once():
     gone = Holder(socket.gethostname(), 2 ** 22 + 17, start=1, boot=Holder.current().boot,
                   namespace=Holder.current().namespace)
@@ -110,29 +126,63 @@ def test_the_outcome_clears_only_our_own_lease_and_tries_again_after_a_concurren
     assert record.fields["hedgehog_lease"] == theirs
 
 
-def _keep_for(record, holder, lease, control, seconds, progress_every):
-    """A lease keeper beside a run that works ``seconds``; returns the leases it wrote."""
-    keeper = LeaseKeeper(record, 1, "fab", holder, lease, 3600, control, tick=0.01, progress_every=progress_every)
+class Ticks:
+    """The keeper's clock and parent watch in one: each turn of its loop moves the clock on one second.
+
+    The keeper asks its watch once a turn; at ``seconds`` the clock stops, so the run's length is counted
+    in the keeper's own turns, whatever the machine's speed.
+    """
+
+    def __init__(self, seconds):
+        self.now = 0.0
+        self.seconds = seconds
+        self.reached = threading.Event()
+
+    def monotonic(self):
+        return self.now
+
+    def gone(self):
+        if self.now < self.seconds:
+            self.now += 1.0
+        else:
+            self.reached.set()
+        return None
+
+
+def _keep_for(monkeypatch, record, holder, lease, seconds, progress_every):
+    """A lease keeper beside a run at 2 of 4 that works ``seconds`` on the keeper's clock.
+
+    Returns the leases it wrote and how often it looked at the run's progress.
+    """
+    ticks = Ticks(seconds)
+    monkeypatch.setattr(lease_module, "time", ticks)
+    control = RunControl("fab")
+    control.enter("apply")
+    control.progress.expect(4)
+    control.progress.advance(["a", "b"])
+    looks = []
+    report = control.progress.report
+    control.progress.report = lambda phase: looks.append(phase) or report(phase)
+    keeper = LeaseKeeper(record, 1, "fab", holder, lease, 3600, control, watch=ticks, tick=0.001,
+                         progress_every=progress_every)
     with keeper:
-        control.enter("apply")
-        control.progress.expect(4)
-        control.progress.advance(["a", "b"])
-        time.sleep(seconds)
-    return [patch["custom_fields"]["hedgehog_lease"] for patch in record.patches]
+        assert ticks.reached.wait(30), "the keeper did not turn %d times within 30 s" % seconds
+    return [patch["custom_fields"]["hedgehog_lease"] for patch in record.patches], len(looks)
 
 
-def test_a_long_run_writes_its_progress_with_its_lease_and_a_short_one_writes_nothing_extra():
+def test_a_long_run_writes_its_progress_with_its_lease_and_a_short_one_writes_nothing_extra(monkeypatch):
     holder = Holder.current()
     record = Record()
     lease, _note = take_lease(record, 1, "fab", holder, NOW, 3600, {})
     record.patches.clear()
 
-    # Shorter than the progress interval (and the renewal, every quarter hour here): no write at all.
-    assert _keep_for(record, holder, lease, RunControl("fab"), 0.2, progress_every=60) == []
+    # 59 s, shorter than the progress interval of 60 s (and the renewal, every quarter hour here): no write.
+    assert _keep_for(monkeypatch, record, holder, lease, 59, progress_every=60) == ([], 0)
 
-    written = _keep_for(record, holder, lease, RunControl("fab"), 0.5, progress_every=0.1)
-    # Unchanged progress is not written again.
-    assert len(written) == 1
+    # 35 s with progress every 10 s: the progress is looked at 3 times, at 10, 20 and 30 s; the first
+    # writes it, unchanged progress is not written again.
+    written, looks = _keep_for(monkeypatch, record, holder, lease, 35, progress_every=10)
+    assert (len(written), looks) == (1, 3)
     assert written[0]["holder"] == holder.id and written[0]["since"] == lease["since"]
     progress = written[0]["progress"]
     assert (progress["phase"], progress["done"], progress["total"]) == ("apply", 2, 4)
