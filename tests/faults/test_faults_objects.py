@@ -226,16 +226,26 @@ def test_two_first_runs_on_an_empty_netbox(case, fresh_netbox, tmp_path, fabrics
 @pytest.mark.parametrize("how, cause", [(signal.SIGKILL, "is gone"), (signal.SIGTERM, "stopped by SIGTERM")],
                          ids=["SIGKILL", "SIGTERM"])
 def test_the_module_stops_when_ansible_playbook_is_killed(case, nb, kube, proxy, reference, how, cause):
-    """SIGKILL leaves the module orphaned (it watches for that); SIGTERM reaches it through ansible's workers."""
+    """SIGKILL leaves the module orphaned (it watches for that); SIGTERM reaches it through ansible's workers.
+
+    The killed run's first write is still in the proxy when the module stops, and a proxy forwards what it
+    holds: it reaches NetBox only when the next run, which read NetBox without it, sends the same create.
+    """
     before = snapshot.read(nb)
     make_change(kube)
-    writing = Gate()
+    writing, next_run_writes = Gate(), threading.Event()
 
-    def first_write(_method, _path):
+    def killed_runs_write(_method, _path):
         writing.event.set()
-        return "delay"
+        next_run_writes.wait(300)
+        return None
 
-    proxy.add("hook", method="POST", path=r"/api/dcim/", hook=first_write, count=0, delay=3.0)
+    def next_runs_write(_method, _path):
+        next_run_writes.set()
+        proxy.settle(120, leaving=1)
+        return None
+
+    proxy.add("hook", method="POST", path=r"/api/dcim/", hook=killed_runs_write)
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"),
                ANSIBLE_COLLECTIONS_PATH=str(REPO_ROOT / ".ansible" / "collections"), ANSIBLE_NOCOLOR="1",
                K8S_AUTH_KUBECONFIG=str(kube.kubeconfig_path), NETBOX_API=proxy.url, NETBOX_TOKEN=nb.token)
@@ -258,5 +268,9 @@ def test_the_module_stops_when_ansible_playbook_is_killed(case, nb, kube, proxy,
     fields = record(nb)
     assert fields["hedgehog_last_result"] == "failed"
     assert cause in last_error(fields) and "phase apply" in last_error(fields)
-    recover(nb, kube)
+    proxy.add("hook", method="POST", path=r"/api/dcim/", hook=next_runs_write)
+    recover(nb, kube, via=proxy)
+    # The late create reached NetBox first: the next run's own was refused as a duplicate and the row taken.
+    devices = [entry for entry in proxy.log if entry[1] == "/api/dcim/devices/"]
+    assert devices[:2] == [("POST", "/api/dcim/devices/", 400), ("PATCH", "/api/dcim/devices/", 200)], proxy.log
     judged(nb, before, reference)

@@ -52,8 +52,9 @@ DEFAULT_TIMEOUT = (10, 300)
 MAX_QUERY_LENGTH = 3500
 MAX_BODY_IN_ERROR = 2000
 # A unique object made at the same moment by another run comes back refused:
-# "already exists" (400), or an IntegrityError NetBox did not catch (500).
-DUPLICATE = re.compile(r"already exists|duplicate key", re.IGNORECASE)
+# "already exists" or a model constraint's "must be unique" (400), "Duplicate IP
+# address" (400), or an IntegrityError NetBox did not catch (500).
+DUPLICATE = re.compile(r"already exists|must be unique|duplicate", re.IGNORECASE)
 
 
 def auth_header(token):

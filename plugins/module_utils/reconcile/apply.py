@@ -138,9 +138,8 @@ class Applier:
                 items.append((action, payload))
         actions = dict((id(payload), action) for action, payload in items)
         find = self._finder(spec, actions)
-        recover = self._found_shared(find) if not spec.owned else None
         for action, row in self._in_chunks(items, lambda objs: self.client.create(spec.endpoint, objs, find=find),
-                                           recover=recover):
+                                           recover=self._found_made(spec, find)):
             if not row:
                 continue
             self.done[(kind, "create")] += 1
@@ -158,13 +157,29 @@ class Applier:
             return [keyed.get(actions[id(p)].key) for p in payloads]
         return find
 
-    @staticmethod
-    def _found_shared(find):
-        """A refused create of shared objects: the ones another run made meanwhile are read and used."""
+    def _found_made(self, spec, find):
+        """A create refused as a duplicate: the row NetBox holds under the same key is used.
+
+        A shared object another run made a moment ago is used as it is. One of the
+        fabric's own is the create of an earlier run whose answer never came (a run
+        killed mid-write, its request forwarded by a proxy after this run read
+        NetBox): it is brought to what the plan wants, so nothing of the earlier
+        run's state is left behind.
+        """
         def recover(chunk, exc):
             if not DUPLICATE.search(str(exc.body)):
                 return None
-            return find([payload for _action, payload in chunk])
+            found = find([payload for _action, payload in chunk])
+            ours = [(payload, row) for (_action, payload), row in zip(chunk, found) if row]
+            if not spec.owned or not ours:
+                return found
+            try:
+                updated = iter(self.client.update(spec.endpoint, [dict(payload, id=row["id"]) for payload, row in ours]))
+            except NetBoxAPIError as exc_update:
+                if exc_update.status not in REFUSED:
+                    raise
+                return None
+            return [next(updated) if row else None for row in found]
         return recover
 
     @staticmethod
