@@ -224,19 +224,24 @@ def agent_facts(agent, now, stale_after):
     writes nothing, and the status and stamp change only when the agent stops
     or comes back.
     """
-    facts = dict.fromkeys(AGENT_FIELDS)
-    if agent is None:
-        return "active", facts
-    status = health.agent_status(agent.last_heartbeat, now, stale_after)
-    if status == health.OFFLINE:
-        facts["hedgehog_last_heartbeat"] = health.frozen_heartbeat(agent.last_heartbeat)
-    facts.update({
+    return _heartbeat_facts(agent, now, stale_after, AGENT_FIELDS, lambda: {
         "hedgehog_nos_version": agent.nos_version or None,
         "hedgehog_agent_version": agent.version or None,
         "hedgehog_applied_generation": agent.applied_generation,
         "hedgehog_agent_generation": agent.generation,
         "hedgehog_reboot_required": bool(agent.reboot_required),
     })
+
+
+def _heartbeat_facts(agent, now, stale_after, fields, reported):
+    """``fields`` all present (None where unknown), with ``reported()`` of an agent that exists."""
+    facts = dict.fromkeys(fields)
+    if agent is None:
+        return "active", facts
+    status = health.agent_status(agent.last_heartbeat, now, stale_after)
+    if status == health.OFFLINE:
+        facts["hedgehog_last_heartbeat"] = health.frozen_heartbeat(agent.last_heartbeat)
+    facts.update(reported())
     return status, facts
 
 
@@ -283,18 +288,11 @@ def add_devices(state, snapshot, config, now=None):
 
 def gateway_agent_facts(agent, now, stale_after):
     """(device status, custom fields) of a gateway from its GatewayAgent's heartbeat, as for a switch."""
-    facts = dict.fromkeys(GATEWAY_AGENT_FIELDS)
-    if agent is None:
-        return "active", facts
-    status = health.agent_status(agent.last_heartbeat, now, stale_after)
-    if status == health.OFFLINE:
-        facts["hedgehog_last_heartbeat"] = health.frozen_heartbeat(agent.last_heartbeat)
-    facts.update({
+    return _heartbeat_facts(agent, now, stale_after, GATEWAY_AGENT_FIELDS, lambda: {
         "hedgehog_agent_version": agent.version or None,
         "hedgehog_applied_generation": agent.applied_generation,
         "hedgehog_agent_generation": agent.generation,
     })
-    return status, facts
 
 
 GATEWAY_AGENT_FIELDS = ("hedgehog_agent_version", "hedgehog_applied_generation", "hedgehog_agent_generation",
