@@ -298,10 +298,18 @@ FABRIC_ROWS = {
 
 
 def fabric_rows(netbox, fabric):
-    """``{(endpoint, id): row}`` of every object the fabric owns (the fabric record aside), to compare whole."""
+    """``{(endpoint, id): row}`` of every object the fabric owns (the fabric record aside), to compare whole.
+
+    Its ports are the ports of its devices: those NetBox made from a device type carry no marker of their own.
+    """
     rows = {}
     for endpoint, fields in FABRIC_ROWS.items():
-        for row in api_list(netbox, endpoint, cf_hedgehog_fabric=fabric, fields=fields):
+        if endpoint == "dcim/interfaces":
+            devices = [object_id for kind, object_id in rows if kind == "dcim/devices"]
+            found = api_list(netbox, endpoint, device_id=devices, fields=fields) if devices else []
+        else:
+            found = api_list(netbox, endpoint, cf_hedgehog_fabric=fabric, fields=fields)
+        for row in found:
             rows[(endpoint, row["id"])] = row
     return rows
 
