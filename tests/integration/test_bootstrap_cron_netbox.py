@@ -68,7 +68,12 @@ class Fabric:
 
     def names(self, endpoint: str) -> list[str]:
         app, model = endpoint.split(".")
-        rows = getattr(getattr(self.netbox.api, app), model).filter(cf_hedgehog_fabric="vlab")
+        if endpoint == "dcim.interfaces":
+            # The ports of the fabric's devices: those NetBox made from a device type carry no marker of their own.
+            devices = [row.id for row in self.netbox.api.dcim.devices.filter(cf_hedgehog_fabric="vlab")]
+            rows = self.netbox.api.dcim.interfaces.filter(device_id=devices) if devices else []
+        else:
+            rows = getattr(getattr(self.netbox.api, app), model).filter(cf_hedgehog_fabric="vlab")
         return sorted(str(row) for row in rows)
 
     def counts(self) -> dict:

@@ -155,13 +155,14 @@ def test_a_source_that_lost_most_of_the_fabric_trips_the_ratio_guard(vlab_nb, ku
 
     error = _refused(vlab_nb, h.config_for(vlab_nb, kube), r"refusing to delete \d+ of \d+ object\(s\) \(\d+% > "
                                                            r"max_delete_ratio 30%\); set force: true")
-    # Owned: the record 1, VLAN group 1, VRFs 8, VLANs 6, devices 12, LAGs 10, ports 265 (5 switches x 49,
-    # 8 loopbacks, 10 server ports, 2 of the control node), prefixes 19, IP ranges 6, addresses 44, cables 22,
-    # MACs 5, transceivers 34: 433. Going: the 9 devices of the 3 leaves and 6 servers, all 22 cables, 33
-    # addresses, the leaves' 3 MACs and the 12 fabric /31s (79 actions), and with the devices their ports
-    # (3 x 51 on the leaves, the servers' 10), the 10 LAGs and the leaves' 22 transceivers: 274.
-    assert error.details == {"guard": "max_delete_ratio", "deletions": 79 + 153 + 10 + 10 + 22,
-                             "owned": 1 + 1 + 8 + 6 + 12 + 10 + 265 + 19 + 6 + 44 + 22 + 5 + 34}
+    # Owned (carrying the marker): the record 1, VLAN group 1, VRFs 8, VLANs 6, devices 12, LAGs 10, ports 20 (8
+    # loopbacks, 10 server ports, 2 of the control node), prefixes 19, IP ranges 6, addresses 44, cables 22, MACs
+    # 5, transceivers 34: 188. The switches' 5 x 49 ports NetBox made from the device type belong to them and
+    # count with neither. Going: the 9 devices of the 3 leaves and 6 servers, all 22 cables, 33 addresses, the
+    # leaves' 3 MACs and the 12 fabric /31s (79 actions), and with the devices their marked ports (the leaves' 3
+    # x 2 loopbacks, the servers' 10), the 10 LAGs and the leaves' 22 transceivers: 127.
+    assert error.details == {"guard": "max_delete_ratio", "deletions": 79 + 6 + 10 + 10 + 22,
+                             "owned": 1 + 1 + 8 + 6 + 12 + 10 + 20 + 19 + 6 + 44 + 22 + 5 + 34}
     assert "refusing to delete %(deletions)d of %(owned)d object(s)" % error.details in str(error)
 
     # A ratio above the plan's lets it through, and so does force.
