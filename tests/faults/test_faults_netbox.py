@@ -210,7 +210,8 @@ def test_a_run_past_its_deadline_stops_in_apply(case, nb, kube, proxy, reference
 def test_the_lease_is_renewed_while_a_long_run_works(case, nb, kube, proxy):
     before = snapshot.read(nb)
     proxy.add("delay", method="GET", path=r"/api/(dcim|ipam)/", count=0, delay=0.5)
-    process = start_run(config(nb, kube, via=proxy, lease_ttl=10))
+    # A full reconcile reads every model, each read slowed: a run that outlives its lease's renewal interval.
+    process = start_run(config(nb, kube, via=proxy, lease_ttl=10, full=True))
     first = wait_for(lambda: (record(nb).get("hedgehog_lease") or {}).get("since"), 60, "the lease")
     renewed = wait_for(lambda: (record(nb).get("hedgehog_lease") or {}).get("renewed", first) > first and
                        record(nb)["hedgehog_lease"], 60, "a renewal of the lease")

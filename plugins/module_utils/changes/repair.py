@@ -96,9 +96,11 @@ class RepairScope:
 
     def place(self, edits):
         """Each edited object (the last change of each) with its kind and key; raises NeedFull."""
-        last = {}
+        last, renamed = {}, set()
         for edit in sorted(edits, key=lambda e: e.change_id):
             last[(edit.object_type, edit.object_id)] = edit
+            if _renames(edit):
+                renamed.add((edit.object_type, edit.object_id))
         current = self._current_rows(last)
         names = self._names(last, current)
         placed = []
@@ -109,6 +111,9 @@ class RepairScope:
                 data = edit.before if edit.action == "delete" else (edit.after or edit.before)
                 row = api_row(edit.object_type, edit.object_id, data, names)
             kind = kind_of(edit.object_type, row)
+            if slot in renamed and not gone:
+                # The full reconcile finds it under its old name in the change log and renames it back in place.
+                raise NeedFull("%s was renamed by hand" % edit.label)
             key = self._key(kind, edit, row, gone)
             if key is None:
                 raise NeedFull("%s cannot be told apart from the change log" % edit.label)
@@ -229,6 +234,17 @@ class RepairScope:
                 if (kind, key) in wanted:
                     subset.add(obj)
         return subset
+
+
+def _renames(edit):
+    """Whether the edit changed the field a kind that is renamed back in place is keyed by (a device's name)."""
+    if edit.action != "update":
+        return False
+    for kind in kinds_of(edit.object_type):
+        field = getattr(SPECS[kind].lookup, "renames", None)
+        if field and edit.before.get(field) != edit.after.get(field):
+            return True
+    return False
 
 
 def nested_name(value):

@@ -20,6 +20,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.finge
     outcome_options,
 )
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.keep import KeptEdits
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.repair import NeedFull, RepairScope
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.config import FabricConfig
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import Desired, DesiredState, Ref
 
@@ -200,3 +201,19 @@ def test_kept_edits_of_objects_the_fabric_no_longer_has_are_forgotten():
     assert KeptEdits(kept.as_record()).fields_kept("interface", port()) == {"mtu"}
     kept.retain(state(device()))
     assert kept.as_record() == []
+
+
+def test_a_device_renamed_by_hand_asks_for_the_full_reconcile_that_renames_it_back_in_place():
+    class Rows:
+        def list_by(self, endpoint, param, values, fields=None, params=None):
+            return [{"id": 11, "name": "leaf-01-by-hand", "site": {"id": 1, "name": "s"}}]
+
+    renamed, described = Edit(row(1, "dcim.device", 11)), Edit(row(2, "dcim.device", 11))
+    renamed.before, renamed.after = {"name": "leaf-01"}, {"name": "leaf-01-by-hand"}
+    described.before, described.after = {"name": "leaf-01-by-hand", "comments": ""}, {"name": "leaf-01-by-hand",
+                                                                                     "comments": "row 4"}
+    scope = RepairScope(Rows(), None, state(device()), Basis())
+    # Renamed, then edited again: the last change alone no longer shows the rename.
+    with pytest.raises(NeedFull, match="renamed by hand"):
+        scope.place([described, renamed])
+    assert [placed.key for placed in scope.place([described])] == ["leaf-01-by-hand"]
