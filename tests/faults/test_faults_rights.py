@@ -56,7 +56,8 @@ def read_only_token(nb):
 
 def no_delete_token(nb):
     """A token of a user that may view, add and change every object type, but delete none."""
-    user = _post(nb, "users/users", {"username": "sync-no-delete", "password": secrets.token_urlsafe(16)})
+    # NetBox's password rules want a numeral and both cases, which a random string may lack.
+    user = _post(nb, "users/users", {"username": "sync-no-delete", "password": secrets.token_urlsafe(16) + "Aa1"})
     object_types = ["%s.%s" % (row["app_label"], row["model"]) for row in h.api_list(nb, "core/object-types")]
     _post(nb, "users/permissions", {"name": "sync without delete", "enabled": True, "object_types": object_types,
                                     "actions": ["view", "add", "change"], "users": [user["id"]]})

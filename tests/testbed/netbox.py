@@ -1090,17 +1090,20 @@ class NetBoxTestbed:
         copy_name = SAVED_PREFIX + name
         with self._lock():
             start = time.monotonic()
-            for attempt in range(3):
+            deadline = time.monotonic() + 10
+            while True:
                 # CREATE DATABASE ... TEMPLATE refuses a source with open
                 # sessions; gunicorn's pooled ones are closed here and the
                 # workers reconnect (CONN_HEALTH_CHECKS) on their next request.
-                self.db.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                             "WHERE datname = '%s' AND pid <> pg_backend_pid()" % DB_NAME)
+                # PostgreSQL's own workers (autovacuum) are not ours to end:
+                # the copy waits them out.
+                self.db.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s' "
+                             "AND pid <> pg_backend_pid() AND backend_type = 'client backend'" % DB_NAME)
                 try:
                     self.db.clone(DB_NAME, copy_name, comment="saved from %s" % self.golden.name)
                     break
                 except TestbedError:
-                    if attempt == 2:
+                    if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
             return time.monotonic() - start
