@@ -75,15 +75,14 @@ def _planned(summary):
     return counts
 
 
-def run_sync(request):
-    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import SyncRun
-
-    config = fabric_config(request)
+def _timed(request, make_run):
+    """The run ``make_run()`` builds, its result as a dict and the answer's common part (wall time from
+    before the run is built, as a scheduled run starts; the profile when the request asks for one)."""
     profiler = cProfile.Profile() if request.get("profile") else None
     start = time.perf_counter()
     if profiler:
         profiler.enable()
-    run = SyncRun(config)
+    run = make_run()
     result = run.execute().as_dict()
     if profiler:
         profiler.disable()
@@ -94,15 +93,25 @@ def run_sync(request):
         "problems": len(result["problems"]),
         "first_problems": [p.get("cause") for p in result["problems"][:3]],
         "timings": result["timings"],
-        "netbox": result["requests"]["netbox"],
         "kubernetes_client": result["requests"]["kubernetes"],
         "written": _written(result),
         "planned": _planned(result["summary"]),
-        "desired_objects": sum(len(objs) for objs in run.desired.objects.values()),
-        "summary": result["summary"],
     }
     if profiler:
         answer["profile"] = _profile_text(profiler, request.get("profile_path"))
+    return run, result, answer
+
+
+def run_sync(request):
+    from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.engine import SyncRun
+
+    config = fabric_config(request)
+    run, result, answer = _timed(request, lambda: SyncRun(config))
+    answer.update({
+        "netbox": result["requests"]["netbox"],
+        "desired_objects": sum(len(objs) for objs in run.desired.objects.values()),
+        "summary": result["summary"],
+    })
     return answer
 
 
@@ -118,38 +127,21 @@ def run_recorded(request):
     from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run import RecordedRun
 
     config = fabric_config(request)
-    profiler = cProfile.Profile() if request.get("profile") else None
-    start = time.perf_counter()
-    if profiler:
-        profiler.enable()
-    result = RecordedRun(config).execute().as_dict()
-    if profiler:
-        profiler.disable()
-    wall = time.perf_counter() - start
+    _run, result, answer = _timed(request, lambda: RecordedRun(config))
     requests = result["requests"]
-    answer = {
-        "wall_s": round(wall, 3),
+    answer.update({
         "engine_s": result["timings"].get("total"),
-        "result": result["result"],
         "path": result.get("path", "full"),
         "reason": result.get("reason"),
         "hand_edits": result.get("hand_edits") or [],
-        "problems": len(result["problems"]),
-        "first_problems": [p.get("cause") for p in result["problems"][:3]],
-        "timings": result["timings"],
         # Every request of the run, the record's included; the sync's own and the record's apart.
         "netbox": _sum_counts(requests["netbox"], requests.get("status_record")),
         "netbox_sync": requests["netbox"],
         "netbox_record": requests.get("status_record") or {},
-        "kubernetes_client": requests["kubernetes"],
-        "written": _written(result),
-        "planned": _planned(result["summary"]),
         "desired_objects": sum(ops.get("unchanged", 0) + ops.get("create", 0) + ops.get("update", 0)
                                + ops.get("conflict", 0) + ops.get("blocked", 0)
                                for kind, ops in result["summary"].items() if kind != "schema"),
-    }
-    if profiler:
-        answer["profile"] = _profile_text(profiler, request.get("profile_path"))
+    })
     return answer
 
 
