@@ -210,8 +210,8 @@ def test_a_device_renamed_by_hand_asks_for_the_full_reconcile_that_renames_it_ba
 
     renamed, described = Edit(row(1, "dcim.device", 11)), Edit(row(2, "dcim.device", 11))
     renamed.before, renamed.after = {"name": "leaf-01"}, {"name": "leaf-01-by-hand"}
-    described.before, described.after = {"name": "leaf-01-by-hand", "comments": ""}, {"name": "leaf-01-by-hand",
-                                                                                     "comments": "row 4"}
+    described.before = {"name": "leaf-01-by-hand", "comments": ""}
+    described.after = {"name": "leaf-01-by-hand", "comments": "row 4"}
     scope = RepairScope(Rows(), None, state(device()), Basis())
     # Renamed, then edited again: the last change alone no longer shows the rename.
     with pytest.raises(NeedFull, match="renamed by hand"):
