@@ -115,7 +115,9 @@ class Bench:
         self.baseline = None
         if args.baseline and args.baseline != "none":
             commit, collections = baseline.prepare(REPO, args.baseline, self.work)
-            self.baseline = {"commit": commit, "collections": str(collections)}
+            # Only the commit goes into the results: the folder is this machine's.
+            self.baseline = {"commit": commit}
+            self.baseline_collections = str(collections)
 
     def say(self, message):
         print("[bench %6.0fs] %s" % (time.monotonic() - self.started, message), file=sys.stderr, flush=True)
@@ -127,7 +129,7 @@ class Bench:
 
     def codes(self):
         """(label, collections folder) of the code to measure: the baseline's first, then this checkout's."""
-        codes = [("baseline", self.baseline["collections"])] if self.baseline else []
+        codes = [("baseline", self.baseline_collections)] if self.baseline else []
         return codes + [("new", str(COLLECTIONS))]
 
     def child(self, request, kube=None, collections=None, options=None):
