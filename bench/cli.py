@@ -112,7 +112,7 @@ class Bench:
             self.options["netbox_chunk_size"] = args.chunk_size
         self.started = time.monotonic()
         self.checkpoint = None
-        self.baseline = None
+        self.baseline = self.baseline_collections = None
         if args.baseline and args.baseline != "none":
             commit, collections = baseline.prepare(REPO, args.baseline, self.work)
             # Only the commit goes into the results: the folder is this machine's.
