@@ -152,9 +152,16 @@ class IpamModel:
     peerings: Dict[str, Peering] = field(default_factory=dict)
     leases: List[Lease] = field(default_factory=list)
     gateway_groups: List[str] = field(default_factory=list)
+    # Connection -> its attachments in name order, made on the first question: the model is complete by then
+    # (build_ipam has checked and pruned it), and the mapping asks once per connection.
+    _by_connection: Optional[Dict[str, List[Attachment]]] = field(default=None, repr=False, compare=False)
 
     def attachments_of(self, connection):
-        return [a for _n, a in sorted(self.attachments.items()) if a.connection == connection]
+        if self._by_connection is None:
+            self._by_connection = {}
+            for _name, attachment in sorted(self.attachments.items()):
+                self._by_connection.setdefault(attachment.connection, []).append(attachment)
+        return list(self._by_connection.get(connection, ()))
 
 
 # -- small readers ----------------------------------------------------------------

@@ -185,8 +185,8 @@ class NetBoxClient:
     def _endpoint_url(self, endpoint):
         return "%s/api/%s/" % (self.url, endpoint.strip("/"))
 
-    def _send(self, method, url, params=None, body=None, headers=None):
-        """One attempt: the decoded body and the Reply, or a TransientError worth another attempt.
+    def _send(self, method, url, params=None, body=None, headers=None, parse=json.loads):
+        """One attempt: the body as ``parse`` decodes it and the Reply, or a TransientError worth another attempt.
 
         A body cut short (the connection dropped mid-answer, a proxy that gave
         up) is transient like the connection error it is; a refusal (4xx, a
@@ -216,7 +216,7 @@ class NetBoxClient:
         if reply.status_code >= 400 or reply.status_code == 204 or not reply.content:
             return None, reply
         try:
-            return json.loads(reply.content), reply
+            return parse(reply.content), reply
         except ValueError as exc:
             raise TransientError("NetBox's answer to %s %s (HTTP %d) is not whole JSON" % (
                 method, url, reply.status_code), endpoint=url, status=reply.status_code) from exc
@@ -249,10 +249,10 @@ class NetBoxClient:
         body, reply = self._call("GET", "%s/%d" % (endpoint.strip("/"), object_id))
         return body, reply.headers.get("ETag")
 
-    def _call(self, method, endpoint, params=None, body=None, headers=None):
+    def _call(self, method, endpoint, params=None, body=None, headers=None, parse=json.loads):
         url = self._endpoint_url(endpoint)
         try:
-            answer, reply = self.backoff.call(self._send, method, url, params, body, headers)
+            answer, reply = self.backoff.call(self._send, method, url, params, body, headers, parse)
         except TransientError as exc:
             raise NetBoxAPIError("NetBox stayed unavailable: %s" % exc.message, fabric=self.fabric,
                                  endpoint=endpoint, status=exc.status) from exc
@@ -316,9 +316,9 @@ class NetBoxClient:
             query.update({"id__gte": start, "ordering": "id"})
         rows = []
         for _page in range(self.max_pages):
-            page = self.request("GET", endpoint, params=query)
+            page = self._call("GET", endpoint, query, parse=parse_page)[0]
             results = page.get("results") or []
-            rows.extend(_without_links(row) for row in results)
+            rows.extend(results)
             if not page.get("next") or not results:
                 return rows
             query = self._next_query(endpoint, page["next"])
@@ -345,8 +345,8 @@ class NetBoxClient:
         query["limit"] = limit
         if fields:
             query["fields"] = ",".join(fields)
-        page = self.request("GET", endpoint, params=query) or {}
-        return [_without_links(row) for row in page.get("results") or []], page.get("count")
+        page = self._call("GET", endpoint, query, parse=parse_page)[0] or {}
+        return page.get("results") or [], page.get("count")
 
     def list_by(self, endpoint, param, values, params=None, fields=None, pool=None):
         """``list`` filtered by many values of one parameter, in as few requests as the URL length allows.
@@ -475,18 +475,39 @@ class NetBoxClient:
         return self.request("PATCH", "%s/%d" % (endpoint.strip("/"), object_id), body=body, headers=headers)
 
 
-def _without_links(row):
-    """A listed row without its nested objects' ``url`` and ``display``.
+# What NetBox adds to every nested object for browsers; the sync reads ids, names and choice values.
+LINK_KEYS = ("url", "display", "display_url", "_occupied")
+# A JSON object of at most this many plain values is kept once per page, however many rows hold it.
+SHARED_KEYS = 16
 
-    The sync reads ids, names and choice values; the links are a tenth of what
-    a big fabric's inventory holds in memory.
+
+def parse_page(content):
+    """A listed page, parsed lean: nested objects without their links, equal small ones one object.
+
+    The ports of a big fabric repeat a few values thousands of times over a page
+    (their type, their custom fields, their device). Made one object as the page is
+    parsed (an object hook), an XL fabric's inventory takes a third less memory than
+    when each is a dict of its own, and no page is ever held whole at full size.
+    Nested values are read, never changed in place (the planner builds its changes
+    in dicts of its own), so rows may share them. The rows themselves are not shared:
+    a lookup adds its own keys to a row, so a small row that could have been made one
+    with an equal object is copied.
     """
-    for value in row.values():
-        for nested in (value if isinstance(value, list) else (value,)):
-            if isinstance(nested, dict) and "id" in nested:
-                nested.pop("url", None)
-                nested.pop("display", None)
-    return row
+    shared = {}
+
+    def lean(obj):
+        if "id" in obj:
+            for key in LINK_KEYS:
+                obj.pop(key, None)
+        if len(obj) > SHARED_KEYS or any(isinstance(value, (dict, list)) for value in obj.values()):
+            return obj
+        # The class is part of the key: True and 1 are equal in Python, not in JSON.
+        return shared.setdefault(tuple((key, value.__class__, value) for key, value in obj.items()), obj)
+
+    page = json.loads(content, object_hook=lean)
+    if isinstance(page, dict) and isinstance(page.get("results"), list):
+        page["results"] = [dict(row) if len(row) <= SHARED_KEYS else row for row in page["results"]]
+    return page
 
 
 def _short(body):

@@ -16,21 +16,42 @@ MAX_DEPTH = 32
 
 
 def oversized(obj, max_items):
-    """Why ``obj`` breaks a bound ("spec.links has 20001 entries, more than max_list_items 10000"), or None."""
-    stack = [(obj, "", 0)]
+    """Why ``obj`` breaks a bound ("spec.links has 20001 entries, more than max_list_items 10000"), or None.
+
+    Every object of every run passes here, so only containers are visited and a
+    value's path is spelled out only for the one that breaks a bound.
+    """
+    stack = [(obj, None, 0)] if isinstance(obj, (dict, list)) else []
     while stack:
-        value, path, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return "%s nests deeper than %d levels" % (path or "the object", MAX_DEPTH)
+        value, where, depth = stack.pop()
+        if len(value) > max_items:
+            return "%s has %d entries, more than max_list_items %d" % (_path(where) or "the object", len(value),
+                                                                         max_items)
+        if depth >= MAX_DEPTH and value:
+            # Its entries would lie deeper than the bound.
+            return "%s nests deeper than %d levels" % (_path(where) or "the object", MAX_DEPTH)
         if isinstance(value, dict):
-            if len(value) > max_items:
-                return "%s has %d entries, more than max_list_items %d" % (path or "the object", len(value), max_items)
-            stack.extend((item, "%s.%s" % (path, key) if path else str(key), depth + 1) for key, item in value.items())
-        elif isinstance(value, list):
-            if len(value) > max_items:
-                return "%s has %d entries, more than max_list_items %d" % (path, len(value), max_items)
-            stack.extend((item, "%s[%d]" % (path, index), depth + 1) for index, item in enumerate(value))
+            stack.extend((item, (where, key, False), depth + 1) for key, item in value.items()
+                         if isinstance(item, (dict, list)))
+        else:
+            stack.extend((item, (where, index, True), depth + 1) for index, item in enumerate(value)
+                         if isinstance(item, (dict, list)))
     return None
+
+
+def _path(where):
+    """``spec.links[3]`` from the chain of (parent, key, is a list index) that leads to a value."""
+    keys = []
+    while where is not None:
+        where, key, index = where
+        keys.append((key, index))
+    path = ""
+    for key, index in reversed(keys):
+        if index:
+            path += "[%d]" % key
+        else:
+            path = "%s.%s" % (path, key) if path else str(key)
+    return path
 
 
 def reject_oversized(data, max_items):

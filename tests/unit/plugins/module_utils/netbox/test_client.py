@@ -210,18 +210,40 @@ def test_list_by_with_a_pool_spreads_neighbouring_values_over_the_workers():
     assert all(sum(len("device_id") + len(str(v)) + 2 for v in call) <= 3500 for call in nb.session.calls)
 
 
-def test_listed_rows_lose_the_links_of_their_nested_objects_only():
+def test_listed_rows_lose_the_links_of_objects_at_every_depth_and_keep_custom_fields_whole():
     row = {"id": 7, "name": "E1/1", "url": "http://netbox.invalid/api/dcim/interfaces/7/",
            "device": {"id": 1, "url": "http://netbox.invalid/api/dcim/devices/1/", "display": "leaf-01",
                       "name": "leaf-01"},
+           "lag": {"id": 9, "display_url": "http://netbox.invalid/dcim/interfaces/9/", "name": "PortChannel1",
+                   "_occupied": False, "device": {"id": 1, "display": "leaf-01", "name": "leaf-01"}},
            "type": {"value": "10gbase-x-sfpp", "label": "SFP+ (10GE)"},
            "tags": [{"id": 3, "url": "http://netbox.invalid/api/extras/tags/3/", "display": "t", "slug": "t"}],
            "custom_fields": {"url": "https://example.com", "display": "kept"}}
     nb = client(Response(200, {"results": [row], "next": None}))
     assert nb.list("dcim/interfaces") == [{
-        "id": 7, "name": "E1/1", "url": "http://netbox.invalid/api/dcim/interfaces/7/",
-        "device": {"id": 1, "name": "leaf-01"}, "type": {"value": "10gbase-x-sfpp", "label": "SFP+ (10GE)"},
+        "id": 7, "name": "E1/1", "device": {"id": 1, "name": "leaf-01"},
+        "lag": {"id": 9, "name": "PortChannel1", "device": {"id": 1, "name": "leaf-01"}},
+        "type": {"value": "10gbase-x-sfpp", "label": "SFP+ (10GE)"},
         "tags": [{"id": 3, "slug": "t"}], "custom_fields": {"url": "https://example.com", "display": "kept"}}]
+
+
+def test_equal_nested_values_of_a_page_are_one_object_and_rows_are_never_shared():
+    page = {"results": [
+        {"id": 1, "name": "leaf-01"},
+        {"id": 2, "device": {"id": 1, "name": "leaf-01"}, "type": {"value": "lag", "label": "LAG"},
+         "custom_fields": {"hedgehog_fec": True}},
+        {"id": 3, "device": {"id": 1, "name": "leaf-01"}, "type": {"value": "lag", "label": "LAG"},
+         "custom_fields": {"hedgehog_fec": 1}},
+    ], "next": None}
+    nb = client(Response(200, page))
+    rows = nb.list("dcim/interfaces")
+    assert rows == page["results"]
+    assert rows[1]["device"] is rows[2]["device"] and rows[1]["type"] is rows[2]["type"]
+    # A row equal to a nested value stays a row of its own: lookups add keys to rows.
+    assert rows[0] == rows[1]["device"] and rows[0] is not rows[1]["device"]
+    # True and 1 are equal in Python but not in JSON: each keeps its own.
+    assert json.dumps(rows[1]["custom_fields"]) == '{"hedgehog_fec": true}'
+    assert json.dumps(rows[2]["custom_fields"]) == '{"hedgehog_fec": 1}'
 
 
 def _answer(status, body=None, **headers):
