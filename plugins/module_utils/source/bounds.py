@@ -25,8 +25,8 @@ def oversized(obj, max_items):
     while stack:
         value, where, depth = stack.pop()
         if len(value) > max_items:
-            return "%s has %d entries, more than max_list_items %d" % (_path(where) or "the object", len(value),
-                                                                         max_items)
+            where_text = _path(where) or "the object"
+            return "%s has %d entries, more than max_list_items %d" % (where_text, len(value), max_items)
         if depth >= MAX_DEPTH and value:
             # Its entries would lie deeper than the bound.
             return "%s nests deeper than %d levels" % (_path(where) or "the object", MAX_DEPTH)
