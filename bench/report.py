@@ -208,8 +208,8 @@ def _side_by_side(results):
     base = results.get("baseline") or {}
     lines = ["", "Today (the baseline, commit %s) → now (this checkout), the same runs on the same machine in one "
                  "invocation; every request counted, the fabric's record included:" % (base.get("commit") or "?")[:12],
-             "", "| fabric | run | wall s | NetBox requests | objects written | NetBox CPU s | now: path |",
-             "|---|---|---:|---:|---:|---:|---|"]
+             "", "| fabric | run | wall s | NetBox requests | objects written | NetBox CPU s | peak RSS MB | now: path |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
     for name, size in results["sizes"].items():
         title = "%s (%d NetBox objects)" % (name, size["desired_objects"])
         before, runs = size.get("baseline") or {}, size.get("runs") or {}
@@ -217,10 +217,11 @@ def _side_by_side(results):
             if group != "runs" or not (before.get(label) or runs.get(label)):
                 continue
             a, b = before.get(label) or {}, runs.get(label) or {}
-            lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 title, text, _pair(a.get("wall_s"), b.get("wall_s")),
                 _pair((a.get("netbox") or {}).get("total"), (b.get("netbox") or {}).get("total")),
-                _pair(a.get("written"), b.get("written")), _pair(_cpu(a), _cpu(b)), _path(b)))
+                _pair(a.get("written"), b.get("written")), _pair(_cpu(a), _cpu(b)), _pair(_rss(a), _rss(b), 0),
+                _path(b)))
             title = ""
     return lines
 
