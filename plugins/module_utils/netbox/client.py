@@ -486,8 +486,8 @@ def parse_page(content):
 
     The ports of a big fabric repeat a few values thousands of times over a page
     (their type, their custom fields, their device). Made one object as the page is
-    parsed (an object hook), an XL fabric's inventory takes a third less memory than
-    when each is a dict of its own, and no page is ever held whole at full size.
+    parsed (an object hook), an XL fabric's inventory takes about half the memory it
+    takes when each is a dict of its own, and no page is ever held whole at full size.
     Nested values are read, never changed in place (the planner builds its changes
     in dicts of its own), so rows may share them. The rows themselves are not shared:
     a lookup adds its own keys to a row, so a small row that could have been made one
