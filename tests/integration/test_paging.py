@@ -29,10 +29,10 @@ class PageLog(NetBoxClient):
         if believed_version:
             self._version = believed_version
 
-    def request(self, method, endpoint, params=None, body=None, headers=None):
+    def request(self, method, endpoint, params=None, body=None, headers=None, **kwargs):
         if method == "GET" and params and "limit" in params:
             self.pages.append((endpoint.strip("/"), dict(params)))
-        return super().request(method, endpoint, params=params, body=body, headers=headers)
+        return super().request(method, endpoint, params=params, body=body, headers=headers, **kwargs)
 
     def owned_pages(self, endpoint, fabric="vlab"):
         """The queries of the pages of the fabric's own rows of ``endpoint``."""

@@ -240,9 +240,9 @@ class NetBoxClient:
         return NetBoxAPIError("NetBox's answer at %s is larger than max_response_mb (%d MiB)"
                               % (url, self.max_response_bytes // (1024 * 1024)), fabric=self.fabric, endpoint=url)
 
-    def request(self, method, endpoint, params=None, body=None, headers=None):
-        """One call with retries; returns the decoded body, raises NetBoxAPIError on refusal."""
-        return self._call(method, endpoint, params, body, headers)[0]
+    def request(self, method, endpoint, params=None, body=None, headers=None, parse=json.loads):
+        """One call with retries; returns the body as ``parse`` decodes it, raises NetBoxAPIError on refusal."""
+        return self._call(method, endpoint, params, body, headers, parse)[0]
 
     def read_one(self, endpoint, object_id):
         """One object and its ETag (NetBox 4.6+), for a compare-and-set write with If-Match."""
@@ -316,7 +316,7 @@ class NetBoxClient:
             query.update({"id__gte": start, "ordering": "id"})
         rows = []
         for _page in range(self.max_pages):
-            page = self._call("GET", endpoint, query, parse=parse_page)[0]
+            page = self.request("GET", endpoint, params=query, parse=parse_page)
             results = page.get("results") or []
             rows.extend(results)
             if not page.get("next") or not results:
@@ -345,7 +345,7 @@ class NetBoxClient:
         query["limit"] = limit
         if fields:
             query["fields"] = ",".join(fields)
-        page = self._call("GET", endpoint, query, parse=parse_page)[0] or {}
+        page = self.request("GET", endpoint, params=query, parse=parse_page) or {}
         return page.get("results") or [], page.get("count")
 
     def list_by(self, endpoint, param, values, params=None, fields=None, pool=None):
