@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import RunControl
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import ConfigError
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.heap import collector_held
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.desired import build_desired
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.snapshot import build_snapshot
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.model.topology import select_fabric
@@ -115,8 +116,9 @@ class SyncRun:
         self.notices = []
 
     def execute(self):
-        self.prepare()
-        return self.reconcile()
+        with collector_held():
+            self.prepare()
+            return self.reconcile()
 
     def prepare(self):
         """Read the fabric and work out what NetBox should hold."""

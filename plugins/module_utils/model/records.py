@@ -40,13 +40,17 @@ class SwitchProfile:
     ports: Dict[str, ProfilePort] = field(default_factory=dict)
     port_groups: Dict[str, dict] = field(default_factory=dict)
     port_profiles: Dict[str, dict] = field(default_factory=dict)
+    # breakout_modes per port profile: asked for every port of every switch of the profile.
+    _modes: Dict[str, dict] = field(default_factory=dict, repr=False, compare=False)
 
     def breakout_modes(self, port):
-        """Supported breakout modes of ``port`` as {mode: offsets}, empty if it cannot break out."""
-        profile = self.port_profiles.get(self.ports[port].profile) if port in self.ports else None
-        breakout = (profile or {}).get("breakout") or {}
-        supported = breakout.get("supported") or {}
-        return dict((mode, (spec or {}).get("offsets") or []) for mode, spec in supported.items())
+        """Supported breakout modes of ``port`` as {mode: offsets}, empty if it cannot break out (not to be changed)."""
+        name = self.ports[port].profile if port in self.ports else None
+        if name not in self._modes:
+            breakout = (self.port_profiles.get(name) or {}).get("breakout") or {}
+            supported = breakout.get("supported") or {}
+            self._modes[name] = dict((mode, (spec or {}).get("offsets") or []) for mode, spec in supported.items())
+        return self._modes[name]
 
     def default_breakout(self, port):
         profile = self.port_profiles.get(self.ports[port].profile) if port in self.ports else None

@@ -30,6 +30,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.errors import
     NetBoxAPIError,
     as_sync_error,
 )
+from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.heap import collector_held
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.mapping.objects import slugify
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox import anchor
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.netbox.schema import ensure_schema
@@ -147,15 +148,16 @@ class RecordedRun:
         if self.check_mode:
             return SyncRun(self.config, check_mode=True, want_diff=self.want_diff, client=self.client,
                            now=self.started, control=self.control).execute()
-        try:
-            result, sync_counts = self._run()
-        except LeaseHeldError:
-            raise
-        except Exception as exc:  # every way a run can end, a bug included, is recorded the same way
-            error = as_sync_error(exc, self.config.fabric, self.control.phase)
-            self._finish_failed(error)
-            raise error from None
-        return self._finish(result, sync_counts)
+        with collector_held():
+            try:
+                result, sync_counts = self._run()
+            except LeaseHeldError:
+                raise
+            except Exception as exc:  # every way a run can end, a bug included, is recorded the same way
+                error = as_sync_error(exc, self.config.fabric, self.control.phase)
+                self._finish_failed(error)
+                raise error from None
+            return self._finish(result, sync_counts)
 
     def _run(self):
         """Everything between taking the lease and recording the outcome."""

@@ -18,24 +18,38 @@ MAX_DEPTH = 32
 def oversized(obj, max_items):
     """Why ``obj`` breaks a bound ("spec.links has 20001 entries, more than max_list_items 10000"), or None.
 
-    Every object of every run passes here, so only containers are visited and a
-    value's path is spelled out only for the one that breaks a bound.
+    Every object of every run passes here, so the check only looks at sizes
+    and depths; the path to a value that breaks a bound is looked for only then.
     """
-    stack = [(obj, None, 0)] if isinstance(obj, (dict, list)) else []
+    if not isinstance(obj, (dict, list)) or _within(obj, max_items, 0):
+        return None
+    return _why(obj, max_items)
+
+
+def _within(value, max_items, depth):
+    """Whether ``value`` (a dict or list ``depth`` levels down) and all it holds keep to the bounds."""
+    if len(value) > max_items or (depth >= MAX_DEPTH and value):
+        return False
+    for item in (value.values() if isinstance(value, dict) else value):
+        if isinstance(item, (dict, list)) and not _within(item, max_items, depth + 1):
+            return False
+    return True
+
+
+def _why(obj, max_items):
+    """The first bound ``obj`` breaks, with the path to the value that breaks it."""
+    stack = [(obj, None, 0)]
     while stack:
         value, where, depth = stack.pop()
         if len(value) > max_items:
-            where_text = _path(where) or "the object"
-            return "%s has %d entries, more than max_list_items %d" % (where_text, len(value), max_items)
+            return "%s has %d entries, more than max_list_items %d" % (_path(where) or "the object", len(value),
+                                                                       max_items)
         if depth >= MAX_DEPTH and value:
             # Its entries would lie deeper than the bound.
             return "%s nests deeper than %d levels" % (_path(where) or "the object", MAX_DEPTH)
-        if isinstance(value, dict):
-            stack.extend((item, (where, key, False), depth + 1) for key, item in value.items()
-                         if isinstance(item, (dict, list)))
-        else:
-            stack.extend((item, (where, index, True), depth + 1) for index, item in enumerate(value)
-                         if isinstance(item, (dict, list)))
+        entries = value.items() if isinstance(value, dict) else enumerate(value)
+        stack.extend((item, (where, key, isinstance(value, list)), depth + 1) for key, item in entries
+                     if isinstance(item, (dict, list)))
     return None
 
 
