@@ -41,8 +41,8 @@ def device(description="VS-01", **extra):
     return Desired("device", "leaf-01", fields, label="device leaf-01")
 
 
-def port(mtu=None):
-    return Desired("interface", ("leaf-01", "E1/1"), {"device": Ref("device", "leaf-01"), "name": "E1/1", "mtu": mtu},
+def port(mtu=None, name="E1/1"):
+    return Desired("interface", ("leaf-01", name), {"device": Ref("device", "leaf-01"), "name": name, "mtu": mtu},
                    component=True)
 
 
@@ -56,6 +56,13 @@ def test_the_desired_digest_changes_with_any_field_and_not_with_the_order_object
     assert desired_digest(state(device(description="VS-02"), port())) != base
     # A reference counts by the object it names.
     assert desired_digest(state(device(site=Ref("site", "t")), port())) != base
+    # Objects of one kind count in key order, not in the order the source listed them.
+    two = desired_digest(state(port(name="E1/1"), port(name="E1/2")))
+    assert desired_digest(state(port(name="E1/2"), port(name="E1/1"))) == two
+    assert desired_digest(state(port(name="E1/2"), port(name="E1/1", mtu=9000))) != two
+    # A field's value moved to another object is a change.
+    assert desired_digest(state(port(name="E1/1", mtu=9000), port(name="E1/2"))) != desired_digest(
+        state(port(name="E1/1"), port(name="E1/2", mtu=9000)))
 
 
 def test_outcome_options_leave_out_credentials_and_tuning():
