@@ -214,12 +214,14 @@ class Bench:
         self.reset()
         new = self.codes()[-1]
         initial = self.recorded(name, fabric, kube, "initial", new, objects=objects)
-        # The first run after a sync reads its last changes once more, until they are older than the change
-        # log's settling time: one unmeasured no-op past it, so that every code starts from the same mark.
-        time.sleep(SETTLE_SECONDS + 1)
-        self.recorded(name, fabric, kube, "settling no-op", new, objects=objects, quiet=True)
         series = {}
         for code in self.codes():
+            # Each code's no-op starts from a record it wrote itself (two codes may digest the desired state
+            # apart), past the change log's settling time (the first run after a sync reads that sync's last
+            # changes once more): one unmeasured no-op first.
+            time.sleep(SETTLE_SECONDS + 1)
+            self.recorded(name, fabric, kube, "settling no-op", code, objects=objects, quiet=True)
+            time.sleep(SETTLE_SECONDS + 1)
             runs = series["runs" if code[0] == "new" else "baseline"] = {}
             runs["noop"] = self.recorded(name, fabric, kube, "no-op", code, objects=objects)
             runs["full"] = self.recorded(name, fabric, kube, "full=true", code, options={"full": True},
