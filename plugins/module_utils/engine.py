@@ -46,6 +46,10 @@ class Timer:
     def phase(self, name, func, *args, **kwargs):
         if self.control is not None:
             self.control.enter(name)
+        return self.measure(name, func, *args, **kwargs)
+
+    def measure(self, name, func, *args, **kwargs):
+        """``phase`` without entering it: work done beside the run's own phase (in another thread)."""
         start = time.monotonic()
         try:
             return func(*args, **kwargs)

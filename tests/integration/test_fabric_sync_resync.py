@@ -20,10 +20,10 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.run im
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.version import COLLECTION_VERSION
 
 # What a run that finds nothing changed asks of NetBox: one read of the change log, and for the record the
-# anchor's lookup, its read and lease, the outcome with the lease's release (a read and a write, compare-and-set)
-# and the journal entry.
+# anchor's lookup, its read and lease, the outcome with the lease's release (a compare-and-set write on the ETag
+# the lease's write answered with: no read) and the journal entry.
 UNCHANGED_SYNC_REQUESTS = {"GET": 1, "total": 1, "writes": 0}
-RECORD_REQUESTS = {"GET": 3, "PATCH": 2, "POST": 1, "total": 6, "writes": 3}
+RECORD_REQUESTS = {"GET": 2, "PATCH": 2, "POST": 1, "total": 5, "writes": 3}
 # What a full reconcile of the VLAB with nothing to write reads: every model, and the change log since the mark.
 FULL_SYNC_GETS = 31
 

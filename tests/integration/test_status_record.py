@@ -251,8 +251,8 @@ class _RacingClient(NetBoxClient):
         self.waited = False
         self.took = False
 
-    def patch_one(self, endpoint, object_id, data, if_match=None):
-        answer = super().patch_one(endpoint, object_id, data, if_match=if_match)
+    def write_one(self, endpoint, object_id, data, if_match=None):
+        answer = super().write_one(endpoint, object_id, data, if_match=if_match)
         if if_match and not self.took:
             self.took = True
             self.lost.wait(timeout=120)

@@ -92,33 +92,49 @@ class Resync:
         self.kept = KeptEdits(self.basis.kept if self.basis else ())
         self.listed = None
         self.before_writes = None
+        # Why the change log leaves room for doubt (None: none).
+        self.log_doubt = None
+        self.looked_back = False
         self.edits = []
         self.digest = None
         self.next_basis = None
 
     # -- the run ----------------------------------------------------------------------
 
-    def execute(self):
-        run = self.run
-        run.kept = self.kept
-        run.prepare()
-        self.digest = desired_digest(run.desired, source_facts(run))
-        reason = self._reason_from_record() or self._doubt_in_source()
+    def look_back(self, timed=None):
+        """NetBox's side: what others changed since the basis's mark. It needs nothing of the source, so a
+        recorded run does it while the source is read; ``timed`` (name, func, *args) measures each read."""
+        timed = timed or self.run.timer.phase
         if self.basis is not None and self.basis.mark is not None and not self.basis.full_next:
             try:
-                self.listed = run.timer.phase("changelog", self.changelog.read_since, self.basis.mark)
+                self.listed = timed("changelog", self.changelog.read_since, self.basis.mark)
             except ChangeLogError as exc:
-                reason = reason or str(exc)
+                self.log_doubt = str(exc)
         if self.listed is not None:
             found = sort_changes(self.listed, self.basis, skip_requests=self.basis.own,
                                  skip_ids=self._ids(self.basis.seen))
-            reason = reason or found.full_reason
+            self.log_doubt = found.full_reason
             self.edits = found.edits
             self.before_writes = max([row["id"] for row in self.listed] + [self.basis.mark])
         else:
-            self.before_writes = run.timer.phase("changelog", self.changelog.newest)
+            self.before_writes = timed("changelog", self.changelog.newest)
         if self.edits:
-            self._fill_data(self.edits)
+            data = timed("changelog", self.changelog.data, [edit.change_id for edit in self.edits])
+            for edit in self.edits:
+                edit.before, edit.after = data.get(edit.change_id, ({}, {}))
+        self.looked_back = True
+
+    def execute(self):
+        """The run, once the source is read (``run.prepare``) and NetBox's side looked at (``look_back``); each is
+        done here when it was not yet."""
+        run = self.run
+        run.kept = self.kept
+        if run.desired is None:
+            run.prepare()
+        if not self.looked_back:
+            self.look_back()
+        self.digest = desired_digest(run.desired, source_facts(run))
+        reason = self._reason_from_record() or self._doubt_in_source() or self.log_doubt
         run.hand_edits = self.edits
         if reason is None and self.edits:
             try:
@@ -131,11 +147,6 @@ class Resync:
             result = run.unchanged()
         self.next_basis = self._next_basis(result)
         return result
-
-    def _fill_data(self, edits):
-        data = self.run.timer.phase("changelog", self.changelog.data, [edit.change_id for edit in edits])
-        for edit in edits:
-            edit.before, edit.after = data.get(edit.change_id, ({}, {}))
 
     @staticmethod
     def _ids(runs):

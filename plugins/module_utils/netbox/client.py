@@ -470,9 +470,15 @@ class NetBoxClient:
         return self.request("DELETE", endpoint, body=[{"id": i} for i in ids])
 
     def patch_one(self, endpoint, object_id, data, if_match=None):
+        return self.write_one(endpoint, object_id, data, if_match)[0]
+
+    def write_one(self, endpoint, object_id, data, if_match=None):
+        """``patch_one``, with the ETag NetBox gives the object as written: the If-Match of a next write of it
+        that needs no read first."""
         headers = {"If-Match": if_match} if if_match else None
-        body = self._stamped([data])[0]
-        return self.request("PATCH", "%s/%d" % (endpoint.strip("/"), object_id), body=body, headers=headers)
+        body, reply = self._call("PATCH", "%s/%d" % (endpoint.strip("/"), object_id), body=self._stamped([data])[0],
+                                 headers=headers)
+        return body, reply.headers.get("ETag")
 
 
 # What NetBox adds to every nested object for browsers; the sync reads ids, names and choice values.

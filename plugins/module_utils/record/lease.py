@@ -11,8 +11,11 @@ lease cannot both take it. A lease never outlives its run by much:
   (``LeaseKeeper``), so the lease of a run that died ends soon by itself;
 - it names its holder's host, process and the process's start time, so a run
   on the same host takes over at once the lease of a process that is gone;
-- every write of the lease re-reads the record first: a run clears or renews
-  only its own lease, never one another run took over.
+- a run clears or renews only its own lease, never one another run took
+  over: each write of the lease is made on the record as last read, or as
+  this run last wrote it (its ETag from that write's answer, a read saved);
+  when anyone wrote the record since, NetBox refuses the write (412) and the
+  record is read afresh.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import namedtuple
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.control import process_start
@@ -38,6 +42,11 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.status
 CAS_ATTEMPTS = 4
 # Seconds between writes of a long run's progress to its record (with a renewal of its lease).
 PROGRESS_EVERY = 10.0
+
+
+# A lease taken: the lease, whose lease it replaced (None: a free one), the record as read just before, and
+# the record's ETag after the write (the If-Match of this run's next write of it).
+Taken = namedtuple("Taken", "lease note record etag")
 
 
 class LeaseLost(SyncError):
@@ -134,12 +143,12 @@ def take_lease(client, anchor_id, fabric, holder, now, ttl, fields):
 
     ``note`` says whose lease was taken over, when it was not free.
     """
-    lease, note, _record = take_lease_reading(client, anchor_id, fabric, holder, now, ttl, fields)
-    return lease, note
+    taken = take_lease_reading(client, anchor_id, fabric, holder, now, ttl, fields)
+    return taken.lease, taken.note
 
 
 def take_lease_reading(client, anchor_id, fabric, holder, now, ttl, fields):
-    """``take_lease``, with the record as read just before the lease was written: (lease, note, record).
+    """``take_lease``, with the record as read just before the lease was written: a ``Taken``.
 
     What the last run left on the record (its outcome, its basis) is read in
     the same request that the compare-and-set relies on, so no other run's
@@ -151,7 +160,7 @@ def take_lease_reading(client, anchor_id, fabric, holder, now, ttl, fields):
         held = _lease_of(current)
         if held.get("holder") == holder.id:
             # Our own write went through though its answer was lost.
-            return held, None, current
+            return Taken(held, None, current, etag)
         note = None
         if lease_is_live(held, now):
             gone = holder_gone(held)
@@ -164,15 +173,15 @@ def take_lease_reading(client, anchor_id, fabric, holder, now, ttl, fields):
         elif held.get("holder"):
             note = "the previous run (%s) ended without releasing its lease" % held.get("holder")
         try:
-            client.patch_one(CLUSTERS, anchor_id, {"custom_fields": dict(fields, **{record.LEASE: lease})},
-                             if_match=etag)
+            _row, written = client.write_one(CLUSTERS, anchor_id,
+                                             {"custom_fields": dict(fields, **{record.LEASE: lease})}, if_match=etag)
         except NetBoxAPIError as exc:
             if exc.status == 412:
                 continue
             if exc.status == 403:
                 raise _lease_refused(exc, fabric) from exc
             raise
-        return lease, note, current
+        return Taken(lease, note, current, written)
     raise LeaseHeldError("another run took the lease a moment ago; this run did nothing", fabric=fabric)
 
 
@@ -185,46 +194,54 @@ def _lease_refused(exc, fabric):
         % exc.message.rstrip("."), fabric=fabric, endpoint=exc.endpoint, status=exc.status, body=exc.body)
 
 
-def renew_lease(client, anchor_id, fabric, holder, lease, now, ttl, progress=None):
-    """The lease with its ``until`` moved on, and the run's ``progress`` when given; raises LeaseLost when it is
-    no longer ours."""
+def renew_lease(client, anchor_id, fabric, holder, lease, now, ttl, progress=None, etag=None):
+    """The lease with its ``until`` moved on, and the run's ``progress`` when given: (lease, the record's ETag
+    after the write). Raises LeaseLost when it is no longer ours.
+
+    ``etag``: the record's ETag as this run last wrote it, when known; the
+    record is then not read, since a write on it goes through only while
+    nobody else wrote it since.
+    """
     renewed = dict(lease, renewed=iso(now), until=iso(now + timedelta(seconds=ttl)))
     if progress:
         renewed["progress"] = progress
     for _attempt in range(CAS_ATTEMPTS):
-        current, etag = client.read_one(CLUSTERS, anchor_id)
-        held = _lease_of(current)
-        if held.get("holder") != holder.id:
-            raise LeaseLost("it lost its lease (now %s)" % (_describe(held) if held else "free"), fabric=fabric)
+        if etag is None:
+            current, etag = client.read_one(CLUSTERS, anchor_id)
+            held = _lease_of(current)
+            if held.get("holder") != holder.id:
+                raise LeaseLost("it lost its lease (now %s)" % (_describe(held) if held else "free"), fabric=fabric)
         try:
-            client.patch_one(CLUSTERS, anchor_id, {"custom_fields": {record.LEASE: renewed}}, if_match=etag)
+            _row, written = client.write_one(CLUSTERS, anchor_id, {"custom_fields": {record.LEASE: renewed}},
+                                             if_match=etag)
         except NetBoxAPIError as exc:
-            if exc.status == 412:
-                continue
-            raise
-        return renewed
+            if exc.status != 412:
+                raise
+            etag = None
+            continue
+        return renewed, written
     raise LeaseLost("it could not renew its lease: the record kept changing under it", fabric=fabric)
 
 
-def write_releasing(client, anchor_id, holder, fields):
+def write_releasing(client, anchor_id, holder, fields, etag=None):
     """Write ``fields`` on the record and clear the lease if it is ours; returns the record as written.
 
     Compare-and-set like every lease write: a lease another run took over
-    after ours ran out is left alone.
+    after ours ran out is left alone. ``etag`` as for ``renew_lease``.
     """
     for _attempt in range(CAS_ATTEMPTS):
-        current, etag = client.read_one(CLUSTERS, anchor_id)
-        held = _lease_of(current)
-        values = dict(fields)
-        if not held or held.get("holder") == holder.id:
-            values[record.LEASE] = None
-        else:
-            values.pop(record.LEASE, None)
+        values = dict(fields, **{record.LEASE: None})
+        if etag is None:
+            current, etag = client.read_one(CLUSTERS, anchor_id)
+            held = _lease_of(current)
+            if held and held.get("holder") != holder.id:
+                values.pop(record.LEASE)
         try:
             return client.patch_one(CLUSTERS, anchor_id, {"custom_fields": values}, if_match=etag)
         except NetBoxAPIError as exc:
             if exc.status != 412:
                 raise
+            etag = None
     raise NetBoxAPIError("the fabric's record kept changing while this run wrote its outcome",
                          endpoint=CLUSTERS, status=412)
 
@@ -238,12 +255,14 @@ class LeaseKeeper:
     """
 
     def __init__(self, client, anchor_id, fabric, holder, lease, ttl, control, watch=None, interrupt=None,
-                 tick=1.0, now=_utcnow, progress_every=PROGRESS_EVERY):
+                 tick=1.0, now=_utcnow, progress_every=PROGRESS_EVERY, etag=None):
         self.client = client
         self.anchor_id = anchor_id
         self.fabric = fabric
         self.holder = holder
         self.lease = lease
+        # The record's ETag after this run's last write of it (None: unknown, read it first).
+        self.etag = etag
         self.ttl = ttl
         self.control = control
         self.watch = watch
@@ -258,14 +277,21 @@ class LeaseKeeper:
         self._thread = None
         self.renewals = 0
 
-    def __enter__(self):
+    def start(self):
         self._thread = threading.Thread(target=self._loop, name="hedgehog-lease-%s" % self.fabric, daemon=True)
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info):
+    def stop(self):
         self._done.set()
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
         return False
 
     def _loop(self):
@@ -292,14 +318,15 @@ class LeaseKeeper:
         """Renew once, with the run's progress once it has any; False when the run must stop."""
         now = self._now()
         try:
-            self.lease = renew_lease(self.client, self.anchor_id, self.fabric, self.holder, self.lease, now,
-                                     self.ttl, progress=self._progress)
+            self.lease, self.etag = renew_lease(self.client, self.anchor_id, self.fabric, self.holder, self.lease,
+                                                now, self.ttl, progress=self._progress, etag=self.etag)
             self.renewals += 1
             return True
         except LeaseLost as lost:
             self._stop(lost.message)
             return False
         except NetBoxAPIError as exc:
+            self.etag = None
             until = parse_time(self.lease.get("until"))
             if until is not None and self._now() >= until:
                 self._stop("it could not renew its lease before it ran out at %s: %s"

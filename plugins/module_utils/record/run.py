@@ -18,6 +18,7 @@ while the run works.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 
 from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.changes.drift import edit_text
@@ -111,6 +112,23 @@ def ensure_anchor(client, config, tag_ids, found=None):
     return find_anchor(client, config.fabric)
 
 
+class Beside(threading.Thread):
+    """``work(*args)`` in a thread of its own; after ``join``, ``error`` holds what ended it (None: nothing)."""
+
+    def __init__(self, work, *args):
+        super().__init__(name="hedgehog-start", daemon=True)
+        self.work = work
+        self.args = args
+        self.error = None
+        self.start()
+
+    def run(self):
+        try:
+            self.work(*self.args)
+        except BaseException as exc:  # handed to the run's own thread, which ends with it
+            self.error = exc
+
+
 def open_record_client(config):
     """The record's own client: the sync's request counts stay the sync's, and the lease is renewed beside it."""
     return open_netbox(config)
@@ -139,6 +157,8 @@ class RecordedRun:
         self.lease = None
         self.keeper = None
         self.resync = None
+        # What the start on NetBox's side was doing (for the phase of its error).
+        self.start_phase = "record"
         self.status = None
         self.record_fields = {}
         # Warnings about the record itself (not the fabric's problems), for the module to show.
@@ -160,35 +180,69 @@ class RecordedRun:
             return self._finish(result, sync_counts)
 
     def _run(self):
-        """Everything between taking the lease and recording the outcome."""
+        """Everything between taking the lease and recording the outcome.
+
+        The start on NetBox's side (the record, the lease, the change log since
+        the last run) needs nothing of the source: it runs in a thread while the
+        source is read and its desired state worked out, which is most of a run
+        that finds nothing changed. The lease is renewed from the moment it is
+        taken. Nothing is written to the fabric before both are done, and a
+        start that fails (a lease held by another run) stops the read and is
+        what the run ends with.
+        """
         self.control.enter("record")
         # require_tls refuses before the token is sent anywhere.
         self.config.check_transport()
-        existing = own_anchor(self.client, self.config.fabric)
-        # The schema is made with the record; later runs read it only when they reconcile in full.
-        schema = self._schema(self.client) if existing is None else None
-        self.anchor = ensure_anchor(self.client, self.config, schema.tag_ids if schema else None, existing)
-        current = self._take_lease(schema)
-        self.keeper = LeaseKeeper(self.client, self.anchor["id"], self.config.fabric, self.holder, self.lease,
-                                  self.config.lease_ttl, self.control, watch=self.watch, interrupt=self.interrupt,
-                                  tick=self.tick, progress_every=self.progress_every)
-        with self.keeper:
-            self.sync_client = open_netbox(self.config)
+        self.sync_client = open_netbox(self.config)
+        run = SyncRun(self.config, want_diff=self.want_diff, client=self.sync_client, now=self.started,
+                      control=self.control)
+        start = Beside(self._start, run)
+        try:
+            try:
+                run.prepare()
+            finally:
+                start.join()
+                if start.error is not None:
+                    # Its own phase, not the read's (which it stopped).
+                    self.control.phase = self.start_phase
+                    raise start.error
+            result = self.resync.execute()
+        finally:
+            if self.keeper is not None:
+                self.keeper.stop()
+        return result, self.sync_client.request_counts()
+
+    def _start(self, run):
+        """NetBox's side of the start: the record (made on a first run), the lease, and ``Resync.look_back``."""
+        self.start_phase = "record"
+        try:
+            existing = own_anchor(self.client, self.config.fabric)
+            # The schema is made with the record; later runs read it only when they reconcile in full.
+            schema = self._schema(self.client) if existing is None else None
+            self.anchor = ensure_anchor(self.client, self.config, schema.tag_ids if schema else None, existing)
+            taken = self._take_lease(schema)
+            self.keeper = LeaseKeeper(self.client, self.anchor["id"], self.config.fabric, self.holder, self.lease,
+                                      self.config.lease_ttl, self.control, watch=self.watch, interrupt=self.interrupt,
+                                      tick=self.tick, progress_every=self.progress_every, etag=taken.etag).start()
             self.sync_client.learn_version(self.client.known_version)
-            run = SyncRun(self.config, want_diff=self.want_diff, client=self.sync_client, now=self.started,
-                          schema=schema, control=self.control)
+            run.schema = schema
+            current = taken.record
             # The sync's client makes only the sync's writes: all of them are its own (from position 0).
             self.resync = Resync(run, current, 0, lambda: self._schema(self.sync_client),
                                  last_result=(current.get("custom_fields") or {}).get(record.LAST_RESULT))
-            result = self.resync.execute()
-        return result, self.sync_client.request_counts()
+            self.start_phase = "changelog"
+            self.resync.look_back(timed=run.timer.measure)
+        except BaseException:
+            # The source read stops at its next check: the run ends with this start's error.
+            self.control.stop("its start on NetBox's side failed")
+            raise
 
     @staticmethod
     def _schema(client):
         return ensure_schema(client, custom_fields=ALL_FIELDS)
 
     def _take_lease(self, schema):
-        """The lease, and the record as read with it; a record field gone missing (deleted by hand) is made again
+        """The lease taken (``Taken``: with the record as read with it); a record field gone missing (deleted by hand) is made again
         once."""
         try:
             return self._lease_and_record()
@@ -199,12 +253,12 @@ class RecordedRun:
         return self._lease_and_record()
 
     def _lease_and_record(self):
-        self.lease, note, current = take_lease_reading(self.client, self.anchor["id"], self.config.fabric,
-                                                       self.holder, self.started, self.config.lease_ttl,
-                                                       self._starting_fields())
-        if note:
-            self.warnings.append(note)
-        return current
+        taken = take_lease_reading(self.client, self.anchor["id"], self.config.fabric, self.holder, self.started,
+                                   self.config.lease_ttl, self._starting_fields())
+        self.lease = taken.lease
+        if taken.note:
+            self.warnings.append(taken.note)
+        return taken
 
     def _starting_fields(self):
         return {record.LAST_ATTEMPT: iso(self.started), record.SYNC_ENABLED: self.config.sync_enabled,
@@ -272,7 +326,8 @@ class RecordedRun:
         if self.anchor is None:
             return
         try:
-            write_releasing(self.client, self.anchor["id"], self.holder, fields)
+            write_releasing(self.client, self.anchor["id"], self.holder, fields,
+                            etag=self.keeper.etag if self.keeper is not None else None)
         except NetBoxAPIError as exc:
             self.warnings.append("the fabric's record could not be written: %s" % exc)
             self._release_lease()

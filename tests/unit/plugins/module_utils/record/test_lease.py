@@ -19,6 +19,7 @@ from ansible_collections.hedgehog.netbox_sync.plugins.module_utils.record.lease 
     holder_gone,
     renew_lease,
     take_lease,
+    take_lease_reading,
     write_releasing,
 )
 
@@ -33,11 +34,16 @@ class Record:
         self.version = 1
         self.fail = []
         self.patches = []
+        self.reads = 0
 
     def read_one(self, endpoint, object_id):
+        self.reads += 1
         return {"id": object_id, "custom_fields": dict(self.fields)}, "v%d" % self.version
 
     def patch_one(self, endpoint, object_id, data, if_match=None):
+        return self.write_one(endpoint, object_id, data, if_match)[0]
+
+    def write_one(self, endpoint, object_id, data, if_match=None):
         self.patches.append(data)
         if self.fail:
             raise self.fail.pop(0)
@@ -45,6 +51,7 @@ class Record:
             raise NetBoxAPIError("precondition failed", status=412)
         self.fields.update(data["custom_fields"])
         self.version += 1
+        return {"id": object_id, "custom_fields": dict(self.fields)}, "v%d" % self.version
 
 
 def other_lease(until, **extra):
@@ -105,7 +112,7 @@ def test_renewing_moves_until_on_and_a_lease_taken_over_meanwhile_is_lost():
     holder = Holder.current()
     record = Record()
     lease, _note = take_lease(record, 1, "fab", holder, NOW, 120, {})
-    renewed = renew_lease(record, 1, "fab", holder, lease, NOW + timedelta(seconds=30), 120)
+    renewed, _etag = renew_lease(record, 1, "fab", holder, lease, NOW + timedelta(seconds=30), 120)
     assert renewed["until"] == "2026-12-06T12:02:30Z" and record.fields["hedgehog_lease"] == renewed
     record.fields["hedgehog_lease"] = other_lease(NOW + timedelta(seconds=60))
     with pytest.raises(LeaseLost):
@@ -124,6 +131,35 @@ def test_the_outcome_clears_only_our_own_lease_and_tries_again_after_a_concurren
     record.fields["hedgehog_lease"] = theirs
     write_releasing(record, 1, holder, {"hedgehog_last_result": "failed"})
     assert record.fields["hedgehog_lease"] == theirs
+
+
+def test_a_run_that_knows_the_record_as_it_wrote_it_writes_without_reading_it_again():
+    holder = Holder.current()
+    record = Record()
+    taken = take_lease_reading(record, 1, "fab", holder, NOW, 120, {})
+    assert (record.reads, taken.etag) == (1, "v2")
+    # Each write's answer gives the ETag of the next one: renewed and released with no read at all.
+    renewed, etag = renew_lease(record, 1, "fab", holder, taken.lease, NOW + timedelta(seconds=30), 120,
+                                etag=taken.etag)
+    assert (record.reads, etag, record.fields["hedgehog_lease"]) == (1, "v3", renewed)
+    write_releasing(record, 1, holder, {"hedgehog_last_result": "success"}, etag=etag)
+    assert (record.reads, record.fields["hedgehog_lease"], record.fields["hedgehog_last_result"]) == (
+        1, None, "success")
+
+
+def test_a_known_etag_that_no_longer_holds_reads_the_record_and_spares_a_lease_taken_over():
+    holder = Holder.current()
+    record = Record()
+    taken = take_lease_reading(record, 1, "fab", holder, NOW, 120, {})
+    # Another run took the lease over after ours ran out: the record's ETag moved on.
+    theirs = other_lease(NOW + timedelta(seconds=60))
+    record.fields["hedgehog_lease"] = theirs
+    record.version += 1
+    with pytest.raises(LeaseLost):
+        renew_lease(record, 1, "fab", holder, taken.lease, NOW + timedelta(seconds=30), 120, etag=taken.etag)
+    write_releasing(record, 1, holder, {"hedgehog_last_result": "failed"}, etag=taken.etag)
+    assert record.fields["hedgehog_lease"] == theirs and record.fields["hedgehog_last_result"] == "failed"
+    assert record.reads == 3
 
 
 class Ticks:
