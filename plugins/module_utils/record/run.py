@@ -307,7 +307,8 @@ class RecordedRun:
         self._write_metrics()
 
     def _write_outcome(self, fields, journal_kind, comments):
-        """The outcome on the record, the lease cleared with it, and a journal entry; failures become warnings.
+        """The outcome on the record, the lease cleared with it, and beside it a journal entry; failures become
+        warnings.
 
         When the outcome cannot be written the lease is cleared on its own, with
         fresh retries; when even that fails it runs out by itself at its
@@ -325,17 +326,19 @@ class RecordedRun:
         self.record_fields = dict(record_fields, **{record.STATUS: self.status, record.HEALTH: self.status})
         if self.anchor is None:
             return
+        # The journal entry does not wait for the record: each is written whether or not the other could be.
+        journal = Beside(self._add_journal_entry, journal_kind, comments)
         try:
             write_releasing(self.client, self.anchor["id"], self.holder, fields,
                             etag=self.keeper.etag if self.keeper is not None else None)
         except NetBoxAPIError as exc:
             self.warnings.append("the fabric's record could not be written: %s" % exc)
             self._release_lease()
-            return
-        try:
-            self._add_journal_entry(journal_kind, comments)
-        except NetBoxAPIError as exc:
-            self.warnings.append("no journal entry for this run: %s" % exc)
+        journal.join()
+        if isinstance(journal.error, NetBoxAPIError):
+            self.warnings.append("no journal entry for this run: %s" % journal.error)
+        elif journal.error is not None:
+            raise journal.error
 
     def _add_journal_entry(self, kind, comments):
         where = {"assigned_object_type": anchor.CLUSTER_OBJECT_TYPE, "assigned_object_id": self.anchor["id"]}
