@@ -153,6 +153,25 @@ def test_a_held_lease_makes_a_second_run_exit_without_writing(nb, standin):
     assert record_fields(netbox)["hedgehog_lease"] is None
 
 
+def test_a_held_lease_stops_the_read_of_the_source_begun_beside_it(nb, standin):
+    """The lease is taken while the fabric is read: a run that finds it held reads no further."""
+    netbox = nb
+    _hold_the_lease(netbox)
+    standin.requests.reset()
+    # Each Kubernetes answer takes 3 s: the lease is found held long before the first one is in.
+    standin.faults.set_latency(3.0)
+    try:
+        run = recorded(netbox, standin)
+        with pytest.raises(LeaseHeldError):
+            run.execute()
+    finally:
+        standin.faults.clear()
+    # A whole read of the VLAB is discovery and a list per kind (20 requests); this one stopped at its second.
+    assert standin.requests.count() == 1
+    assert run.client.request_counts()["writes"] == 0
+    assert run.control.phase == "record"
+
+
 def test_a_503_burst_from_kubernetes_is_retried_to_success(nb, standin):
     netbox = nb
     standin.requests.reset()

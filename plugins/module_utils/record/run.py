@@ -208,6 +208,8 @@ class RecordedRun:
                     raise start.error
             result = self.resync.execute()
         finally:
+            # A stop signal may break off the join above: the start must not leave a keeper behind.
+            start.join()
             if self.keeper is not None:
                 self.keeper.stop()
         return result, self.sync_client.request_counts()
