@@ -116,7 +116,7 @@ class Beside(threading.Thread):
     """``work(*args)`` in a thread of its own; after ``join``, ``error`` holds what ended it (None: nothing)."""
 
     def __init__(self, work, *args):
-        super().__init__(name="hedgehog-start", daemon=True)
+        super().__init__(name="hedgehog-%s" % work.__name__.strip("_"), daemon=True)
         self.work = work
         self.args = args
         self.error = None
@@ -216,7 +216,6 @@ class RecordedRun:
 
     def _start(self, run):
         """NetBox's side of the start: the record (made on a first run), the lease, and ``Resync.look_back``."""
-        self.start_phase = "record"
         try:
             existing = own_anchor(self.client, self.config.fabric)
             # The schema is made with the record; later runs read it only when they reconcile in full.
@@ -244,8 +243,8 @@ class RecordedRun:
         return ensure_schema(client, custom_fields=ALL_FIELDS)
 
     def _take_lease(self, schema):
-        """The lease taken (``Taken``: with the record as read with it); a record field gone missing (deleted by hand) is made again
-        once."""
+        """The lease taken (a ``Taken``, with the record as read with it); a record field gone missing (deleted by
+        hand) is made again once."""
         try:
             return self._lease_and_record()
         except NetBoxAPIError as exc:
